@@ -1,0 +1,1 @@
+"""GSM modem SMS channel: alphabet, PDU codec, multipart reassembly, AT protocol, driver."""
