@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
@@ -90,3 +91,34 @@ def _write_private(path: Path, data: bytes) -> None:
     finally:
         os.close(fd)
     os.replace(tmp, path)
+
+
+def certificate_der(identity: TillIdentity) -> bytes:
+    """This till's certificate in DER form, as sent to peers that need to check our key."""
+    cert = x509.load_pem_x509_certificate(identity.cert_path.read_bytes())
+    return cert.public_bytes(serialization.Encoding.DER)
+
+
+def sign(identity: TillIdentity, data: bytes) -> bytes:
+    """Sign ``data`` with this till's private key (ECDSA P-256 / SHA-256).
+
+    Peers use it to prove possession of the key behind their certificate inside a
+    TLS session (see ``sync.peers.tls_link``).
+    """
+    key = serialization.load_pem_private_key(identity.key_path.read_bytes(), password=None)
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise TypeError(f"unsupported till key type {type(key).__name__}")
+    return key.sign(data, ec.ECDSA(hashes.SHA256()))
+
+
+def verify_signature(cert_der: bytes, data: bytes, signature: bytes) -> bool:
+    """True when ``signature`` over ``data`` was made with the key of ``cert_der``."""
+    try:
+        cert = x509.load_der_x509_certificate(cert_der)
+        public_key = cert.public_key()
+        if not isinstance(public_key, ec.EllipticCurvePublicKey):
+            return False
+        public_key.verify(signature, data, ec.ECDSA(hashes.SHA256()))
+    except (ValueError, InvalidSignature):
+        return False
+    return True

@@ -1,0 +1,565 @@
+"""The set of links one till keeps to its shop's other tills and relays; what the engine runs.
+
+``PeerSet`` listens for TLS links, dials every member it discovers over mDNS plus the
+configured static peers, keeps at most one link per pair of tills, reconnects with
+exponential backoff and jitter, serves join requests (:class:`JoinDesk`), drops links of
+tills removed from the shop, and syncs through relays. Every link, once its hello is
+verified and its till is a member, is handed to the ``Repo`` (``connect``/``accept``),
+which does the actual document sync.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import random
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sync.identity import TillIdentity
+from sync.ids import TillId
+from sync.peers.discovery import DiscoveredTill, Discovery
+from sync.peers.membership import Membership
+from sync.peers.pairing import JoinDesk
+from sync.peers.relay import RelayTransport
+from sync.peers.tls_link import (
+    LinkError,
+    LinkLimits,
+    PeerRejected,
+    TlsLink,
+    accept_tls,
+    dial,
+    read_client_hello,
+    send_welcome,
+    server_ssl_context,
+)
+
+log = logging.getLogger("countertop.sync.peers")
+
+
+class SyncRepo(Protocol):
+    """The part of ``automerge.repo.Repo`` the peer set uses."""
+
+    async def connect(self, transport: Any) -> Any: ...
+
+    async def accept(self, transport: Any) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Reconnect delays: exponential from ``initial`` to ``maximum``, full jitter."""
+
+    initial: float = 0.5
+    maximum: float = 30.0
+    factor: float = 2.0
+
+    def delay(self, attempt: int) -> float:
+        ceiling = min(self.maximum, self.initial * self.factor ** max(0, attempt))
+        return random.uniform(ceiling / 2, ceiling)
+
+
+@dataclass
+class _LinkEntry:
+    link: TlsLink
+    dialer: TillId
+    task: asyncio.Task[Any] | None = None
+
+
+@dataclass
+class _Target:
+    """Somewhere to dial: a static ``host:port`` or a discovered till."""
+
+    key: str
+    host: str
+    port: int
+    till_id: TillId | None
+    static: bool
+    state: str = "idle"
+    last_error: str = ""
+    attempts: int = 0
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    task: asyncio.Task[None] | None = None
+
+
+@dataclass
+class _Relay:
+    url: str
+    state: str = "idle"
+    last_error: str = ""
+    transport: RelayTransport | None = None
+    task: asyncio.Task[None] | None = None
+
+
+def _iso(ts: float | None) -> str | None:
+    if ts is None:
+        return None
+    return dt.datetime.fromtimestamp(ts, dt.UTC).isoformat(timespec="seconds")
+
+
+def _split_host_port(address: str) -> tuple[str, int]:
+    host, sep, port = address.rpartition(":")
+    if not sep or not port.isdigit():
+        raise ValueError(f"static peer {address!r} is not HOST:PORT")
+    return host.strip("[]"), int(port)
+
+
+class PeerSet:
+    """All of one till's sync links: listen, discover, dial, pair, relay, report."""
+
+    def __init__(
+        self,
+        repo: SyncRepo,
+        identity: TillIdentity,
+        membership: Membership,
+        *,
+        listen_host: str = "0.0.0.0",
+        listen_port: int = 0,
+        interfaces: list[str] | None = None,
+        static_peers: list[str] | None = None,
+        relay_urls: list[str] | None = None,
+        name: str = "",
+        limits: LinkLimits | None = None,
+        backoff: Backoff | None = None,
+        membership_check_interval: float = 2.0,
+        max_handshakes: int = 32,
+        join_timeout: float = 600.0,
+    ) -> None:
+        self.repo = repo
+        self.identity = identity
+        self.membership = membership
+        self.listen_host = listen_host
+        self.listen_port = listen_port
+        self.interfaces = list(interfaces or [])
+        self.name = name
+        self.limits = limits or LinkLimits()
+        self.backoff = backoff or Backoff()
+        self.join_desk = JoinDesk(identity, membership, name=name, join_timeout=join_timeout)
+        self._membership_check_interval = membership_check_interval
+        self._handshake_slots = asyncio.Semaphore(max_handshakes)
+        self._static = [_split_host_port(a) for a in (static_peers or [])]
+        self._relays = [_Relay(url) for url in (relay_urls or [])]
+        self._links: dict[TillId, _LinkEntry] = {}
+        self._targets: dict[str, _Target] = {}
+        self._incoming: set[asyncio.Task[None]] = set()
+        self._server: asyncio.Server | None = None
+        self._discovery: Discovery | None = None
+        self._watch_task: asyncio.Task[None] | None = None
+        self._links_changed = asyncio.Condition()
+        self._stopping = False
+
+    # -- public API -------------------------------------------------------------------
+
+    @property
+    def till_id(self) -> TillId:
+        return self.identity.till_id
+
+    @property
+    def port(self) -> int:
+        """The TCP port we listen on (useful with ``listen_port=0``)."""
+        if self._server is None:
+            raise RuntimeError("peer set not started")
+        return int(self._server.sockets[0].getsockname()[1])
+
+    async def start(self) -> None:
+        """Listen, announce, start dialling static peers and relays."""
+        self._stopping = False
+        self._server = await asyncio.start_server(
+            self._on_incoming, self.listen_host, self.listen_port,
+            ssl=server_ssl_context(self.identity),
+            ssl_handshake_timeout=self.limits.handshake_timeout,
+        )
+        log.info("till %s listening on %s:%d", self.till_id[:12], self.listen_host, self.port)
+        for host, port in self._static:
+            self._add_target(_Target(f"{host}:{port}", host, port, None, static=True))
+        for relay in self._relays:
+            relay.task = asyncio.create_task(self._relay_loop(relay), name=f"relay {relay.url}")
+        if self.interfaces:
+            self._discovery = Discovery(
+                till_id=self.till_id, shop_id_hash=self.membership.shop_id_hash(),
+                port=self.port, interfaces=self.interfaces,
+                on_found=self._on_discovered, on_lost=self._on_lost,
+            )
+            await self._discovery.start()
+        self._watch_task = asyncio.create_task(self._watch_membership(), name="membership watch")
+
+    async def stop(self) -> None:
+        """Ordered, bounded shutdown: stop accepting, stop announcing, stop dialling, close links."""
+        self._stopping = True
+        if self._server is not None:
+            self._server.close()
+        if self._discovery is not None:
+            await self._discovery.stop()
+            self._discovery = None
+        tasks: list[asyncio.Task[Any]] = []
+        if self._watch_task is not None:
+            tasks.append(self._watch_task)
+        tasks += [t.task for t in self._targets.values() if t.task is not None]
+        tasks += [r.task for r in self._relays if r.task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for relay in self._relays:
+            if relay.transport is not None:
+                await relay.transport.close()
+        entries = list(self._links.values())
+        await asyncio.gather(*(e.link.close() for e in entries), return_exceptions=True)
+        link_tasks = [e.task for e in entries if e.task is not None] + list(self._incoming)
+        if link_tasks:
+            _, still = await asyncio.wait(link_tasks, timeout=self.limits.close_timeout + 1)
+            for task in still:
+                task.cancel()
+            await asyncio.gather(*link_tasks, return_exceptions=True)
+        if self._server is not None:
+            try:
+                await asyncio.wait_for(self._server.wait_closed(), self.limits.close_timeout)
+            except TimeoutError:
+                log.warning("listener did not close in time")
+            self._server = None
+        self._targets.clear()
+        self._links.clear()
+
+    def add_static_peer(self, address: str) -> None:
+        """Dial ``HOST:PORT`` from now on (e.g. a till entered by hand)."""
+        host, port = _split_host_port(address)
+        self._add_target(_Target(f"{host}:{port}", host, port, None, static=True))
+
+    def membership_changed(self) -> None:
+        """The member list changed: drop links of removed tills now, retry refused ones."""
+        self._drop_non_members()
+        for target in self._targets.values():
+            target.wake.set()
+
+    def _drop_non_members(self) -> None:
+        for till_id, entry in list(self._links.items()):
+            if not self.membership.is_member(till_id) and not entry.link.closed:
+                log.warning("till %s is no longer a member: dropping its link", till_id[:12])
+                asyncio.ensure_future(entry.link.close())
+
+    def linked_tills(self) -> set[TillId]:
+        """Tills we currently have a verified, open sync link with."""
+        return {t for t, e in self._links.items() if not e.link.closed}
+
+    async def wait_linked(self, till_ids: set[TillId], timeout: float) -> None:
+        """Wait until a link to each of ``till_ids`` is up (tests, ``countertop peers --wait``)."""
+        async with self._links_changed:
+            await asyncio.wait_for(
+                self._links_changed.wait_for(lambda: till_ids <= self.linked_tills()), timeout
+            )
+
+    def status(self) -> list[dict[str, Any]]:
+        """One row per known peer or relay, for ``countertop peers --json``."""
+        rows: list[dict[str, Any]] = []
+        in_sync = _docs_in_sync(self.repo)
+        listed: set[TillId] = set()
+        for till_id, entry in self._links.items():
+            link = entry.link
+            if link.closed:
+                continue
+            listed.add(till_id)
+            docs = in_sync.get(id(link))
+            rows.append({
+                "till_id": till_id, "name": link.peer_name, "address": link.peer_address,
+                "kind": "till", "state": "connected",
+                "direction": "outgoing" if link.dialed_by_us else "incoming",
+                "last_sync": _iso(link.last_message_at),
+                "docs_in_sync": docs[0] if docs else None,
+                "docs_shared": docs[1] if docs else None,
+                "bytes_sent": link.bytes_sent, "bytes_received": link.bytes_received,
+                "last_error": "",
+            })
+        for target in self._targets.values():
+            if target.till_id is not None and target.till_id in listed:
+                continue
+            rows.append({
+                "till_id": target.till_id, "name": "", "address": f"{target.host}:{target.port}",
+                "kind": "static" if target.static else "discovered", "state": target.state,
+                "direction": "outgoing", "last_sync": None, "docs_in_sync": None,
+                "docs_shared": None, "bytes_sent": 0, "bytes_received": 0,
+                "last_error": target.last_error,
+            })
+        for relay in self._relays:
+            transport = relay.transport
+            docs = in_sync.get(id(transport)) if transport is not None else None
+            rows.append({
+                "till_id": None, "name": "relay", "address": relay.url, "kind": "relay",
+                "state": relay.state, "direction": "outgoing",
+                "last_sync": _iso(transport.last_message_at) if transport else None,
+                "docs_in_sync": docs[0] if docs else None,
+                "docs_shared": docs[1] if docs else None,
+                "bytes_sent": transport.bytes_sent if transport else 0,
+                "bytes_received": transport.bytes_received if transport else 0,
+                "last_error": relay.last_error,
+            })
+        return rows
+
+    # -- links ------------------------------------------------------------------------
+
+    def _claim(self, peer: TillId, link: TlsLink) -> bool:
+        """Register ``link`` as *the* link to ``peer``; False when an existing one wins.
+
+        When both tills dial at once, both keep the link dialled by the lower till id, so
+        each pair converges on one link without another round trip. Otherwise the newer
+        link replaces the older (the older is likely a dead connection not yet noticed).
+        """
+        dialer = self.till_id if link.dialed_by_us else peer
+        existing = self._links.get(peer)
+        if existing is not None and not existing.link.closed:
+            preferred = min(self.till_id, peer)
+            if existing.dialer == preferred and dialer != preferred:
+                return False
+            log.info("replacing link to %s (%s) with %s", peer[:12], existing.link.peer_address,
+                     link.peer_address)
+            asyncio.ensure_future(existing.link.close())
+        self._links[peer] = _LinkEntry(link, dialer, asyncio.current_task())
+        self._notify_links()
+        return True
+
+    def _notify_links(self) -> None:
+        async def notify() -> None:
+            async with self._links_changed:
+                self._links_changed.notify_all()
+        asyncio.ensure_future(notify())
+
+    async def _run_link(self, peer: TillId, link: TlsLink) -> None:
+        """Hand a verified member link to the Repo until either side ends it."""
+        link.start_keepalive()
+        log.info("syncing with %s (%s) over %s link %s", peer[:12], link.peer_name or "?",
+                 "outgoing" if link.dialed_by_us else "incoming", link.peer_address)
+        try:
+            if link.dialed_by_us:
+                reason = await self.repo.connect(link)
+            else:
+                reason = await self.repo.accept(link)
+            log.info("link to %s ended: %s", peer[:12], reason)
+        finally:
+            await link.close()
+            entry = self._links.get(peer)
+            if entry is not None and entry.link is link:
+                del self._links[peer]
+            self._notify_links()
+
+    async def _on_incoming(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._incoming.add(task)
+        try:
+            await self._serve_incoming(reader, writer)
+        except Exception:  # a bug must not take the listener down; log with context
+            log.exception("unexpected error serving %s", writer.get_extra_info("peername"))
+            writer.transport.abort()
+        finally:
+            if task is not None:
+                self._incoming.discard(task)
+
+    async def _serve_incoming(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        link = await accept_tls(reader, writer, self.limits)
+        if self._stopping or self._handshake_slots.locked():
+            log.warning("too many handshakes in progress: dropping %s", link.peer_address)
+            await link.close()
+            return
+        async with self._handshake_slots:
+            try:
+                hello = await read_client_hello(
+                    link, self.identity, self.membership.shop_id_hash()
+                )
+            except LinkError as exc:
+                log.warning("hello from %s failed: %s", link.peer_address, exc)
+                await link.close()
+                return
+        if hello.purpose == "join":
+            await self.join_desk.handle(link, hello)
+            return
+        peer = hello.till_id
+        if not self.membership.is_member(peer):
+            await link.refuse("not a member of this shop")
+            return
+        if not self._claim(peer, link):
+            await link.refuse("already linked")
+            return
+        try:
+            await send_welcome(link, self.identity, self.membership.shop_id_hash(),
+                               _repo_peer_id(self.repo))
+        except LinkError as exc:
+            log.info("welcome to %s failed: %s", peer[:12], exc)
+            self._links.pop(peer, None)
+            return
+        await self._run_link(peer, link)
+
+    # -- dialling ---------------------------------------------------------------------
+
+    def _add_target(self, target: _Target) -> None:
+        old = self._targets.get(target.key)
+        if old is not None:
+            old.host, old.port = target.host, target.port
+            old.till_id = old.till_id or target.till_id
+            old.wake.set()
+            return
+        self._targets[target.key] = target
+        target.task = asyncio.create_task(self._dial_loop(target), name=f"dial {target.key}")
+
+    def _on_discovered(self, found: DiscoveredTill) -> None:
+        if not self.membership.is_member(found.till_id):
+            log.info("discovered till %s is not a member: not dialling", found.till_id[:12])
+            return
+        if not found.addresses:
+            return
+        self._add_target(_Target(found.till_id, found.addresses[0], found.port, found.till_id,
+                                 static=False))
+
+    def _on_lost(self, till_id: TillId) -> None:
+        target = self._targets.get(till_id)
+        if target is not None and not target.static:
+            target.state = "gone"
+
+    async def _dial_loop(self, target: _Target) -> None:
+        """Keep one link to ``target`` up: dial, sync, back off with jitter, dial again."""
+        while not self._stopping:
+            known = target.till_id
+            if known is not None and known in self.linked_tills():
+                target.state = "connected"
+                await self._wait_unlinked(known)
+                continue
+            if known is not None and not self.membership.is_member(known):
+                target.state = "not a member"
+                await self._sleep_or_wake(target, self.backoff.maximum)
+                continue
+            if target.state == "gone" and not target.static:
+                await self._sleep_or_wake(target, self.backoff.maximum)
+                continue
+            target.state = "connecting"
+            try:
+                link, reply = await dial(
+                    target.host, target.port, identity=self.identity,
+                    shop_id_hash=self.membership.shop_id_hash(), purpose="sync", name=self.name,
+                    repo_peer_id=_repo_peer_id(self.repo), expected_till_id=known,
+                    limits=self.limits,
+                )
+            except PeerRejected as exc:
+                target.last_error = exc.reason
+                if exc.peer_till_id is not None and target.till_id is None:
+                    target.till_id = exc.peer_till_id
+                if exc.reason == "already linked":
+                    target.state = "connected"
+                    await asyncio.sleep(self.backoff.initial)
+                    continue
+                target.state = "refused"
+                await self._back_off(target)
+                continue
+            except LinkError as exc:
+                target.last_error = str(exc)
+                target.state = "backoff"
+                await self._back_off(target)
+                continue
+            peer = reply.till_id
+            target.till_id = peer
+            if not self.membership.is_member(peer):
+                log.warning("%s is till %s, not a member of this shop: hanging up",
+                            target.key, peer[:12])
+                await link.close()
+                target.state = "not a member"
+                await self._back_off(target)
+                continue
+            if not self._claim(peer, link):
+                await link.close()
+                continue
+            target.state = "connected"
+            target.attempts = 0
+            target.last_error = ""
+            await self._run_link(peer, link)
+            target.state = "backoff"
+            await self._back_off(target)
+
+    async def _back_off(self, target: _Target) -> None:
+        delay = self.backoff.delay(target.attempts)
+        target.attempts += 1
+        await self._sleep_or_wake(target, delay)
+
+    async def _sleep_or_wake(self, target: _Target, delay: float) -> None:
+        target.wake.clear()
+        try:
+            await asyncio.wait_for(target.wake.wait(), delay)
+        except TimeoutError:
+            pass
+
+    async def _wait_unlinked(self, till_id: TillId) -> None:
+        async with self._links_changed:
+            await self._links_changed.wait_for(lambda: till_id not in self.linked_tills())
+
+    # -- membership -------------------------------------------------------------------
+
+    async def _watch_membership(self) -> None:
+        """Re-check members periodically, in case the engine does not call membership_changed."""
+        while True:
+            await asyncio.sleep(self._membership_check_interval)
+            self._drop_non_members()
+
+    # -- relays -----------------------------------------------------------------------
+
+    async def _relay_loop(self, relay: _Relay) -> None:
+        attempts = 0
+        while not self._stopping:
+            relay.state = "connecting"
+            try:
+                transport = await RelayTransport.open(relay.url, self.limits)
+            except LinkError as exc:
+                relay.state, relay.last_error = "backoff", str(exc)
+                log.info("relay %s: %s", relay.url, exc)
+                await asyncio.sleep(self.backoff.delay(attempts))
+                attempts += 1
+                continue
+            relay.transport = transport
+            relay.state = "connected"
+            relay.last_error = ""
+            attempts = 0
+            try:
+                reason = await self.repo.connect(transport)
+                log.info("relay %s link ended: %s", relay.url, reason)
+            finally:
+                await transport.close()
+            relay.state = "backoff"
+            await asyncio.sleep(self.backoff.delay(attempts))
+            attempts += 1
+
+
+def _repo_peer_id(repo: SyncRepo) -> str:
+    """The Repo's own peer id, sent in hellos so status can match peers to connections."""
+    hub = getattr(repo, "_hub", None)
+    try:
+        return str(hub.peer_id()) if hub is not None else ""
+    except (AttributeError, TypeError):  # private field of this automerge build; optional
+        return ""
+
+
+def _docs_in_sync(repo: SyncRepo) -> dict[int, tuple[int, int]]:
+    """Per transport (by ``id()``): (documents whose heads the peer acknowledged, shared docs).
+
+    Reads samod's connection table through the Repo's private fields: there is no public
+    API for it in automerge 0.2.0.dev4. Returns {} if the layout changes.
+    """
+    try:
+        hub = repo._hub  # type: ignore[attr-defined]
+        transports = repo._transports  # type: ignore[attr-defined]
+        actors = repo._doc_actors  # type: ignore[attr-defined]
+        actor_docs = repo._actor_to_doc  # type: ignore[attr-defined]
+        heads_by_doc = {
+            str(actor_docs[a]): sorted(actor.get_document().get_heads())
+            for a, actor in actors.items() if a in actor_docs
+        }
+        result: dict[int, tuple[int, int]] = {}
+        for conn in hub.connections():
+            transport = transports.get(conn.id)
+            if transport is None:
+                continue
+            docs = conn.docs()
+            synced = sum(
+                1 for doc_id, state in docs.items()
+                if sorted(state.last_acked_heads or []) == heads_by_doc.get(str(doc_id))
+            )
+            result[id(transport)] = (synced, len(docs))
+        return result
+    except Exception:  # private layout changed: report unknown rather than fail status()
+        log.debug("could not read sync state from the repo", exc_info=True)
+        return {}

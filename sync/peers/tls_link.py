@@ -1,0 +1,479 @@
+"""One authenticated, framed link between two tills over TLS on asyncio streams.
+
+Security model (DESIGN.md "Peers and security"): no certificate authority; a till is its
+certificate's SHA-256 fingerprint. Python's ``ssl`` module has no verify callback, and
+OpenSSL refuses a self-signed *client* certificate unless it is preloaded as a trust
+anchor, which a shop cannot do for a till that is only now joining. So:
+
+* the TLS server presents its certificate; the dialler checks its fingerprint itself
+  (``getpeercert(binary_form=True)``) against the till it meant to reach;
+* the dialler proves possession of its own key inside the encrypted session: its hello
+  carries its certificate and a signature over the hello plus the *server's* fingerprint.
+  A signature made for one till is useless at any other, and nobody but that till sees it.
+
+After the hello exchange the link carries length-prefixed frames: ``u32 length | u8 kind |
+payload``. ``MESSAGE`` frames hold one automerge-repo wire message each, so a
+:class:`TlsLink` is a samod ``Transport`` (``send``/``recv``/``close``) that a
+``Repo.connect``/``Repo.accept`` can run over. Frame sizes are bounded, silent peers time
+out (both sides send ``KEEPALIVE`` frames on idle links), and every failure is a typed
+:class:`LinkError` with a logged reason, never an unhandled crash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+import ssl
+import struct
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal, NoReturn
+
+from sync.identity import (
+    TillIdentity,
+    certificate_der,
+    fingerprint_der,
+    sign,
+    verify_signature,
+)
+from sync.ids import TillId
+
+log = logging.getLogger("countertop.sync.peers.link")
+
+PROTOCOL_VERSION = 1
+"""Countertop link protocol version; a peer speaking another one is refused with a reason."""
+
+Purpose = Literal["sync", "join"]
+
+_HEADER = struct.Struct("!IB")
+KIND_HELLO = 0x01
+KIND_MESSAGE = 0x02
+KIND_KEEPALIVE = 0x03
+_HELLO_DOMAIN = b"countertop-hello-v1\x00"
+
+
+class LinkError(Exception):
+    """A link failed in an expected way (peer gone, misbehaving or refused)."""
+
+
+class LinkClosed(LinkError):
+    """The peer closed the connection (possibly in the middle of a frame)."""
+
+
+class LinkTimedOut(LinkError):
+    """The peer stayed silent longer than the idle or handshake timeout."""
+
+
+class LinkProtocolError(LinkError):
+    """The peer sent bytes that break the Countertop link protocol."""
+
+
+class FrameTooLarge(LinkProtocolError):
+    """A frame header announced more bytes than this link accepts."""
+
+
+class PeerRejected(LinkError):
+    """The hello exchange ended in a refusal (by us or by the peer); ``reason`` says why."""
+
+    def __init__(self, reason: str, *, peer_till_id: TillId | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.peer_till_id = peer_till_id
+
+
+@dataclass(frozen=True)
+class LinkLimits:
+    """Bounds that keep a hostile or broken peer from exhausting a till."""
+
+    max_frame_bytes: int = 32 * 1024 * 1024
+    max_hello_bytes: int = 64 * 1024
+    handshake_timeout: float = 10.0
+    idle_timeout: float = 30.0
+    keepalive_interval: float = 10.0
+    send_timeout: float = 30.0
+    close_timeout: float = 2.0
+
+
+@dataclass(frozen=True)
+class ClientHello:
+    """What a dialling till says first, already verified (certificate, signature, version)."""
+
+    till_id: TillId
+    shop_id_hash: str
+    purpose: Purpose
+    name: str
+    repo_peer_id: str
+
+
+@dataclass(frozen=True)
+class ServerReply:
+    """The listening till's answer to a hello (``welcome``, ``join-pending``...)."""
+
+    kind: str
+    till_id: TillId
+    body: dict[str, Any] = field(default_factory=dict)
+
+
+def server_ssl_context(identity: TillIdentity) -> ssl.SSLContext:
+    """TLS context for accepting links: presents our certificate, requests none (see module)."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(identity.cert_path, identity.key_path)
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def client_ssl_context() -> ssl.SSLContext:
+    """TLS context for dialling: the server's fingerprint is checked by us, not by a CA."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def _canonical(obj: dict[str, Any]) -> bytes:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":")).encode()
+
+
+def _hello_signed_bytes(fields: dict[str, Any], server_till_id: str) -> bytes:
+    return _HELLO_DOMAIN + server_till_id.encode() + b"\x00" + _canonical(fields)
+
+
+class TlsLink:
+    """A framed, authenticated link to one peer; implements the samod ``Transport`` protocol."""
+
+    def __init__(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        *,
+        limits: LinkLimits,
+        peer_address: str,
+        dialed_by_us: bool,
+    ) -> None:
+        self._reader = reader
+        self._writer = writer
+        self.limits = limits
+        self.peer_address = peer_address
+        self.dialed_by_us = dialed_by_us
+        self.peer_till_id: TillId | None = None
+        self.peer_name = ""
+        self.peer_repo_id = ""
+        self.purpose: Purpose = "sync"
+        self.bytes_sent = 0
+        self.bytes_received = 0
+        self.messages_sent = 0
+        self.messages_received = 0
+        self.last_received_at: float | None = None
+        self.last_message_at: float | None = None
+        self._last_sent_at = time.monotonic()
+        self._closed = asyncio.Event()
+        self._keepalive_task: asyncio.Task[None] | None = None
+
+    # -- samod Transport -------------------------------------------------------------
+
+    async def send(self, msg: bytes) -> None:
+        """Send one automerge-repo message."""
+        await self._write_frame(KIND_MESSAGE, bytes(msg))
+        self.messages_sent += 1
+
+    async def recv(self) -> bytes:
+        """Next automerge-repo message; raises a :class:`LinkError` when the link ends."""
+        while True:
+            kind, payload = await self._read_frame(
+                self.limits.max_frame_bytes, self.limits.idle_timeout
+            )
+            if kind == KIND_KEEPALIVE:
+                continue
+            if kind == KIND_MESSAGE and payload:
+                self.messages_received += 1
+                self.last_message_at = time.time()
+                return payload
+            await self._fail(LinkProtocolError(f"unexpected frame kind {kind:#x} on a sync link"))
+
+    async def close(self) -> None:
+        """Close the link (idempotent, bounded in time)."""
+        if self._closed.is_set():
+            return
+        self._closed.set()
+        task = self._keepalive_task
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+        writer = self._writer
+        try:
+            writer.close()
+            await asyncio.wait_for(writer.wait_closed(), self.limits.close_timeout)
+        except (TimeoutError, OSError, ssl.SSLError, RuntimeError):
+            writer.transport.abort()
+
+    # -- life cycle -------------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        return self._closed.is_set()
+
+    async def wait_closed(self) -> None:
+        await self._closed.wait()
+
+    def start_keepalive(self) -> None:
+        """Send ``KEEPALIVE`` frames while idle so the peer's idle timeout never fires."""
+        if self._keepalive_task is None:
+            self._keepalive_task = asyncio.create_task(
+                self._keepalive_loop(), name=f"keepalive {self.peer_address}"
+            )
+
+    async def _keepalive_loop(self) -> None:
+        interval = self.limits.keepalive_interval
+        try:
+            while not self._closed.is_set():
+                idle = time.monotonic() - self._last_sent_at
+                if idle >= interval:
+                    await self._write_frame(KIND_KEEPALIVE, b"")
+                    idle = 0.0
+                await asyncio.sleep(interval - idle)
+        except LinkError as exc:
+            log.info("keepalive to %s stopped: %s", self.peer_address, exc)
+            await self.close()
+
+    # -- frames -----------------------------------------------------------------------
+
+    async def _write_frame(self, kind: int, payload: bytes) -> None:
+        if self._closed.is_set():
+            raise LinkClosed("link is closed")
+        if len(payload) > self.limits.max_frame_bytes:
+            raise FrameTooLarge(f"refusing to send a {len(payload)}-byte frame")
+        data = _HEADER.pack(len(payload), kind) + payload
+        try:
+            self._writer.write(data)
+            await asyncio.wait_for(self._writer.drain(), self.limits.send_timeout)
+        except TimeoutError:
+            await self._fail(LinkTimedOut(f"peer {self.peer_address} stopped reading"))
+        except (OSError, ssl.SSLError, RuntimeError) as exc:
+            await self._fail(LinkClosed(f"send to {self.peer_address} failed: {exc}"))
+        self.bytes_sent += len(data)
+        self._last_sent_at = time.monotonic()
+
+    async def _read_frame(self, max_bytes: int, timeout: float) -> tuple[int, bytes]:
+        try:
+            header = await asyncio.wait_for(self._reader.readexactly(_HEADER.size), timeout)
+            length, kind = _HEADER.unpack(header)
+            if length > max_bytes:
+                await self._fail(
+                    FrameTooLarge(f"{self.peer_address} announced a {length}-byte frame "
+                                  f"(limit {max_bytes})")
+                )
+            payload = await asyncio.wait_for(self._reader.readexactly(length), timeout)
+        except asyncio.IncompleteReadError as exc:
+            what = "mid-frame" if exc.partial else "between frames"
+            await self._fail(LinkClosed(f"{self.peer_address} closed the link {what}"))
+        except TimeoutError:
+            await self._fail(LinkTimedOut(f"{self.peer_address} silent for {timeout:.1f} s"))
+        except (OSError, ssl.SSLError) as exc:
+            await self._fail(LinkClosed(f"{self.peer_address}: {exc}"))
+        self.bytes_received += _HEADER.size + length
+        self.last_received_at = time.time()
+        return kind, payload
+
+    async def _fail(self, exc: LinkError) -> NoReturn:
+        """Close the link and raise ``exc``; peers that break the protocol get no second try."""
+        level = logging.INFO if isinstance(exc, LinkClosed) else logging.WARNING
+        log.log(level, "link %s: %s", self.peer_address, exc)
+        await self.close()
+        raise exc
+
+    # -- hello exchange ---------------------------------------------------------------
+
+    async def write_control(self, message: dict[str, Any]) -> None:
+        """Send one hello-phase JSON message (hello, welcome, refusal, join replies)."""
+        await self._write_frame(KIND_HELLO, _canonical(message))
+
+    async def read_control(self, timeout: float | None = None) -> dict[str, Any]:
+        """Read one hello-phase JSON message; anything else is a protocol error."""
+        kind, payload = await self._read_frame(
+            self.limits.max_hello_bytes,
+            self.limits.handshake_timeout if timeout is None else timeout,
+        )
+        if kind != KIND_HELLO:
+            await self._fail(LinkProtocolError(f"expected a hello frame, got kind {kind:#x}"))
+        try:
+            message = json.loads(payload)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            message = None
+        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+            await self._fail(LinkProtocolError("hello frame is not a JSON object with a type"))
+        return dict(message)
+
+    async def refuse(self, reason: str) -> None:
+        """Tell the peer why it is refused (best effort), log it, and close."""
+        log.warning("refusing %s (%s): %s", self.peer_address, self.peer_till_id or "?", reason)
+        try:
+            await self.write_control(
+                {"type": "refused", "version": PROTOCOL_VERSION, "reason": reason}
+            )
+        except LinkError:
+            pass
+        await self.close()
+
+
+def _peer_cert_der(writer: asyncio.StreamWriter) -> bytes | None:
+    ssl_object = writer.get_extra_info("ssl_object")
+    if ssl_object is None:
+        return None
+    der = ssl_object.getpeercert(binary_form=True)
+    return bytes(der) if der else None
+
+
+async def read_client_hello(
+    link: TlsLink, identity: TillIdentity, shop_id_hash: str
+) -> ClientHello:
+    """Server side: read and verify the dialler's hello.
+
+    Checks protocol version, certificate fingerprint against the claimed till id, the
+    signature (key possession, bound to our fingerprint) and, for ``sync``, the shop. On
+    failure the peer is told why and :class:`PeerRejected` is raised. Membership is the
+    caller's decision.
+    """
+    msg = await link.read_control()
+    version = msg.get("version")
+    if msg.get("type") != "hello":
+        await link.refuse(f"expected hello, got {msg.get('type')!r}")
+        raise PeerRejected("no hello")
+    if version != PROTOCOL_VERSION:
+        reason = f"protocol version {version!r} not supported (this till speaks {PROTOCOL_VERSION})"
+        await link.refuse(reason)
+        raise PeerRejected(reason)
+    fields = {k: v for k, v in msg.items() if k != "sig"}
+    try:
+        cert_der = base64.b64decode(str(msg["cert"]), validate=True)
+        signature = base64.b64decode(str(msg["sig"]), validate=True)
+        claimed = TillId(str(msg["till"]))
+        purpose = str(msg["purpose"])
+        shop = str(msg.get("shop", ""))
+        name = str(msg.get("name", ""))[:80]
+        repo_peer_id = str(msg.get("peer", ""))[:200]
+    except (KeyError, ValueError) as exc:
+        await link.refuse(f"malformed hello: {exc}")
+        raise PeerRejected("malformed hello") from exc
+    if purpose not in ("sync", "join"):
+        await link.refuse(f"unknown purpose {purpose!r}")
+        raise PeerRejected("unknown purpose")
+    if fingerprint_der(cert_der) != claimed:
+        await link.refuse("certificate does not match the claimed till id")
+        raise PeerRejected("fingerprint mismatch")
+    if not verify_signature(cert_der, _hello_signed_bytes(fields, identity.till_id), signature):
+        await link.refuse("hello signature does not verify")
+        raise PeerRejected("bad signature", peer_till_id=claimed)
+    link.peer_till_id = claimed
+    link.peer_name = name
+    link.peer_repo_id = repo_peer_id
+    link.purpose = "join" if purpose == "join" else "sync"
+    if link.purpose == "sync" and shop != shop_id_hash:
+        await link.refuse("this till belongs to another shop")
+        raise PeerRejected("other shop", peer_till_id=claimed)
+    return ClientHello(claimed, shop, link.purpose, name, repo_peer_id)
+
+
+async def send_welcome(
+    link: TlsLink, identity: TillIdentity, shop_id_hash: str, repo_peer_id: str
+) -> None:
+    """Server side: accept a verified ``sync`` hello; MESSAGE frames may follow."""
+    await link.write_control(
+        {
+            "type": "welcome",
+            "version": PROTOCOL_VERSION,
+            "till": identity.till_id,
+            "shop": shop_id_hash,
+            "peer": repo_peer_id,
+        }
+    )
+
+
+async def dial(
+    host: str,
+    port: int,
+    *,
+    identity: TillIdentity,
+    shop_id_hash: str,
+    purpose: Purpose,
+    name: str = "",
+    repo_peer_id: str = "",
+    expected_till_id: TillId | None = None,
+    limits: LinkLimits | None = None,
+) -> tuple[TlsLink, ServerReply]:
+    """Client side: open TLS to ``host:port``, check the server's fingerprint, send our hello.
+
+    Returns the link and the server's first reply (``welcome`` for sync, ``join-pending``
+    for join). Raises :class:`PeerRejected` when refused, other :class:`LinkError`s when
+    the peer is unreachable, silent or broken.
+    """
+    limits = limits or LinkLimits()
+    address = f"{host}:{port}"
+    try:
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(
+                host, port, ssl=client_ssl_context(), server_hostname="countertop-till",
+                ssl_handshake_timeout=limits.handshake_timeout,
+            ),
+            limits.handshake_timeout,
+        )
+    except TimeoutError as exc:
+        raise LinkTimedOut(f"{address}: TLS handshake timed out") from exc
+    except (OSError, ssl.SSLError) as exc:
+        raise LinkClosed(f"{address}: {exc}") from exc
+    link = TlsLink(reader, writer, limits=limits, peer_address=address, dialed_by_us=True)
+    cert_der = _peer_cert_der(writer)
+    if cert_der is None:
+        await link.close()
+        raise LinkProtocolError(f"{address} presented no certificate")
+    server_id = fingerprint_der(cert_der)
+    link.peer_till_id = server_id
+    link.purpose = purpose
+    if expected_till_id is not None and server_id != expected_till_id:
+        await link.close()
+        raise PeerRejected(
+            f"{address} is till {server_id[:12]}, expected {expected_till_id[:12]}",
+            peer_till_id=server_id,
+        )
+    fields: dict[str, Any] = {
+        "type": "hello",
+        "version": PROTOCOL_VERSION,
+        "till": identity.till_id,
+        "shop": shop_id_hash,
+        "purpose": purpose,
+        "name": name,
+        "peer": repo_peer_id,
+        "cert": base64.b64encode(certificate_der(identity)).decode(),
+    }
+    signature = sign(identity, _hello_signed_bytes(fields, server_id))
+    await link.write_control({**fields, "sig": base64.b64encode(signature).decode()})
+    reply = await link.read_control()
+    kind = str(reply.get("type"))
+    if kind == "refused":
+        reason = str(reply.get("reason", "no reason given"))[:300]
+        log.warning("%s (%s) refused us: %s", address, server_id[:12], reason)
+        await link.close()
+        raise PeerRejected(reason, peer_till_id=server_id)
+    if reply.get("version") != PROTOCOL_VERSION:
+        await link.close()
+        raise PeerRejected(
+            f"{address} speaks protocol version {reply.get('version')!r}", peer_till_id=server_id
+        )
+    if kind == "welcome":
+        if reply.get("till") != server_id or (purpose == "sync" and reply.get("shop") != shop_id_hash):
+            await link.close()
+            raise PeerRejected(f"{address} welcome does not match its certificate or shop",
+                               peer_till_id=server_id)
+        link.peer_repo_id = str(reply.get("peer", ""))[:200]
+    return link, ServerReply(kind, server_id, reply)
+
+
+async def accept_tls(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, limits: LinkLimits
+) -> TlsLink:
+    """Wrap a freshly accepted TLS stream (server side) in a :class:`TlsLink`."""
+    peer = writer.get_extra_info("peername")
+    address = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
+    return TlsLink(reader, writer, limits=limits, peer_address=address, dialed_by_us=False)
