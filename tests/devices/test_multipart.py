@@ -143,4 +143,4 @@ def test_any_order_any_duplicates_gives_the_whole_text(order: list[int], dups: l
         done += r.add(ps[i], i)
     done += r.add(ps[order[-1]], order[-1])
     done += r.release_all()
-    assert [d.message.body for d in done][0] == text
+    assert done[0].message.body == text
