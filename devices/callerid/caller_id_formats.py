@@ -107,7 +107,7 @@ _UNAVAILABLE_WORDS = {
     "UNKNOWNNUMBER", "NOTAVAILABLE",
 }
 
-_NUMBER_CHARS = re.compile(r"^\+?[0-9][0-9 ().\-/]*$")
+_NUMBER_CHARS = re.compile(r"^\+?[0-9(][0-9 ().\-/]*$")
 _FIELD_LINE = re.compile(r"^(?P<key>[A-Za-z][A-Za-z_ ]{0,15}?)\s*=\s*(?P<value>.*)$")
 _RING_LINE = re.compile(r"^(?:CID\s+)?RING\b", re.IGNORECASE)
 _CHATTER = re.compile(
@@ -179,7 +179,7 @@ def clean_number(value: str) -> tuple[str | None, str]:
     text = value.strip()
     if not text:
         return None, PRESENTATION_UNKNOWN
-    if _NUMBER_CHARS.match(text):
+    if _NUMBER_CHARS.match(text) and any(ch.isdigit() for ch in text):
         digits = "".join(ch for ch in text if ch.isdigit())
         return ("+" + digits if text.startswith("+") else digits), PRESENTATION_OK
     reason = _reason_presentation(text)
@@ -391,21 +391,25 @@ class CallerIdParser:
         now = self._clock()
         previous = self._last_ring_at
         self._last_ring_at = now
+        out: list[CallerIdOutput] = []
         if self._fields:
-            return self._flush_record()
+            out = self._flush_record()
+            if any(isinstance(item, CallEvent) for item in out):
+                return out  # this ring closed the caller-ID record of the call
         same_sequence = previous is not None and now - previous <= self._ring_gap
         if self._ringing_since is not None:
             if same_sequence:
                 self._ring_raw.append(text)
-                return [self._ring_only_call()]
+                out.append(self._ring_only_call())
+                return out
             # The earlier ring stopped alone long ago: report it, start a new sequence.
-            out: list[CallerIdOutput] = [self._ring_only_call()]
+            out.append(self._ring_only_call())
             self._start_ringing(now, text)
             return out
         if self._call_reported and same_sequence:
-            return []  # further rings of a call already reported
+            return out  # further rings of a call already reported
         self._start_ringing(now, text)
-        return []
+        return out
 
     def _start_ringing(self, now: datetime, text: str) -> None:
         self._ringing_since = now
