@@ -1,0 +1,235 @@
+"""English intake vocabulary, as data.
+
+Everything English the parser knows lives here: number words, how people say
+"extra" or "no", pickup and delivery phrases, time words. Another language is
+another module building a :class:`LanguagePack` with the same fields.
+"""
+
+from __future__ import annotations
+
+from app.intake.language_pack import LanguagePack
+
+_UNITS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, "single": 1,
+}
+_TENS = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90,
+}
+
+_NEGATING_VERBS = ("want", "need", "put", "add", "include", "like", "use", "give me", "give")
+_NEGATORS = ("don't", "dont", "do not", "doesn't", "does not", "didn't", "did not", "won't",
+             "will not", "wouldn't", "would not", "can't", "cannot")
+
+
+def _negations() -> frozenset[str]:
+    phrases = {
+        "no", "not", "without", "hold", "hold the", "hold on", "hold off on",
+        "hold off", "avoid", "skip", "skip the", "minus", "leave off", "leave out", "leave off the",
+        "take off", "take off the", "except", "except for", "none", "none of", "never", "nothing",
+        "no need for", "don't", "dont", "do not", "without adding", "without any", "not any",
+        "no more", "sans", "free from", "ditch", "remove",
+    }
+    for neg in _NEGATORS:
+        phrases.add(neg)
+        for verb in _NEGATING_VERBS:
+            phrases.add(f"{neg} {verb}")
+            phrases.add(f"{neg} {verb} any")
+    return frozenset(phrases)
+
+
+def _plural_forms(word: str) -> list[str]:
+    """Regular English plurals of a noun (both spellings where usage varies)."""
+    if not word.isalpha():
+        return [word + "s"] if word and word[-1].isalpha() else []
+    if word.endswith(("s", "x", "z", "ch", "sh")):
+        return [word + "es"]
+    if word.endswith("y") and len(word) > 2 and word[-2] not in "aeiou":
+        return [word[:-1] + "ies", word + "s"]
+    if word.endswith("o"):
+        return [word + "s", word + "es"]
+    if word.endswith("f"):
+        return [word + "s", word[:-1] + "ves"]
+    return [word + "s"]
+
+
+def _singular_forms(word: str) -> list[str]:
+    """Candidate singulars of an English plural, most likely first."""
+    out: list[str] = []
+    if word.endswith("ies") and len(word) > 4:
+        out.append(word[:-3] + "y")
+    if word.endswith("ves") and len(word) > 4:
+        out.append(word[:-3] + "f")
+    if word.endswith("es") and len(word) > 3:
+        out.append(word[:-2])
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 2:
+        out.append(word[:-1])
+    return out
+
+
+ENGLISH = LanguagePack(
+    code="en",
+    units=_UNITS,
+    tens=_TENS,
+    scales={"hundred": 100, "thousand": 1000},
+    number_joiners=frozenset({"and"}),
+    count_phrases={
+        "a couple": 2, "couple": 2, "a couple of": 2, "couple of": 2, "a pair of": 2,
+        "pair of": 2, "a dozen": 12, "dozen": 12, "half a dozen": 6, "half dozen": 6,
+        "a half dozen": 6, "a few": 3, "few": 3, "a single": 1, "just one": 1, "only one": 1,
+        "just a": 1, "one single": 1, "a baker's dozen": 13, "a bakers dozen": 13,
+    },
+    group_nouns={"dozen": 12, "dozens": 12, "pair": 2, "pairs": 2, "couple": 2},
+    articles=frozenset({"a", "an", "another"}),
+    count_glue=frozenset({"of"}),
+    decimal_words=frozenset({"point"}),
+    half_phrases=frozenset({"and a half", "and half"}),
+    times_markers=frozenset({"x", "times", "*"}),
+    measure_units={
+        "l": ("l", 1.0), "liter": ("l", 1.0), "liters": ("l", 1.0), "litre": ("l", 1.0),
+        "litres": ("l", 1.0), "ltr": ("l", 1.0), "ml": ("l", 0.001), "mls": ("l", 0.001),
+        "milliliter": ("l", 0.001), "milliliters": ("l", 0.001), "millilitre": ("l", 0.001),
+        "millilitres": ("l", 0.001), "cl": ("l", 0.01),
+        "oz": ("floz", 1.0), "ounce": ("floz", 1.0), "ounces": ("floz", 1.0),
+        "fl oz": ("floz", 1.0), "fluid ounce": ("floz", 1.0), "fluid ounces": ("floz", 1.0),
+        "fl ounce": ("floz", 1.0), "fl ounces": ("floz", 1.0),
+        "kg": ("kg", 1.0), "kgs": ("kg", 1.0), "kilo": ("kg", 1.0), "kilos": ("kg", 1.0),
+        "kilogram": ("kg", 1.0), "kilograms": ("kg", 1.0), "g": ("kg", 0.001),
+        "gram": ("kg", 0.001), "grams": ("kg", 0.001), "gr": ("kg", 0.001),
+        "lb": ("lb", 1.0), "lbs": ("lb", 1.0), "pound of": ("lb", 1.0), "pounds of": ("lb", 1.0),
+    },
+    qualifiers={
+        "extra": "extra", "more": "extra", "additional": "extra", "added": "extra",
+        "lots of": "extra", "a lot of": "extra", "plenty of": "extra", "loads of": "extra",
+        "heavy on": "extra", "heavy on the": "extra", "go heavy on": "extra",
+        "go heavy on the": "extra", "a bunch of": "extra", "a whole bunch of": "extra",
+        "a whole lot of": "extra", "generous": "extra", "double": "double",
+        "light": "light", "light on": "light", "light on the": "light", "go light on": "light",
+        "go light on the": "light", "easy on": "light", "easy on the": "light",
+        "go easy on": "light", "go easy on the": "light", "a little": "light",
+        "a little bit of": "light", "a little bit": "light", "little": "light",
+        "just a little": "light", "just a bit": "light", "a bit of": "light",
+        "a tiny bit of": "light", "just a tiny bit of": "light", "a drizzle of": "light",
+        "a drizzle": "light", "just a drizzle": "light", "just a drizzle of": "light",
+        "a touch of": "light", "a sprinkle of": "light", "not much": "light",
+        "not a lot of": "light", "not a lot": "light", "not many": "light", "less": "light",
+        "only a little": "light", "only a bit": "light", "no more than a drizzle of": "light",
+        "half": "half", "half the": "half",
+    },
+    negations=_negations(),
+    positives=frozenset({
+        "with", "and with", "w", "add", "adding", "add on", "plus", "also", "along with",
+        "include", "including", "topped with", "top it with", "on top", "want", "like",
+        "love", "put", "as well", "and also", "make it", "make them", "have", "take",
+        "i'll take", "go for", "go with", "get", "and then", "then",
+    }),
+    conjunctions=frozenset({"and", "or", "nor", "as well as", "&", ",", "n", "/", "and some"}),
+    contrasts=frozenset({"but", "though", "however", "although", "yet"}),
+    clause_breaks=frozenset({
+        "please", "pls", "plz", "thanks", "thank you", "thx", "cheers", ".", "!", "?", ";",
+        "oh", "that's all", "that's it", "that is all", "ok", "okay",
+    }),
+    count_descriptors=frozenset({
+        "topping", "toppings", "item", "items", "ingredient", "ingredients", "top",
+    }),
+    size_markers=frozenset({"size", "sized", "sizes"}),
+    category_nouns=frozenset({
+        "drink", "drinks", "beverage", "beverages", "topping", "toppings", "food", "order",
+        "orders", "sides", "extras", "stuff", "thing", "things",
+    }),
+    stopwords=frozenset({
+        "a", "an", "the", "i", "i'd", "i'll", "i'm", "id", "im", "me", "my", "mine", "we", "us",
+        "our", "you", "your", "it", "its", "it's", "they", "them", "their", "this", "that",
+        "that's", "these", "those", "there", "here", "to", "of", "for", "in", "on", "at", "by",
+        "from", "into", "onto", "and", "or", "but", "with", "without", "no", "not", "can",
+        "could", "would", "will", "shall", "should", "may", "might", "must", "do", "does", "did",
+        "have", "has", "had", "get", "got", "give", "want", "wanted", "wanting", "need", "like",
+        "love", "take", "try", "order", "ordering", "please", "thanks", "thank", "some", "any",
+        "all", "both", "each", "every", "just", "only", "also", "too", "very", "so", "then",
+        "than", "be", "is", "are", "was", "were", "been", "am", "what", "which", "who", "how",
+        "when", "where", "why", "yes", "yeah", "hi", "hello", "hey", "ok", "okay", "good",
+        "great", "well", "as", "make", "sure", "put", "place", "go", "going", "let", "let's",
+        "see", "think", "guess", "feel", "today", "now", "again", "more", "less", "same",
+        "other", "another", "one", "ones", "up", "out", "off", "over", "under", "about", "time",
+        "day", "evening", "night", "morning", "afternoon", "set", "fine", "nice", "lot", "lots",
+        "bit", "hold", "wish", "prefer", "start", "begin", "rush", "size", "sized", "top",
+        "everything", "thing", "things", "stuff", "done", "ready", "able", "if",
+    }),
+    pickup_phrases=frozenset({
+        "pickup", "pick up", "picking up", "pick it up", "pick them up", "pick up at",
+        "collect", "collecting", "collection", "takeaway", "take away", "takeout", "take out",
+        "carry out", "carryout", "to go", "come get", "come by", "come in", "swing by",
+        "i'll come", "will come", "in store", "in person",
+    }),
+    delivery_phrases=frozenset({
+        "deliver", "delivered", "delivery", "delivering", "bring it", "bring them", "drop off",
+        "drop it off", "send it", "send them", "ship", "shipped", "to my house", "to my place",
+        "to my office", "to my home", "to my address",
+    }),
+    address_cues=(
+        "deliver it to", "deliver them to", "delivered to", "deliver to", "delivery to",
+        "delivery at", "bring it to", "bring them to", "send it to", "send them to",
+        "drop it off at", "drop off at", "ship to", "my address is", "address is", "address:",
+        "address", "i live at", "i'm at", "we are at", "we're at",
+    ),
+    address_enders=frozenset({
+        "at", "by", "for", "around", "tonight", "tomorrow", "today", "please", "thanks", "asap",
+        "and", "on", "before", "after",
+    }),
+    street_types=frozenset({
+        "street", "st", "road", "rd", "avenue", "ave", "av", "lane", "ln", "boulevard", "blvd",
+        "way", "court", "ct", "close", "crescent", "terrace", "place", "pl", "drive", "square",
+        "sq", "highway", "hwy", "parkway", "pkwy", "row", "strasse", "straße", "weg", "gasse",
+    }),
+    budget_cues=(
+        "no more than", "not more than", "less than", "at most", "up to", "under", "below",
+        "max", "maximum", "budget of", "budget is", "budget", "within", "cap at", "limit of",
+        "spend", "spending",
+    ),
+    currencies={
+        "$": "USD", "usd": "USD", "dollar": "USD", "dollars": "USD", "bucks": "USD",
+        "€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR",
+        "£": "GBP", "gbp": "GBP", "pound": "GBP", "pounds": "GBP", "quid": "GBP",
+    },
+    weekdays={
+        "monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2,
+        "thursday": 3, "thu": 3, "thur": 3, "thurs": 3, "friday": 4, "fri": 4, "saturday": 5,
+        "sat": 5, "sunday": 6,
+    },
+    months={
+        "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
+        "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
+        "september": 9, "sep": 9, "sept": 9, "october": 10, "oct": 10, "november": 11,
+        "nov": 11, "december": 12, "dec": 12,
+    },
+    relative_days={
+        "today": 0, "tomorrow": 1, "tmrw": 1, "tmr": 1, "tomorow": 1, "tommorow": 1,
+        "tommorrow": 1, "day after tomorrow": 2, "the day after tomorrow": 2,
+    },
+    day_parts={
+        "morning": 9, "afternoon": 14, "evening": 18, "night": 19, "lunch": 12,
+        "lunchtime": 12, "lunch time": 12, "dinner": 18, "dinnertime": 18, "dinner time": 18,
+        "breakfast": 8,
+    },
+    day_part_words={
+        "tonight": (0, 19), "this evening": (0, 18), "this afternoon": (0, 14),
+        "this morning": (0, 9), "later today": (0, 17), "this lunchtime": (0, 12),
+    },
+    noon_words={"noon": 12, "midday": 12, "midnight": 0},
+    asap_phrases=frozenset({
+        "asap", "as soon as possible", "right away", "right now", "straight away",
+        "immediately", "as soon as you can",
+    }),
+    next_words=frozenset({"next"}),
+    this_words=frozenset({"this", "on", "coming", "this coming"}),
+    am_words=frozenset({"am", "a.m.", "a.m", "in the morning"}),
+    pm_words=frozenset({"pm", "p.m.", "p.m", "in the evening", "in the afternoon", "at night",
+                        "tonight"}),
+    minute_words=frozenset({"minute", "minutes", "min", "mins"}),
+    hour_words=frozenset({"hour", "hours", "hr", "hrs"}),
+    plural_forms=_plural_forms,
+    singular_forms=_singular_forms,
+)

@@ -1,0 +1,104 @@
+"""The shape of a language's intake vocabulary.
+
+The parser holds no English words in its code: every word it reacts to comes
+from a :class:`LanguagePack`. Adding a language means writing one more module
+like ``language_en.py`` that builds a pack; the grammar stays the same.
+
+All phrases are lowercase and already tokenised the way
+:func:`app.intake.text_tokens.tokenize` splits text (words, numbers and
+apostrophes kept inside words; hyphens become spaces).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class LanguagePack:
+    """Words and phrases, grouped by the role they play in an order message."""
+
+    code: str
+    # -- numbers ---------------------------------------------------------
+    #: cardinal words: "one" -> 1 ... "nineteen" -> 19
+    units: dict[str, int]
+    #: tens: "twenty" -> 20
+    tens: dict[str, int]
+    #: scale words that multiply what precedes them: "hundred" -> 100
+    scales: dict[str, int]
+    #: words that join number words ("twenty and five" is rare, "one hundred and two" is not)
+    number_joiners: frozenset[str]
+    #: phrases that mean a count by themselves: "a couple" -> 2, "a dozen" -> 12, "half a dozen" -> 6
+    count_phrases: dict[str, float]
+    #: group nouns that multiply a preceding count: "two dozen" -> 24, "a pair of" -> 2
+    group_nouns: dict[str, int]
+    #: articles that mean one item ("a pizza")
+    articles: frozenset[str]
+    #: words that glue a count to its noun and carry no meaning ("of" in "a couple of")
+    count_glue: frozenset[str]
+    #: decimal point words ("seven point five")
+    decimal_words: frozenset[str]
+    #: "and a half"
+    half_phrases: frozenset[str]
+    #: multiplication markers written next to a number: "x3", "3x", "3 x"
+    times_markers: frozenset[str]
+    # -- measures ----------------------------------------------------------
+    #: unit words -> (canonical unit, factor to the canonical unit): "litre" -> ("l", 1)
+    measure_units: dict[str, tuple[str, float]]
+    # -- order grammar -----------------------------------------------------
+    #: qualifier phrases -> level ("extra", "light", "double", "half")
+    qualifiers: dict[str, str]
+    #: phrases that start a negation scope ("no", "without", "hold the")
+    negations: frozenset[str]
+    #: phrases that start (or return to) a positive attachment ("with", "add", "also")
+    positives: frozenset[str]
+    #: list conjunctions that keep the current scope ("and", "or", "as well as")
+    conjunctions: frozenset[str]
+    #: contrast words that end a negation scope unless a negation follows ("but")
+    contrasts: frozenset[str]
+    #: words that close a clause ("please", "thanks"): a negation scope ends there
+    clause_breaks: frozenset[str]
+    #: words after a count that describe the item, not its quantity ("two topping pizza")
+    count_descriptors: frozenset[str]
+    #: words that mark the preceding option word as a size ("medium size", "party sized")
+    size_markers: frozenset[str]
+    #: nouns for whole categories ("drinks", "toppings"): never a product by themselves
+    category_nouns: frozenset[str]
+    #: words never tried against the catalog by fuzzy matching (function words)
+    stopwords: frozenset[str]
+    # -- fulfilment, budget, address -----------------------------------------
+    pickup_phrases: frozenset[str]
+    delivery_phrases: frozenset[str]
+    #: cues after which an address follows ("deliver to", "my address is")
+    address_cues: tuple[str, ...]
+    #: words that end an address after a cue ("deliver to 12 main st *at* 7")
+    address_enders: frozenset[str]
+    #: street-type words that make "12 baker street" an address without a cue
+    street_types: frozenset[str]
+    #: budget cues ("under", "no more than", "budget")
+    budget_cues: tuple[str, ...]
+    #: currency words and symbols -> ISO code
+    currencies: dict[str, str]
+    # -- time ------------------------------------------------------------------
+    weekdays: dict[str, int]
+    months: dict[str, int]
+    #: day words -> offset in days from today ("tomorrow" -> 1)
+    relative_days: dict[str, int]
+    #: parts of the day -> default hour ("morning" -> 9)
+    day_parts: dict[str, int]
+    #: "tonight" and friends: (day offset, hour)
+    day_part_words: dict[str, tuple[int, int]]
+    noon_words: dict[str, int]
+    asap_phrases: frozenset[str]
+    next_words: frozenset[str]
+    this_words: frozenset[str]
+    am_words: frozenset[str]
+    pm_words: frozenset[str]
+    minute_words: frozenset[str]
+    hour_words: frozenset[str]
+    # -- inflection ------------------------------------------------------------
+    #: plural forms of a noun ("olive" -> ["olives"]); used to widen catalog aliases
+    plural_forms: Callable[[str], list[str]] = field(default=lambda word: [])
+    #: singular candidates of a word ("tomatoes" -> ["tomato", "tomatoe"])
+    singular_forms: Callable[[str], list[str]] = field(default=lambda word: [])
