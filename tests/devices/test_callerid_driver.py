@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -10,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from devices.callerid.callerid_driver import CallerIdDriver
-from devices.simulated.caller_id_unit import CallerIdSimulator
+from devices.simulated.caller_id_unit import CallerIdSimulator, run_demo
 from tests.devices.callerid_recording_sink import CallerIdRecordingSink
 
 TZ = ZoneInfo("America/Chicago")
@@ -188,3 +189,20 @@ def test_driver_waits_for_a_device_that_is_not_there_yet(
         sim.stop()
     assert sink.statuses[-1].state == "disconnected"
     assert sink.statuses[-1].detail == "stopped"
+
+
+def test_demo_rings_through_the_number_list(rig: Rig, sink: CallerIdRecordingSink) -> None:
+    sim, _ = rig.start(mode="modem")
+    assert sink.wait_for_state("ok")
+    stop = threading.Event()
+    demo = threading.Thread(target=run_demo,
+                            args=(sim, ["3125550147|ANN", "private", "out-of-area"], 0.01, stop))
+    demo.start()
+    try:
+        calls = sink.wait_for_calls(4)
+    finally:
+        stop.set()
+        demo.join(5)
+    assert [(c.number, c.name, c.presentation) for c in calls[:4]] == [
+        ("3125550147", "ANN", "ok"), (None, None, "private"), (None, None, "unavailable"),
+        ("3125550147", "ANN", "ok")]
