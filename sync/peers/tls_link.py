@@ -391,6 +391,31 @@ async def send_welcome(
     )
 
 
+def hello_message(
+    identity: TillIdentity,
+    server_till_id: str,
+    *,
+    shop_id_hash: str,
+    purpose: str,
+    name: str = "",
+    repo_peer_id: str = "",
+    version: int = PROTOCOL_VERSION,
+) -> dict[str, Any]:
+    """The dialler's signed hello for the till whose TLS fingerprint is ``server_till_id``."""
+    fields: dict[str, Any] = {
+        "type": "hello",
+        "version": version,
+        "till": identity.till_id,
+        "shop": shop_id_hash,
+        "purpose": purpose,
+        "name": name,
+        "peer": repo_peer_id,
+        "cert": base64.b64encode(certificate_der(identity)).decode(),
+    }
+    signature = sign(identity, _hello_signed_bytes(fields, server_till_id))
+    return {**fields, "sig": base64.b64encode(signature).decode()}
+
+
 async def dial(
     host: str,
     port: int,
@@ -437,18 +462,10 @@ async def dial(
             f"{address} is till {server_id[:12]}, expected {expected_till_id[:12]}",
             peer_till_id=server_id,
         )
-    fields: dict[str, Any] = {
-        "type": "hello",
-        "version": PROTOCOL_VERSION,
-        "till": identity.till_id,
-        "shop": shop_id_hash,
-        "purpose": purpose,
-        "name": name,
-        "peer": repo_peer_id,
-        "cert": base64.b64encode(certificate_der(identity)).decode(),
-    }
-    signature = sign(identity, _hello_signed_bytes(fields, server_id))
-    await link.write_control({**fields, "sig": base64.b64encode(signature).decode()})
+    await link.write_control(
+        hello_message(identity, server_id, shop_id_hash=shop_id_hash, purpose=purpose,
+                      name=name, repo_peer_id=repo_peer_id)
+    )
     reply = await link.read_control()
     kind = str(reply.get("type"))
     if kind == "refused":
