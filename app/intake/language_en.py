@@ -132,6 +132,8 @@ ENGLISH = LanguagePack(
         "please", "pls", "plz", "thanks", "thank you", "thx", "cheers", ".", "!", "?", ";",
         "oh", "that's all", "that's it", "that is all", "ok", "okay",
     }),
+    partitive_links=frozenset({"with", "w", "topped with"}),
+    partitive_pronouns=frozenset({"them", "those", "these"}),
     count_descriptors=frozenset({
         "topping", "toppings", "item", "items", "ingredient", "ingredients", "top",
     }),
@@ -156,7 +158,7 @@ ENGLISH = LanguagePack(
         "other", "another", "one", "ones", "up", "out", "off", "over", "under", "about", "time",
         "day", "evening", "night", "morning", "afternoon", "set", "fine", "nice", "lot", "lots",
         "bit", "hold", "wish", "prefer", "start", "begin", "rush", "size", "sized", "top",
-        "everything", "thing", "things", "stuff", "done", "ready", "able", "if",
+        "everything", "thing", "things", "stuff", "done", "ready", "able", "if", "budget",
     }),
     pickup_phrases=frozenset({
         "pickup", "pick up", "picking up", "pick it up", "pick them up", "pick up at",

@@ -59,6 +59,10 @@ class LanguagePack:
     contrasts: frozenset[str]
     #: words that close a clause ("please", "thanks"): a negation scope ends there
     clause_breaks: frozenset[str]
+    #: "with" words after a count that make it part of the previous line ("two pizzas, one with ham")
+    partitive_links: frozenset[str]
+    #: pronouns in "one of them"
+    partitive_pronouns: frozenset[str]
     #: words after a count that describe the item, not its quantity ("two topping pizza")
     count_descriptors: frozenset[str]
     #: words that mark the preceding option word as a size ("medium size", "party sized")

@@ -259,6 +259,27 @@ def _tag(tokens: list[Token], text: str, catalog: IntakeCatalog) -> list[_Item]:
     return items
 
 
+@dataclass(frozen=True)
+class TaggedWord:
+    """How the parser read a stretch of a message (for alias learning and debugging)."""
+
+    kind: str
+    text: str
+    span: tuple[int, int]
+    targets: tuple[PhraseTarget, ...]
+    score: float
+    stopword: bool
+
+
+def tag_message(text: str, catalog: IntakeCatalog) -> list[TaggedWord]:
+    """Tag ``text`` the way :func:`parse_order` does, without the grammar step."""
+    tokens = tokenize(text[:MAX_MESSAGE_CHARS])
+    stop = catalog.language.stopwords
+    return [TaggedWord(it.kind, it.text, it.span, tuple(it.targets), it.score,
+                       it.value == "stop" or it.text in stop)
+            for it in _tag(tokens, text, catalog)]
+
+
 # -- grammar ------------------------------------------------------------------------------
 
 @dataclass
@@ -278,6 +299,15 @@ class _Builder:
     start: int | None = None
     end: int = 0
     implicit_factor: float = 1.0
+    #: set when some of the previous line's items are split off ("two pizzas, one with ham")
+    quantity: Decimal | None = None
+    #: the count was followed by "with" / "without" / "of them": it may be partitive
+    partitive: bool = False
+
+    def count(self) -> Decimal | None:
+        if self.quantity is not None:
+            return self.quantity
+        return self.number.value if self.number is not None else None
 
     def empty(self) -> bool:
         return self.number is None and not self.entries and self.product is None
@@ -357,6 +387,16 @@ class _Grammar:
             return False
         return False
 
+    def _partitive_follows(self, idx: int) -> bool:
+        nxt = self.items[idx + 1] if idx + 1 < len(self.items) else None
+        if nxt is None:
+            return False
+        if nxt.kind == "neg" or nxt.kind == "pos" and nxt.text in self.catalog.language.partitive_links:
+            return True
+        after = self.items[idx + 2] if idx + 2 < len(self.items) else None
+        return nxt.text in self.catalog.language.count_glue and after is not None and \
+            after.text in self.catalog.language.partitive_pronouns
+
     def _is_size(self, item: _Item) -> bool:
         ctx = self._context_products() or list(self.catalog.products)
         for p in ctx:
@@ -385,6 +425,8 @@ class _Grammar:
         if not pend.entries:
             return  # a count with nothing to count ("i'd like to place an order")
         cur = self.current
+        if self._split_partitive(pend):
+            return
         weak_count = pend.number is None or pend.number.from_article
         if cur is not None and cur.product is not None and weak_count and \
                 pend.accepts(cur.product):
@@ -413,6 +455,34 @@ class _Grammar:
             pend.product = scored[0]
             pend.implicit_factor = _IMPLICIT_GUESS
         self._start_line(pend)
+
+    def _split_partitive(self, pend: _Builder) -> bool:
+        """"two large pizzas, one with ham": take one of the two and give it ham."""
+        cur = self.current
+        if not pend.partitive or cur is None or cur.product is None or pend.number is None \
+                or pend.number.from_article or not pend.accepts(cur.product):
+            return False
+        have, take = cur.count(), pend.number.value
+        if have is None or cur.number is None or cur.number.from_article or take > have:
+            return False
+        already_split = cur.quantity is not None
+        noun_end = cur.product_item.span[1] if cur.product_item is not None else cur.end
+        if not already_split and any(e.item.span[0] >= noun_end for e in cur.entries):
+            return False  # "two pizzas with ham and one with pineapple": a third pizza
+        if take == have:
+            if not already_split:
+                return False
+            cur.entries.extend(pend.entries)  # "... and one with mushrooms": the last of them
+            cur.touch((pend.start or cur.end, pend.end))
+            return True
+        cur.quantity = have - take
+        pend.product = cur.product
+        pend.implicit_factor = 0.9
+        pend.entries = [*cur.entries, *pend.entries]
+        pend.start = cur.start if pend.start is None else pend.start
+        self._start_line(pend)
+        self.current = cur  # "... and one with olives" splits the same original line
+        return True
 
     def _add_option(self, idx: int, item: _Item) -> None:
         entry = _Entry(item, self.negated, self.qualifier)
@@ -466,7 +536,8 @@ class _Grammar:
                     continue
                 if self.pending.entries or self.pending.product is not None:
                     self._flush_pending()
-                self.pending = _Builder(number=reading, measure=it.measure)
+                self.pending = _Builder(number=reading, measure=it.measure,
+                                        partitive=self._partitive_follows(idx))
                 self.pending.touch(it.span)
                 self.negated = False
                 self.qualifier = None
@@ -552,7 +623,7 @@ def _find_address(low: str, original: str, lang: LanguagePack
         r"(?<![\w'])(?:" + "|".join(re.escape(c).replace(r"\ ", r"\s+") for c in
                                       sorted(lang.address_cues, key=len, reverse=True))
         + r")\s*:?\s+(?P<addr>\d[^\n.!?;]*?|[a-z][^\n.!?;]*?\d[^\n.!?;]*?)"
-        + rf"(?=\s+(?:{stops})\s|[\n.!?;]|\s*$)"))
+        + rf"(?=\s+(?:{stops})\b|[\n.!?;]|\s*$)"))
     m = cue.search(low)
     if m is None:
         street = _cached(lang, "street", lambda: re.compile(
@@ -681,8 +752,8 @@ def _finish_line(b: _Builder, original: str, catalog: IntakeCatalog) -> DraftLin
         conf *= b.product_item.score
     quantity = Decimal(1)
     unit = product.unit
-    if b.number is not None:
-        quantity = b.number.value
+    if b.count() is not None:
+        quantity = b.count() or Decimal(0)
     if b.measure is not None:
         if unit == b.measure.unit:
             quantity = Decimal(str(b.measure.value))
@@ -702,11 +773,17 @@ def _finish_line(b: _Builder, original: str, catalog: IntakeCatalog) -> DraftLin
         lo = LineOption(group_id=group.id, option_id=opt.id, name=opt.name, role=group.role,
                         qualifier=e.qualifier, span=e.item.span, confidence=e.item.score)
         conf *= e.item.score
+        def same(x: LineOption, lo: LineOption = lo) -> bool:
+            return x.option_id == lo.option_id and x.group_id == lo.group_id
+
         if e.negated:
-            if not any(x.option_id == lo.option_id and x.group_id == lo.group_id
-                       for x in line.exclusions):
+            line.modifiers = [x for x in line.modifiers if not same(x)]
+            line.variants = [x for x in line.variants if not same(x)]
+            if not any(same(x) for x in line.exclusions):
                 line.exclusions.append(lo)
-        elif group.role == "size":
+            continue
+        line.exclusions = [x for x in line.exclusions if not same(x)]
+        if group.role == "size":
             if line.size is not None and line.size.option_id != lo.option_id:
                 line.notes.append(f"two sizes given: {line.size.name}, {lo.name}")
                 conf *= 0.7
