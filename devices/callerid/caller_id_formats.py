@@ -41,10 +41,15 @@ Supported devices and formats, and where the format descriptions come from:
 Record rules for formatted modem output (worked out from NCID's test vectors):
 fields arrive in any order, a blank line may sit between them, the record may
 come before or after the first ``RING``. A record is emitted as soon as it holds
-both a number field and a ``NAME`` (that is the normal North-American case and
-gives the lowest latency). A partial record is emitted when a ``RING`` arrives,
-when a field repeats (a new record has started), when the driver reports the
-line quiet for ``record_idle`` (``tick``), or at ``close``. One ring sequence
+both a number field (``NMBR``, else ``DDN_NMBR``/``DDN``) and a ``NAME`` (that is
+the normal North-American case and gives the lowest latency). A partial record
+is emitted when a ``RING`` arrives, when a field repeats (a new record has
+started), when the driver reports the line quiet for ``record_idle`` (``tick``),
+or at ``close``. A field that arrives just after a record was emitted, does not
+repeat one of its fields and cannot open a record (``DATE``, ``DATE TIME``,
+``MESG`` open records) is a late part of that record and is only logged, so
+``NMBR``, ``NAME``, ``DDN_NMBR`` gives one call, not two. An unknown
+``TAG = value`` line is quarantined without cutting the record. One ring sequence
 yields exactly one call: further ``RING`` lines within ``ring_gap`` of the last
 one belong to the same call; a second ring without any caller-ID data, or a
 single ring followed by silence, yields a call with presentation ``"unknown"``.
@@ -142,11 +147,14 @@ _FORMATTED_KEYS = {
     "TIME": "time",
     "DATE TIME": "datetime",
     "NMBR": "number",
-    "DDN_NMBR": "number",
-    "DDN": "number",
+    "DDN_NMBR": "ddn",
+    "DDN": "ddn",
     "NAME": "name",
     "MESG": "mesg",
 }
+# Fields that only ever open a record; any other field arriving right after a
+# record was reported, and not repeating one of its fields, is a late part of it.
+_RECORD_OPENERS = {"date", "datetime", "mesg"}
 
 
 class CallerIdFormatError(ValueError):
@@ -284,6 +292,7 @@ class CallerIdParser:
         self._ring_raw: list[str] = []
         self._last_ring_at: datetime | None = None
         self._call_reported = False  # a call was emitted for the current ring sequence
+        self._reported_groups: set[str] = set()  # fields of the record reported last
 
     # -- input ---------------------------------------------------------------
 
@@ -361,8 +370,8 @@ class CallerIdParser:
         if field is not None:
             key = " ".join(field.group("key").upper().split())
             group = _FORMATTED_KEYS.get(key)
-            if group is None:
-                raise CallerIdFormatError(f"unknown caller-ID field {key!r}")
+            if group is None:  # keep it, but do not let it cut the record it sits in
+                return [self._quarantine(text, f"unknown caller-ID field {key!r}")]
             return self._on_field(group, field.group("value").strip(), text)
         if text.startswith("###"):
             return self._flush_then(self._netcallerid(text))
@@ -388,6 +397,7 @@ class CallerIdParser:
     # -- rings and formatted records -----------------------------------------
 
     def _on_ring(self, text: str) -> list[CallerIdOutput]:
+        self._reported_groups = set()
         now = self._clock()
         previous = self._last_ring_at
         self._last_ring_at = now
@@ -428,6 +438,14 @@ class CallerIdParser:
 
     def _on_field(self, group: str, value: str, text: str) -> list[CallerIdOutput]:
         out: list[CallerIdOutput] = []
+        if not self._fields and group not in _RECORD_OPENERS and self._reported_groups and (
+                group not in self._reported_groups):
+            # e.g. DDN_NMBR after NMBR and NAME: the call is already out, keep it single
+            log.info("late caller-ID field after the call was reported: %r", text)
+            self._reported_groups.add(group)
+            return out
+        if group in _RECORD_OPENERS:
+            self._reported_groups = set()
         if group in self._fields or (group in ("date", "time") and "datetime" in self._fields) or (
             group == "datetime" and ("date" in self._fields or "time" in self._fields)
         ):
@@ -435,7 +453,7 @@ class CallerIdParser:
         self._fields[group] = value
         self._record_raw.append(text)
         self._last_field_at = self._clock()
-        if "number" in self._fields and "name" in self._fields:
+        if ("number" in self._fields or "ddn" in self._fields) and "name" in self._fields:
             out.extend(self._flush_record())
         return out
 
@@ -450,8 +468,10 @@ class CallerIdParser:
             return [self._quarantine(raw, "caller-ID message the modem could not decode")]
         ring_at = self._ringing_since
         self._ringing_since, self._ring_raw, self._call_reported = None, [], True
+        self._reported_groups = set(fields)
         at = self._formatted_time(fields, raw) or ring_at or self._clock()
-        number, presentation = _presentation(fields.get("number"), fields.get("name"))
+        number, presentation = _presentation(fields.get("number", fields.get("ddn")),
+                                             fields.get("name"))
         return [CallEvent(at=at.astimezone(self._tz), number=number,
                           name=clean_name(fields.get("name")), presentation=presentation, raw=raw)]
 

@@ -136,6 +136,26 @@ def test_repeated_field_starts_a_new_record(parser: CallerIdParser) -> None:
     assert [(c.number, c.name) for c in out] == [("111", None), ("222", "B")]
 
 
+def test_dialable_number_next_to_number_gives_one_call(parser: CallerIdParser) -> None:
+    out = calls(parser.feed(b"RING\r\nDATE = 0714\r\nTIME = 1100\r\nNMBR = 5551234\r\n"
+                            b"NAME = ANN\r\nDDN_NMBR = 3125551234\r\nRING\r\n"))
+    assert [(c.number, c.name) for c in out] == [("5551234", "ANN")]
+    assert not parser.has_pending
+
+
+def test_dialable_number_alone_is_the_number(parser: CallerIdParser) -> None:
+    out = calls(parser.feed(b"DATE = 0714\r\nTIME = 1100\r\nDDN_NMBR = 3125551234\r\n"
+                            b"NAME = ANN\r\n"))
+    assert [(c.number, c.name) for c in out] == [("3125551234", "ANN")]
+
+
+def test_unknown_tag_is_quarantined_without_cutting_the_record(parser: CallerIdParser) -> None:
+    out = parser.feed(b"DATE = 0714\r\nTIME = 1100\r\nNMBR = 5551234\r\nLINE = 2\r\n"
+                      b"NAME = ANN\r\n")
+    assert [(c.number, c.name) for c in calls(out)] == [("5551234", "ANN")]
+    assert [q.raw for q in quarantined(out)] == ["LINE = 2"]
+
+
 def test_rings_without_caller_id_yield_one_unknown_call(
         parser: CallerIdParser, clock: StepClock) -> None:
     ring_at = clock.now
