@@ -10,6 +10,7 @@ from __future__ import annotations
 import tempfile
 import threading
 import time
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -39,7 +40,8 @@ class TimedSink(CallerIdRecordingSink):
         self.arrival.set()
 
 
-def _latencies(setup: str, sim_kwargs: dict[str, object], driver_kwargs: dict[str, object],
+def _latencies(setup: str, sim_kwargs: Mapping[str, object],
+               driver_kwargs: Mapping[str, object],
                *, calls: int = CALLS, with_name: bool = True, rings_after: int = 1
                ) -> list[float]:
     with tempfile.TemporaryDirectory() as tmp:
