@@ -390,7 +390,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--every", type=float, default=10.0)
     parser.add_argument("--role", choices=ROLES, default="modem")
     parser.add_argument("--unit-format", choices=UNIT_FORMATS, default="tci")
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)
     logging.basicConfig(level=logging.INFO)
     stop = threading.Event()
     sim = CallerIdSimulator(Path(args.link), role=args.role, unit_format=args.unit_format)
