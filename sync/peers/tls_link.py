@@ -462,11 +462,15 @@ async def dial(
             f"{address} is till {server_id[:12]}, expected {expected_till_id[:12]}",
             peer_till_id=server_id,
         )
-    await link.write_control(
-        hello_message(identity, server_id, shop_id_hash=shop_id_hash, purpose=purpose,
-                      name=name, repo_peer_id=repo_peer_id)
-    )
-    reply = await link.read_control()
+    try:
+        await link.write_control(
+            hello_message(identity, server_id, shop_id_hash=shop_id_hash, purpose=purpose,
+                          name=name, repo_peer_id=repo_peer_id)
+        )
+        reply = await link.read_control()
+    except BaseException:  # cancelled or failed mid-hello: never leave the socket open
+        await link.close()
+        raise
     kind = str(reply.get("type"))
     if kind == "refused":
         reason = str(reply.get("reason", "no reason given"))[:300]

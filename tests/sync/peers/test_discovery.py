@@ -1,0 +1,57 @@
+"""Real zeroconf bound to 127.0.0.1: two PeerSets find each other and sync, nobody else."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sync.identity import TillIdentity
+from tests.sync.peers.conftest import (
+    ChangeBus,
+    ShopMembers,
+    doc_value,
+    poll_until,
+    run,
+    running_peer_set,
+    running_repo,
+)
+
+
+def test_tills_discover_each_other_on_loopback_and_sync(
+    make_identity: Callable[[str], TillIdentity],
+) -> None:
+    a_id, b_id, other = make_identity("a"), make_identity("b"), make_identity("other-shop")
+    members = {a_id.till_id, b_id.till_id}
+
+    async def scenario() -> None:
+        bus = ChangeBus()
+        async with (
+            running_repo(bus) as (repo_a, _),
+            running_repo(bus) as (repo_b, store_b),
+            running_repo(bus) as (repo_o, _),
+        ):
+            handle_a = await repo_a.create()
+            with handle_a.change() as doc:
+                doc["found"] = "by mdns"
+            loopback = {"interfaces": ["127.0.0.1"]}
+            async with (
+                running_peer_set(repo_o, other, ShopMembers("other shop", {other.till_id}),
+                                 **loopback) as po,
+                running_peer_set(repo_a, a_id, ShopMembers("shop", members), **loopback) as pa,
+                running_peer_set(repo_b, b_id, ShopMembers("shop", members), **loopback) as pb,
+            ):
+                await pb.wait_linked({a_id.till_id}, 15)
+                await pa.wait_linked({b_id.till_id}, 15)
+                doc_id = str(handle_a.document_id)
+                await bus.wait_for(lambda: store_b.has_doc(doc_id))
+                handle_b = await repo_b.find(str(handle_a.url))
+                assert handle_b is not None
+                await bus.wait_for(lambda: doc_value(handle_b, "found") == "by mdns")
+                # The other shop's till was seen on the network but never dialled.
+                await poll_until(lambda: other.till_id in pa._discovery.seen)  # type: ignore[union-attr]
+                assert other.till_id not in pa.linked_tills()
+                assert all(r["till_id"] != other.till_id for r in pa.status())
+                assert po.linked_tills() == set()
+                assert {r["kind"] for r in pb.status() if r["till_id"] == a_id.till_id} <= {
+                    "till", "discovered"}
+
+    run(scenario(), timeout=40)
