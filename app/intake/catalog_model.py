@@ -294,7 +294,7 @@ class IntakeCatalog:
             lengths.setdefault(key[0], set()).add(len(key))
         self.first_token_lengths = {k: sorted(v, reverse=True) for k, v in lengths.items()}
         self.fuzzy_words = sorted(" ".join(k) for k in self.phrases
-                                  if len(k) == 1 and k[0].isalpha() and len(k[0]) >= 4)
+                                  if len(k) == 1 and k[0].isalpha() and len(k[0]) >= 3)
         self.fuzzy_pairs = sorted(" ".join(k) for k in self.phrases if len(k) == 2)
         self.fuzzy_memo = {}
         self.phrase_texts = frozenset(" ".join(k) for k in self.phrases)
@@ -322,9 +322,8 @@ class IntakeCatalog:
         for phrase, level in {**lang.qualifiers, **self.qualifiers}.items():
             put([phrase], "qual", level)
         for stop in lang.stopwords:
-            key = (stop,)
-            if table.get(key, ("", ""))[0] == "word":
-                table[key] = ("word", "stop")
+            if table.get((stop,), ("", ""))[0] == "word":
+                table[(stop,)] = ("word", "stop")
         self.grammar_phrases = table
         lengths: dict[str, set[int]] = {}
         for key in table:

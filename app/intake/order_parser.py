@@ -212,13 +212,13 @@ def _tag(tokens: list[Token], text: str, catalog: IntakeCatalog) -> list[_Item]:
                         weak=end - i == 1 and words[i] in lang.stopwords))
         measured = _read_measure(words, i, lang)
         if measured is not None:
-            reading, measure, end = measured
+            amount, measure, end = measured
             targets = catalog.option_for_measure(measure)
             if targets:
                 offer(_Item("option", i, end, span(i, end), " ".join(words[i:end]), targets))
             else:
                 offer(_Item("num", i, end, span(i, end), " ".join(words[i:end]),
-                            number=reading, measure=measure))
+                            number=amount, measure=measure))
         reading = read_number(words, i, lang)
         if reading is not None:
             end = reading.end
@@ -637,6 +637,7 @@ def _find_address(low: str, original: str, lang: LanguagePack
     else:
         span = m.span("addr")
     addr = original[span[0]:span[1]].strip(" ,")
+    addr = re.sub(r"[\s,]+$", "", addr)
     if not addr:
         return None
     return addr, (m.start(), span[1])
@@ -708,6 +709,10 @@ def parse_order(text: str, catalog: IntakeCatalog, now: datetime) -> DraftOrder:
     lang = catalog.language
     work = low
 
+    budget = _find_budget(work, original, catalog)
+    if budget is not None:
+        order.budget = budget[0]
+        work = _mask(work, budget[1])
     address = _find_address(work, original, lang)
     if address is not None:
         order.address = address[0]
@@ -715,10 +720,6 @@ def parse_order(text: str, catalog: IntakeCatalog, now: datetime) -> DraftOrder:
     fulfilment, f_spans = _find_fulfilment(work, lang)
     for s in f_spans:
         work = _mask(work, s)
-    budget = _find_budget(work, original, catalog)
-    if budget is not None:
-        order.budget = budget[0]
-        work = _mask(work, budget[1])
     when = find_requested_time(work, now, lang, catalog.phrase_texts)
     if when is not None:
         order.requested_time = when

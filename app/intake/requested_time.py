@@ -84,8 +84,7 @@ def _patterns(lang: LanguagePack) -> _Patterns:
             r"(?<![\d.:])(?P<h>\d{1,2}):(?P<m>\d{2})(?![\d:])"),
         clock_cue=re.compile(
             r"(?:\b(?:at|@|by|around|about|before|after)\s+)(?P<h>\d{1,2})(?:\.(?P<m>\d{2}))?"
-            r"(?:\s*o'?clock)?(?![\d.,:]|\s*(?:%|x\b|[a-z]*\s*(?:of|x)\b))"
-            r"(?!\s+(?:[a-z]+\s+)?(?:pizzas?|pies?|items?|people|of))"),
+            r"(?:\s*o'?clock)?(?!\d|[.,:]\d|\s*(?:%|x\b))"),
         noon=re.compile(rf"(?:\b(?:at|by|around|for)\s+)?\b(?:{_alt(lang.noon_words)})\b"),
         part_word=re.compile(rf"(?:\bfor\s+)?\b(?P<pw>{_alt(lang.day_part_words)})\b"),
         day_part=re.compile(
@@ -203,6 +202,8 @@ def find_requested_time(text: str, now: datetime, lang: LanguagePack = ENGLISH,
 
     for pat in (p.clock_ampm, p.clock_colon, p.clock_cue):
         m = pat.search(low)
+        if m and pat is p.clock_cue and _counts_something(low[m.end():], reserved, lang):
+            m = None  # "at 7 pizzas each": a count, not a time
         if m and not _inside(m.span(), spans):
             h = int(m.group("h"))
             mins = int(m.group("m") or 0)
@@ -244,6 +245,15 @@ def find_requested_time(text: str, now: datetime, lang: LanguagePack = ENGLISH,
     spans.sort()
     shown = text[spans[0][0]:spans[-1][1]]
     return RequestedTime(at, precision, " ".join(shown.split()), tuple(spans))
+
+
+def _counts_something(rest: str, reserved: Collection[str], lang: LanguagePack) -> bool:
+    words = rest.split()[:2]
+    if not words:
+        return False
+    first = words[0].strip(",.;!?")
+    return first in reserved or first in lang.count_glue or \
+        " ".join(words).strip(",.;!?") in reserved
 
 
 def _touches(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:

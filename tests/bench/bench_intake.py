@@ -14,10 +14,10 @@ from tests.bench.harness import percentile, report
 from tests.intake import pizza_eval
 
 _EXTRA_MESSAGES = [
-    "Hi! 2 large pepperoni pizzas, one with no olives, and a coke x3 for saturday 5pm, "
-    "deliver to 12 Baker Street please. Budget under $50",
-    "can i get two dozen garlic knots... jk, a medium veggie pie with extra cheese tomorrow "
-    "morning for pickup",
+    ("Hi! 2 large pepperoni pizzas, one with no olives, and a coke x3 for saturday 5pm, "
+     "deliver to 12 Baker Street please. Budget under $50"),
+    ("can i get two dozen garlic knots... jk, a medium veggie pie with extra cheese tomorrow "
+     "morning for pickup"),
     "3x margherita, 2x hawaiian light on the ham, 4 cans of sprite at 7 tonight thx",
 ]
 
