@@ -267,6 +267,8 @@ class IntakeCatalog:
         self.phrases = {}
         self.measured_options = []
         size_words = self.language.size_markers
+        variant_words = self.language.variant_markers
+        bare_candidates: list[tuple[str, PhraseTarget]] = []
         for product in self.products:
             target = PhraseTarget(kind="product", sku=product.sku)
             for text in (product.name, *product.aliases):
@@ -278,17 +280,22 @@ class IntakeCatalog:
                     names = [opt.name, *opt.aliases]
                     for text in names:
                         self._add_phrase(text, otarget)
-                    if group.role == "size":
-                        # "party size" also matches "party" when nothing else claims it
-                        for text in names:
-                            words = [t.text for t in tokenize(text)]
-                            if len(words) > 1 and words[-1] in size_words:
-                                bare = tuple(w for w in words[:-1])
-                                if bare not in self.phrases:
-                                    self._add_phrase(" ".join(bare), otarget)
+                    markers = size_words if group.role == "size" else (
+                        variant_words if group.role == "variant" else frozenset())
+                    for text in names:
+                        # "party size" also matches "party", "thin crust" also "thin",
+                        # when nothing else claims the shorter words
+                        words = [t.text for t in tokenize(text)]
+                        if len(words) > 1 and words[-1] in markers:
+                            bare_candidates.append((" ".join(words[:-1]), otarget))
                     if opt.measure is not None and (opt.measure, otarget) not in \
                             self.measured_options:
                         self.measured_options.append((opt.measure, otarget))
+        claimed = set(self.phrases)
+        for text, otarget in bare_candidates:
+            key = tuple(t.text for t in tokenize(text))
+            if key and key not in claimed and key[-1] not in self.language.stopwords:
+                self._add_phrase(text, otarget)
         lengths: dict[str, set[int]] = {}
         for key in self.phrases:
             lengths.setdefault(key[0], set()).add(len(key))
@@ -319,6 +326,7 @@ class IntakeCatalog:
         put(lang.contrasts, "contrast")
         put(lang.clause_breaks, "break")
         put(lang.negations | self.negations, "neg")
+        put(lang.remainder_phrases, "rest")
         for phrase, level in {**lang.qualifiers, **self.qualifiers}.items():
             put([phrase], "qual", level)
         for stop in lang.stopwords:

@@ -79,11 +79,11 @@ ENGLISH = LanguagePack(
     count_phrases={
         "a couple": 2, "couple": 2, "a couple of": 2, "couple of": 2, "a pair of": 2,
         "pair of": 2, "a dozen": 12, "dozen": 12, "half a dozen": 6, "half dozen": 6,
-        "a half dozen": 6, "a few": 3, "few": 3, "a single": 1, "just one": 1, "only one": 1,
+        "a half dozen": 6, "a few": 3, "few": 3, "a single": 1, "another": 1, "just one": 1, "only one": 1,
         "just a": 1, "one single": 1, "a baker's dozen": 13, "a bakers dozen": 13,
     },
     group_nouns={"dozen": 12, "dozens": 12, "pair": 2, "pairs": 2, "couple": 2},
-    articles=frozenset({"a", "an", "another"}),
+    articles=frozenset({"a", "an"}),
     count_glue=frozenset({"of"}),
     decimal_words=frozenset({"point"}),
     half_phrases=frozenset({"and a half", "and half"}),
@@ -134,10 +134,13 @@ ENGLISH = LanguagePack(
     }),
     partitive_links=frozenset({"with", "w", "topped with"}),
     partitive_pronouns=frozenset({"them", "those", "these"}),
+    remainder_phrases=frozenset({"the other", "the other one", "the others", "the other ones",
+                                 "the rest", "the rest of them", "the remaining", "other one"}),
     count_descriptors=frozenset({
         "topping", "toppings", "item", "items", "ingredient", "ingredients", "top",
     }),
     size_markers=frozenset({"size", "sized", "sizes"}),
+    variant_markers=frozenset({"crust", "crusts", "style", "dough", "base", "bases"}),
     category_nouns=frozenset({
         "drink", "drinks", "beverage", "beverages", "topping", "toppings", "food", "order",
         "orders", "sides", "extras", "stuff", "thing", "things",

@@ -61,12 +61,16 @@ class LanguagePack:
     clause_breaks: frozenset[str]
     #: "with" words after a count that make it part of the previous line ("two pizzas, one with ham")
     partitive_links: frozenset[str]
+    #: "the other", "the rest": the remaining items of a line split by partitive counts
+    remainder_phrases: frozenset[str]
     #: pronouns in "one of them"
     partitive_pronouns: frozenset[str]
     #: words after a count that describe the item, not its quantity ("two topping pizza")
     count_descriptors: frozenset[str]
     #: words that mark the preceding option word as a size ("medium size", "party sized")
     size_markers: frozenset[str]
+    #: head words of variant names that people drop ("thin crust" -> "a thin pizza")
+    variant_markers: frozenset[str]
     #: nouns for whole categories ("drinks", "toppings"): never a product by themselves
     category_nouns: frozenset[str]
     #: words never tried against the catalog by fuzzy matching (function words)

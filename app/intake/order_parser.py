@@ -391,11 +391,13 @@ class _Grammar:
         nxt = self.items[idx + 1] if idx + 1 < len(self.items) else None
         if nxt is None:
             return False
-        if nxt.kind == "neg" or nxt.kind == "pos" and nxt.text in self.catalog.language.partitive_links:
-            return True
+        lang = self.catalog.language
+        if nxt.kind in ("neg", "option", "qual") or nxt.kind == "pos" and \
+                nxt.text in lang.partitive_links:
+            return True  # "one with ham", "one without olives", "one pepperoni"
         after = self.items[idx + 2] if idx + 2 < len(self.items) else None
-        return nxt.text in self.catalog.language.count_glue and after is not None and \
-            after.text in self.catalog.language.partitive_pronouns
+        return nxt.text in lang.count_glue and after is not None and \
+            after.text in lang.partitive_pronouns
 
     def _is_size(self, item: _Item) -> bool:
         ctx = self._context_products() or list(self.catalog.products)
@@ -466,6 +468,9 @@ class _Grammar:
         if have is None or cur.number is None or cur.number.from_article or take > have:
             return False
         already_split = cur.quantity is not None
+        new_sizes = pend.size_ids(cur.product)
+        if new_sizes and cur.size_ids(cur.product) - new_sizes:
+            return False  # "three medium pizzas and two large": other pizzas, not some of them
         noun_end = cur.product_item.span[1] if cur.product_item is not None else cur.end
         if not already_split and any(e.item.span[0] >= noun_end for e in cur.entries):
             return False  # "two pizzas with ham and one with pineapple": a third pizza
@@ -576,6 +581,10 @@ class _Grammar:
                 if self.negated and prev is not None and prev.kind == "conj":
                     self.negated = False  # "no ham and extra cheese"
                 self.qualifier = it.value
+            elif kind == "rest":
+                self._flush_pending()  # "..., the other with sausage": back to the rest
+                self.negated = False
+                self.qualifier = None
             elif kind == "neg":
                 self.negated = True
                 self.neg_fresh = True

@@ -32,7 +32,7 @@ PIZZA_SKU = "PIZZA"
 FIXED_NOW = datetime(2026, 11, 23, 12, 0, tzinfo=ZoneInfo("UTC"))
 _CANON = re.compile(r"^(\w+)\((.*)\)$")
 _UNIT_OF = {"LITER": "l", "ML": "ml", "OZ": "oz", "FLOZ": "fl oz"}
-_QUALIFIER_TO_EXR = {"extra": "EXTRA", "double": "EXTRA", "light": "LIGHT", "half": "LIGHT"}
+_QUALIFIER_TO_EXR = {"extra": "EXTRA", "double": "EXTRA", "light": "LIGHT"}
 
 Entity = tuple[str, str, str, bool]          # label, value, quantity qualifier, negated
 Suborder = tuple[str, tuple[Entity, ...]]     # PIZZAORDER / DRINKORDER, sorted entities

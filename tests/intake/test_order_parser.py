@@ -76,6 +76,33 @@ def test_partitive_split() -> None:
         ("PIZZA", "1", "M", (), (("OLIVE", None),), ())]
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("two pizzas, one ham and one mushroom",
+     [("PIZZA", "1", None, (), (("MUSHROOM", None),), ()),
+      ("PIZZA", "1", None, (), (("HAM", None),), ())]),
+    ("two large pizzas, one with olives, the other with ham",
+     [("PIZZA", "1", "L", (), (("HAM", None),), ()),
+      ("PIZZA", "1", "L", (), (("OLIVE", None),), ())]),
+    ("one pizza with ham and another with olives",
+     [("PIZZA", "1", None, (), (("HAM", None),), ()),
+      ("PIZZA", "1", None, (), (("OLIVE", None),), ())]),
+    ("two pizzas with ham and one with olives",  # parallel, not partitive: three pizzas
+     [("PIZZA", "2", None, (), (("HAM", None),), ()),
+      ("PIZZA", "1", None, (), (("OLIVE", None),), ())]),
+    ("three medium pizzas and two large",
+     [("PIZZA", "3", "M", (), (), ()), ("PIZZA", "2", "L", (), (), ())]),
+])
+def test_some_of_them(text: str, expected: list[tuple[object, ...]]) -> None:
+    assert lines(text) == expected
+
+
+def test_variant_named_without_its_head_word() -> None:
+    # "thin crust" is in the catalog; people write "a thin pizza"
+    assert lines("a thin pizza with ham") == [("PIZZA", "1", None, ("THIN",), (("HAM", None),),
+                                                 ())]
+    assert lines("a stuffed pie") == [("PIZZA", "1", None, ("STUFFED",), (), ())]
+
+
 def test_implicit_product_from_options() -> None:
     order = parse("a large ham and pineapple on thin crust")
     assert [summary(line) for line in order.lines] == [
