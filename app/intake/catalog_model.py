@@ -327,6 +327,7 @@ class IntakeCatalog:
         put(lang.clause_breaks, "break")
         put(lang.negations | self.negations, "neg")
         put(lang.remainder_phrases, "rest")
+        put(lang.distributives, "distrib")
         for phrase, level in {**lang.qualifiers, **self.qualifiers}.items():
             put([phrase], "qual", level)
         for stop in lang.stopwords:

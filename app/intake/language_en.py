@@ -31,7 +31,8 @@ def _negations() -> frozenset[str]:
         "hold off", "avoid", "skip", "skip the", "minus", "leave off", "leave out", "leave off the",
         "take off", "take off the", "except", "except for", "none", "none of", "never", "nothing",
         "no need for", "don't", "dont", "do not", "without adding", "without any", "not any",
-        "no more", "sans", "free from", "ditch", "remove",
+        "no more", "sans", "free from", "ditch", "remove", "instead of", "in place of",
+        "rather than",
     }
     for neg in _NEGATORS:
         phrases.add(neg)
@@ -134,6 +135,9 @@ ENGLISH = LanguagePack(
     }),
     partitive_links=frozenset({"with", "w", "topped with"}),
     partitive_pronouns=frozenset({"them", "those", "these"}),
+    distributives=frozenset({"all", "both", "each", "all of them", "both of them",
+                             "each of them", "all of those", "all of these", "every one",
+                             "each one", "both of those", "all with", "both with"}),
     remainder_phrases=frozenset({"the other", "the other one", "the others", "the other ones",
                                  "the rest", "the rest of them", "the remaining", "other one"}),
     count_descriptors=frozenset({

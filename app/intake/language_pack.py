@@ -61,6 +61,8 @@ class LanguagePack:
     clause_breaks: frozenset[str]
     #: "with" words after a count that make it part of the previous line ("two pizzas, one with ham")
     partitive_links: frozenset[str]
+    #: "both", "all of them": what follows applies to every item ordered so far
+    distributives: frozenset[str]
     #: "the other", "the rest": the remaining items of a line split by partitive counts
     remainder_phrases: frozenset[str]
     #: pronouns in "one of them"

@@ -359,6 +359,8 @@ class _Grammar:
         #: nothing has been negated yet since the last negation word
         self.neg_fresh = False
         self.qualifier: str | None = None
+        #: after "both" / "all of them": options go to every line ordered so far
+        self.distributive = False
 
     # helpers
     def _next_significant(self, idx: int) -> _Item | None:
@@ -379,8 +381,9 @@ class _Grammar:
         for it in self.items[idx + 1:]:
             if it.kind in ("option", "qual", "conj", "size_marker"):
                 continue
-            if it.kind == "word" and it.text not in stop and it.value != "stop":
-                continue
+            if it.kind == "word" and (it.text not in stop and it.value != "stop" or
+                                      it.text in self.catalog.language.count_glue):
+                continue  # unknown adjectives ("fresh basil pizza") and "of" ("2 liters of coke")
             if it.kind in ("product", "product_or_option"):
                 return any(_target_for(item, p) is not None
                            for p in _product_targets(it, self.catalog))
@@ -418,6 +421,7 @@ class _Grammar:
     def _start_line(self, builder: _Builder) -> None:
         self.lines.append(builder)
         self.current = builder
+        self.distributive = False
 
     def _flush_pending(self) -> None:
         pend = self.pending
@@ -498,11 +502,7 @@ class _Grammar:
             self.pending.touch(item.span)
             return
         target = _target_for(item, cur.product)
-        if target is None and self._product_follows(idx, item):
-            self.pending.entries.append(entry)
-            self.pending.touch(item.span)
-            return
-        if target is not None and self._product_follows(idx, item):
+        if self._product_follows(idx, item):
             self.pending.entries.append(entry)
             self.pending.touch(item.span)
             return
@@ -515,6 +515,11 @@ class _Grammar:
                 return
         cur.entries.append(entry)
         cur.touch(item.span)
+        if self.distributive:
+            for line in self.lines:
+                if line is not cur and line.product is not None and \
+                        _target_for(item, line.product) is not None:
+                    line.entries.append(entry)
 
     def run(self) -> list[_Builder]:
         for idx, it in enumerate(self.items):
@@ -541,6 +546,7 @@ class _Grammar:
                     continue
                 if self.pending.entries or self.pending.product is not None:
                     self._flush_pending()
+                self.distributive = False
                 self.pending = _Builder(number=reading, measure=it.measure,
                                         partitive=self._partitive_follows(idx))
                 self.pending.touch(it.span)
@@ -581,6 +587,8 @@ class _Grammar:
                 if self.negated and prev is not None and prev.kind == "conj":
                     self.negated = False  # "no ham and extra cheese"
                 self.qualifier = it.value
+            elif kind == "distrib":
+                self.distributive = True
             elif kind == "rest":
                 self._flush_pending()  # "..., the other with sausage": back to the rest
                 self.negated = False
@@ -597,6 +605,7 @@ class _Grammar:
             elif kind == "break":
                 self.negated = False
                 self.qualifier = None
+                self.distributive = False
         self._flush_pending()
         return self.lines
 

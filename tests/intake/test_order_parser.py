@@ -96,6 +96,25 @@ def test_some_of_them(text: str, expected: list[tuple[object, ...]]) -> None:
     assert lines(text) == expected
 
 
+def test_both_and_all_apply_to_every_item() -> None:
+    assert lines("two large pizzas and a medium pizza, all with olives") == [
+        ("PIZZA", "2", "L", (), (("OLIVE", None),), ()),
+        ("PIZZA", "1", "M", (), (("OLIVE", None),), ())]
+    # without the distributive word only the last item gets them
+    assert lines("two large pizzas and a medium pizza with olives") == [
+        ("PIZZA", "2", "L", (), (), ()), ("PIZZA", "1", "M", (), (("OLIVE", None),), ())]
+
+
+def test_instead_of_excludes() -> None:
+    assert lines("a margherita with ham instead of olives") == [
+        ("MARG", "1", None, (), (("HAM", None),), ("OLIVE",))]
+
+
+def test_measure_before_of_belongs_to_the_next_noun() -> None:
+    assert lines("a large ham pizza and 1.5 litres of coke") == [
+        ("PIZZA", "1", "L", (), (("HAM", None),), ()), ("COKE", "1", None, ("BOTTLE",), (), ())]
+
+
 def test_variant_named_without_its_head_word() -> None:
     # "thin crust" is in the catalog; people write "a thin pizza"
     assert lines("a thin pizza with ham") == [("PIZZA", "1", None, ("THIN",), (("HAM", None),),
