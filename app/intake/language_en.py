@@ -31,7 +31,7 @@ def _negations() -> frozenset[str]:
         "hold off", "avoid", "skip", "skip the", "minus", "leave off", "leave out", "leave off the",
         "take off", "take off the", "except", "except for", "none", "none of", "never", "nothing",
         "no need for", "don't", "dont", "do not", "without adding", "without any", "not any",
-        "no more", "sans", "free from", "ditch", "remove", "instead of", "in place of",
+        "no more", "sans", "w/o", "free from", "ditch", "remove", "instead of", "in place of",
         "rather than",
     }
     for neg in _NEGATORS:
@@ -198,6 +198,8 @@ ENGLISH = LanguagePack(
         "max", "maximum", "budget of", "budget is", "budget", "within", "cap at", "limit of",
         "spend", "spending",
     ),
+    budget_fillers=frozenset({"for", "of", "is", "around", "about", "roughly", "approx",
+                              "approximately", "like", "maybe"}),
     currencies={
         "$": "USD", "usd": "USD", "dollar": "USD", "dollars": "USD", "bucks": "USD",
         "€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR",

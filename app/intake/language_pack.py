@@ -88,6 +88,8 @@ class LanguagePack:
     street_types: frozenset[str]
     #: budget cues ("under", "no more than", "budget")
     budget_cues: tuple[str, ...]
+    #: words allowed between a budget cue and the amount ("budget *about* 30")
+    budget_fillers: frozenset[str]
     #: currency words and symbols -> ISO code
     currencies: dict[str, str]
     # -- time ------------------------------------------------------------------

@@ -25,6 +25,7 @@ How it reads (no training, no model):
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Sequence
@@ -47,6 +48,8 @@ Fulfilment = Literal["pickup", "delivery"]
 MAX_MESSAGE_CHARS = 4000
 _FUZZY_WORD_CUTOFF = 84.0
 _FUZZY_PAIR_CUTOFF = 88.0
+_PREFIX_MIN = 4
+_PREFIX_SCORE = 0.8
 _IMPLICIT_UNIQUE = 0.75
 _IMPLICIT_GUESS = 0.5
 _REJECTED_OPTION = 0.8
@@ -180,6 +183,12 @@ def _fuzzy(catalog: IntakeCatalog, text: str, pair: bool) -> tuple[str, float] |
     cutoff = _FUZZY_PAIR_CUTOFF if pair else _FUZZY_WORD_CUTOFF
     found = process.extractOne(text, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
     result = (found[0], float(found[1]) / 100.0) if found else None
+    if result is None and not pair and len(text) >= _PREFIX_MIN:
+        # abbreviations: "marg" -> "margherita", when the prefix names one thing only
+        longer = [c for c in choices if c.startswith(text) and len(c) > len(text)]
+        meanings = {tuple(catalog.phrases[(c,)]) for c in longer}
+        if len(meanings) == 1:
+            result = (min(longer, key=len), _PREFIX_SCORE)
     if len(catalog.fuzzy_memo) < 50_000:
         catalog.fuzzy_memo[memo_key] = result
     return result
@@ -619,6 +628,9 @@ def _phrase_regex(phrases: Sequence[str] | frozenset[str]) -> re.Pattern[str]:
 
 
 _REGEX_CACHE: dict[tuple[str, str], re.Pattern[str]] = {}
+_PHONE = re.compile(r"(?<![\w.,])\+?\(?\d[\d\s\-/().]{5,}\d(?![\w.,]\d)")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_URL = re.compile(r"\b(?:https?://|www\.)\S+")
 
 
 def _cached(lang: LanguagePack, name: str, build: Any) -> re.Pattern[str]:
@@ -647,7 +659,8 @@ def _find_address(low: str, original: str, lang: LanguagePack
         street = _cached(lang, "street", lambda: re.compile(
             r"(?<![\w.])\d{1,5}[a-z]?\s+(?:[a-z][\w'.-]*\s+){1,4}?(?:"
             + "|".join(re.escape(s) for s in sorted(lang.street_types, key=len, reverse=True))
-            + r")\b\.?(?:,?\s+[a-z][\w'-]*(?:\s+[a-z0-9][\w'-]*)?(?=\s*(?:[\n.!?;]|$)))?"))
+            + r")\b\.?(?:,\s*(?:\d{4,6}\s+)?[a-z][\w'-]*(?:\s+[a-z][\w'-]*)?"
+            + r"(?=\s*(?:[\n.!?;]|$)))?"))
         m = street.search(low)
         if m is None:
             return None
@@ -688,8 +701,9 @@ def _find_budget(low: str, original: str, catalog: IntakeCatalog
     cur_words = "|".join(sorted(words, key=len, reverse=True))
     cue = "|".join(re.escape(c).replace(r"\ ", r"\s+") for c in
                    sorted(lang.budget_cues, key=len, reverse=True))
+    fillers = "|".join(re.escape(c) for c in sorted(lang.budget_fillers, key=len, reverse=True))
     pat = _cached(lang, "budget", lambda: re.compile(
-        rf"(?<![\w'])(?:{cue})\s*:?\s*(?:(?:for|of|is|around)\s+)?(?P<s1>{sym})?\s*"
+        rf"(?<![\w'])(?:{cue})\s*:?\s*(?:(?:{fillers})\s+)?(?P<s1>{sym})?\s*"
         rf"(?P<amount>\d+(?:[.,]\d{{1,2}})?)\s*(?P<s2>{sym})?(?:\s*(?P<w>{cur_words})\b)?"))
     for m in pat.finditer(low):
         rest = [t.text for t in tokenize(low[m.end():m.end() + 40])]
@@ -727,6 +741,10 @@ def parse_order(text: str, catalog: IntakeCatalog, now: datetime) -> DraftOrder:
     lang = catalog.language
     work = low
 
+    for pattern in (_PHONE, _EMAIL, _URL):  # contact details are never counts
+        for m in pattern.finditer(work):
+            if pattern is not _PHONE or sum(ch.isdigit() for ch in m.group(0)) >= 7:
+                work = _mask(work, m.span())
     budget = _find_budget(work, original, catalog)
     if budget is not None:
         order.budget = budget[0]
@@ -735,14 +753,16 @@ def parse_order(text: str, catalog: IntakeCatalog, now: datetime) -> DraftOrder:
     if address is not None:
         order.address = address[0]
         work = _mask(work, address[1])
-    fulfilment, f_spans = _find_fulfilment(work, lang)
-    for s in f_spans:
-        work = _mask(work, s)
     when = find_requested_time(work, now, lang, catalog.phrase_texts)
     if when is not None:
+        shown = " ".join(" ".join(original[a:b].split()) for a, b in when.spans)
+        when = dataclasses.replace(when, text=shown)
         order.requested_time = when
         for s in when.spans:
             work = _mask(work, s)
+    fulfilment, f_spans = _find_fulfilment(work, lang)
+    for s in f_spans:
+        work = _mask(work, s)
     if order.address and fulfilment is None:
         fulfilment = "delivery"
     order.fulfilment = fulfilment

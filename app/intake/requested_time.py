@@ -243,8 +243,8 @@ def find_requested_time(text: str, now: datetime, lang: LanguagePack = ENGLISH,
     if day_is_weekday and hour is not None and at < now:
         at += timedelta(days=7)
     spans.sort()
-    shown = text[spans[0][0]:spans[-1][1]]
-    return RequestedTime(at, precision, " ".join(shown.split()), tuple(spans))
+    shown = " ".join(" ".join(text[a:b].split()) for a, b in spans)
+    return RequestedTime(at, precision, shown, tuple(spans))
 
 
 def _counts_something(rest: str, reserved: Collection[str], lang: LanguagePack) -> bool:

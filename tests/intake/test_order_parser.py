@@ -283,3 +283,50 @@ def test_confidence_orders_exact_above_guesses() -> None:
 def test_long_message_is_truncated_not_refused() -> None:
     order = parse("a ham pizza " * 1000)
     assert order.lines and len(order.text) == 4000
+
+
+# -- real-life message shapes -------------------------------------------------------------------
+
+def test_sms_with_abbreviations() -> None:
+    order = parse("Hey! 2x marg, 1x pizza ham+pineapple, 2 cokes, 1 w/o onions")
+    assert [summary(line) for line in order.lines] == [
+        ("MARG", "2", None, (), (), ()),
+        ("PIZZA", "1", None, (), (("HAM", None), ("PINEAPPLE", None)), ()),
+        ("COKE", "2", None, (), (), ()),
+        ("PIZZA", "1", None, (), (), ("ONION",))]
+    assert order.lines[0].confidence < 1.0  # "marg" was an abbreviation, not an alias
+
+
+def test_phone_numbers_are_not_counts() -> None:
+    order = parse("6 eggs please. Call me on 0176 1234567 or +49 (30) 123-4567")
+    assert [summary(line) for line in order.lines] == [("EGG", "6", None, (), (), ())]
+
+
+def test_delivery_address_by_street_pattern_keeps_the_time() -> None:
+    order = parse("pls deliver 3 large pizzas to 221B Baker St by 7pm")
+    assert order.address == "221B Baker St"
+    assert order.fulfilment == "delivery"
+    assert order.requested_time is not None and order.requested_time.at.hour == 19
+    assert [line.quantity for line in order.lines] == [Decimal(3)]
+
+
+def test_email_order_with_list_and_address_block() -> None:
+    order = parse("Hello,\nI would like to order the following for delivery on Friday evening:\n"
+                  "- 2 x large pizza with mushrooms\n- 1 x margherita, thin crust\n"
+                  "- 3 cans of coke\nAddress: Hauptstraße 12, 10115 Berlin\nBest regards,\nMax")
+    assert [summary(line) for line in order.lines] == [
+        ("PIZZA", "2", "L", (), (("MUSHROOM", None),), ()),
+        ("MARG", "1", None, ("THIN",), (), ()),
+        ("COKE", "3", None, ("CAN",), (), ())]
+    assert order.address == "Hauptstraße 12, 10115 Berlin"
+    assert order.fulfilment == "delivery"
+    assert order.requested_time is not None
+    assert order.requested_time.at == datetime(2026, 11, 27, 18, 0, tzinfo=NOW.tzinfo)
+
+
+def test_pickup_with_weekday_and_hour() -> None:
+    order = parse("Order for Saturday: 4 croissants, 2 margheritas – I'll collect around 11")
+    assert order.fulfilment == "pickup"
+    assert order.requested_time is not None
+    assert order.requested_time.at == datetime(2026, 11, 28, 11, 0, tzinfo=NOW.tzinfo)
+    assert order.requested_time.text == "for Saturday around 11"
