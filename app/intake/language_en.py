@@ -118,7 +118,8 @@ ENGLISH = LanguagePack(
         "a touch of": "light", "a sprinkle of": "light", "not much": "light",
         "not a lot of": "light", "not a lot": "light", "not many": "light", "less": "light",
         "only a little": "light", "only a bit": "light", "no more than a drizzle of": "light",
-        "half": "half", "half the": "half",
+        "not too much": "light", "not too many": "light", "not so much": "light",
+        "not too much of": "light", "half": "half", "half the": "half",
     },
     negations=_negations(),
     positives=frozenset({
@@ -135,6 +136,7 @@ ENGLISH = LanguagePack(
     }),
     partitive_links=frozenset({"with", "w", "topped with"}),
     partitive_pronouns=frozenset({"them", "those", "these"}),
+    pronoun_counts=frozenset({"one", "ones"}),
     distributives=frozenset({"all", "both", "each", "all of them", "both of them",
                              "each of them", "all of those", "all of these", "every one",
                              "each one", "both of those", "all with", "both with"}),

@@ -65,6 +65,8 @@ class LanguagePack:
     distributives: frozenset[str]
     #: "the other", "the rest": the remaining items of a line split by partitive counts
     remainder_phrases: frozenset[str]
+    #: count words that stand for the noun after an adjective ("a large *one*")
+    pronoun_counts: frozenset[str]
     #: pronouns in "one of them"
     partitive_pronouns: frozenset[str]
     #: words after a count that describe the item, not its quantity ("two topping pizza")

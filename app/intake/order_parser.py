@@ -312,6 +312,10 @@ class _Builder:
     quantity: Decimal | None = None
     #: the count was followed by "with" / "without" / "of them": it may be partitive
     partitive: bool = False
+    #: the count came right after "and": a further item, unless the line left room for parts
+    joined: bool = False
+    #: "a large one": the noun was said (as a pronoun), so this is an item of its own
+    pronoun: bool = False
 
     def count(self) -> Decimal | None:
         if self.quantity is not None:
@@ -442,7 +446,7 @@ class _Grammar:
         cur = self.current
         if self._split_partitive(pend):
             return
-        weak_count = pend.number is None or pend.number.from_article
+        weak_count = (pend.number is None or pend.number.from_article) and not pend.pronoun
         if cur is not None and cur.product is not None and weak_count and \
                 pend.accepts(cur.product):
             new_sizes = pend.size_ids(cur.product)
@@ -485,7 +489,8 @@ class _Grammar:
         if new_sizes and cur.size_ids(cur.product) - new_sizes:
             return False  # "three medium pizzas and two large": other pizzas, not some of them
         noun_end = cur.product_item.span[1] if cur.product_item is not None else cur.end
-        if not already_split and any(e.item.span[0] >= noun_end for e in cur.entries):
+        if not already_split and pend.joined and \
+                any(e.item.span[0] >= noun_end for e in cur.entries):
             return False  # "two pizzas with ham and one with pineapple": a third pizza
         if take == have:
             if not already_split:
@@ -548,6 +553,11 @@ class _Grammar:
                 reading = it.number
                 assert reading is not None
                 cur = self.current
+                prev = self.items[idx - 1] if idx else None
+                if it.text in self.catalog.language.pronoun_counts and self.pending.entries \
+                        and prev is not None and prev.kind == "option":
+                    self.pending.pronoun = True
+                    continue  # "a large one": the pronoun, not a second count
                 if reading.marker_before and cur is not None and self.pending.empty() and (
                         cur.number is None or cur.number.from_article):
                     cur.number = reading  # "pepperoni pizza x2"
@@ -557,7 +567,8 @@ class _Grammar:
                     self._flush_pending()
                 self.distributive = False
                 self.pending = _Builder(number=reading, measure=it.measure,
-                                        partitive=self._partitive_follows(idx))
+                                        partitive=self._partitive_follows(idx),
+                                        joined=prev is not None and prev.kind == "conj")
                 self.pending.touch(it.span)
                 self.negated = False
                 self.qualifier = None

@@ -96,6 +96,19 @@ def test_some_of_them(text: str, expected: list[tuple[object, ...]]) -> None:
     assert lines(text) == expected
 
 
+def test_one_as_a_pronoun_is_a_new_item() -> None:
+    assert lines("a large pizza with ham and also a large one with olives") == [
+        ("PIZZA", "1", "L", (), (("HAM", None),), ()),
+        ("PIZZA", "1", "L", (), (("OLIVE", None),), ())]
+
+
+def test_apposition_splits_even_after_attributes() -> None:
+    # no "and" before "one": one of the two, not a third pizza
+    assert lines("two large pizzas with ham, one without onions") == [
+        ("PIZZA", "1", "L", (), (("HAM", None),), ()),
+        ("PIZZA", "1", "L", (), (("HAM", None),), ("ONION",))]
+
+
 def test_both_and_all_apply_to_every_item() -> None:
     assert lines("two large pizzas and a medium pizza, all with olives") == [
         ("PIZZA", "2", "L", (), (("OLIVE", None),), ()),
@@ -152,6 +165,7 @@ def test_volume_picks_the_variant_with_that_measure(text: str) -> None:
     ("pizza without onions or olives", (), ("ONION", "OLIVE")),
     ("pizza with no onion please oh and mushrooms", (("MUSHROOM", None),), ("ONION",)),
     ("a pizza hold the ham, light on the cheese", (("CHEESE", "light"),), ("HAM",)),
+    ("a ham pizza but not too much cheese", (("HAM", None), ("CHEESE", "light")), ()),
     ("pizza with extra ham and onions", (("HAM", "extra"), ("ONION", None)), ()),
     ("pizza with double cheese, don't put any olives on it", (("CHEESE", "double"),),
      ("OLIVE",)),
