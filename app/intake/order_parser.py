@@ -568,7 +568,8 @@ class _Grammar:
                 self.distributive = False
                 self.pending = _Builder(number=reading, measure=it.measure,
                                         partitive=self._partitive_follows(idx),
-                                        joined=prev is not None and prev.kind == "conj")
+                                        joined=prev is not None and prev.kind == "conj"
+                                        and prev.text.isalpha())
                 self.pending.touch(it.span)
                 self.negated = False
                 self.qualifier = None
