@@ -292,7 +292,8 @@ class ModemDriver:
         self._sweep()
 
     def _service_once(self) -> None:
-        self._pump(0.05)
+        if not self._urcs and not self._pending_reads:  # else work is already waiting
+            self._pump(0.05)
         self._handle_urcs()
         if self._needs_reinit:
             raise _ReinitNeeded

@@ -97,6 +97,7 @@ class GsmModemSimulator:
         self.boot_text_mode = boot_text_mode  # after a reset, CMGF is 1 as on many modems
         self.status_reports = status_reports
         self.response_delay = 0.0  # seconds before each answer (a slow modem)
+        self.line_rate: int | None = None  # bits/s to emulate a UART (115200 -> ~87 us/byte)
         self.silent = False  # reads commands but never answers (a hung modem)
         self.garble_reads = 0  # the next N listed/read PDUs are cut short on the line
         self.commands: list[str] = []  # every command line received, for tests
@@ -296,6 +297,8 @@ class GsmModemSimulator:
             master = self._master
             if master is None:
                 return
+            if self.line_rate:
+                time.sleep(len(data) * 10 / self.line_rate)  # 8N1: 10 bits per byte
             view = memoryview(data)
             while view:
                 try:
