@@ -82,6 +82,8 @@ class LanguagePack:
     # -- fulfilment, budget, address -----------------------------------------
     pickup_phrases: frozenset[str]
     delivery_phrases: frozenset[str]
+    #: a pickup/delivery phrase plus the next word that means something else ("to go with")
+    fulfilment_exceptions: frozenset[str]
     #: cues after which an address follows ("deliver to", "my address is")
     address_cues: tuple[str, ...]
     #: words that end an address after a cue ("deliver to 12 main st *at* 7")
@@ -105,6 +107,24 @@ class LanguagePack:
     day_part_words: dict[str, tuple[int, int]]
     noon_words: dict[str, int]
     asap_phrases: frozenset[str]
+    #: words before a clock time ("at 7", "by 6")
+    clock_cues: frozenset[str]
+    #: "for": before a clock time only with am/pm ("for 5pm"; "for 2" is a count)
+    for_words: frozenset[str]
+    #: before a relative time ("in 30 minutes")
+    relative_cues: frozenset[str]
+    #: "half an hour"
+    half_of_words: frozenset[str]
+    #: before a weekday ("on Saturday")
+    day_cues: frozenset[str]
+    #: before a day part ("in the morning")
+    day_part_cues: frozenset[str]
+    #: "5th", "1st"
+    ordinal_suffixes: frozenset[str]
+    #: "7 o'clock"
+    oclock_words: frozenset[str]
+    #: "the 28th of November"
+    date_articles: frozenset[str]
     next_words: frozenset[str]
     this_words: frozenset[str]
     am_words: frozenset[str]

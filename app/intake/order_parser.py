@@ -691,9 +691,12 @@ def _find_fulfilment(low: str, lang: LanguagePack) -> tuple[Fulfilment | None,
     pickup = _cached(lang, "pickup", lambda: _phrase_regex(lang.pickup_phrases))
     delivery = _cached(lang, "delivery", lambda: _phrase_regex(lang.delivery_phrases))
     spans: list[tuple[int, int]] = []
-    pick = [m for m in pickup.finditer(low)
-            if not (m.group(0).split() == ["to", "go"] and
-                    re.match(r"\s+(?:with|for)\b", low[m.end():]))]
+    def exception(m: re.Match[str]) -> bool:
+        following = low[m.end():].split()[:1]
+        return bool(following) and " ".join(m.group(0).split() + following) in \
+            lang.fulfilment_exceptions
+
+    pick = [m for m in pickup.finditer(low) if not exception(m)]
     deliv = list(delivery.finditer(low))
     spans.extend(m.span() for m in pick)
     spans.extend(m.span() for m in deliv)

@@ -71,32 +71,39 @@ def _patterns(lang: LanguagePack) -> _Patterns:
         return cached
     number_words = {**lang.units, **lang.tens}
     am_pm = _alt(lang.am_words | lang.pm_words)
+    clock = _alt(lang.clock_cues)
+    loose = _alt(lang.clock_cues | lang.for_words)
+    for_w = _alt(lang.for_words)
+    ordinal = _alt(lang.ordinal_suffixes)
     p = _Patterns(
         asap=re.compile(rf"\b(?:{_alt(lang.asap_phrases)})\b"),
         relative=re.compile(
-            rf"\b(?:in|within)\s+(?P<n>\d+|{_alt(number_words)}|an|a|half\s+an)\s+"
+            rf"\b(?:{_alt(lang.relative_cues)})\s+"
+            rf"(?P<n>\d+|{_alt(number_words)}|{_alt(lang.articles | lang.half_of_words)})\s+"
             rf"(?P<u>{_alt(lang.minute_words | lang.hour_words)})\b"),
         clock_ampm=re.compile(
-            rf"(?:\b(?:at|@|by|around|about|for|before|after|from)\s+)?"
+            rf"(?:\b(?:{loose})\s+)?"
             rf"(?<![\d.:])(?P<h>\d{{1,2}})(?:[:.](?P<m>\d{{2}}))?\s*(?P<ap>{am_pm})(?![a-z])"),
         clock_colon=re.compile(
-            r"(?:\b(?:at|@|by|around|about|for|before|after|from)\s+)?"
+            rf"(?:\b(?:{loose})\s+)?"
             r"(?<![\d.:])(?P<h>\d{1,2}):(?P<m>\d{2})(?![\d:])"),
         clock_cue=re.compile(
-            r"(?:\b(?:at|@|by|around|about|before|after)\s+)(?P<h>\d{1,2})(?:\.(?P<m>\d{2}))?"
-            r"(?:\s*o'?clock)?(?!\d|[.,:]\d|\s*(?:%|x\b))"),
-        noon=re.compile(rf"(?:\b(?:at|by|around|for)\s+)?\b(?:{_alt(lang.noon_words)})\b"),
-        part_word=re.compile(rf"(?:\bfor\s+)?\b(?P<pw>{_alt(lang.day_part_words)})\b"),
+            rf"(?:\b(?:{clock})\s+)(?P<h>\d{{1,2}})(?:\.(?P<m>\d{{2}}))?"
+            rf"(?:\s*(?:{_alt(lang.oclock_words)}))?(?!\d|[.,:]\d|\s*(?:%|x\b))"),
+        noon=re.compile(rf"(?:\b(?:{loose})\s+)?\b(?:{_alt(lang.noon_words)})\b"),
+        part_word=re.compile(rf"(?:\b(?:{for_w})\s+)?\b(?P<pw>{_alt(lang.day_part_words)})\b"),
         day_part=re.compile(
-            rf"(?:\b(?:in\s+the|this|for|at|around)\s+)?\b(?P<p>{_alt(lang.day_parts)})\b"),
-        rel_day=re.compile(rf"(?:\bfor\s+)?\b(?P<d>{_alt(lang.relative_days)})\b"),
+            rf"(?:\b(?:{_alt(lang.day_part_cues)})\s+)?\b(?P<p>{_alt(lang.day_parts)})\b"),
+        rel_day=re.compile(rf"(?:\b(?:{for_w})\s+)?\b(?P<d>{_alt(lang.relative_days)})\b"),
         weekday=re.compile(
-            rf"(?:\b(?:for|on|by)\s+)?(?:\b(?P<q>{_alt(lang.next_words | lang.this_words)})\s+)?"
+            rf"(?:\b(?:{_alt(lang.day_cues)})\s+)?"
+            rf"(?:\b(?P<q>{_alt(lang.next_words | lang.this_words)})\s+)?"
             rf"\b(?P<w>{_alt(lang.weekdays)})\b"),
         month_day=re.compile(
-            rf"\b(?P<mo>{_alt(lang.months)})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b"),
+            rf"\b(?P<mo>{_alt(lang.months)})\.?\s+(?P<d>\d{{1,2}})(?:{ordinal})?\b"),
         day_month=re.compile(
-            rf"\b(?:the\s+)?(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mo>{_alt(lang.months)})\b"),
+            rf"\b(?:(?:{_alt(lang.date_articles)})\s+)?(?P<d>\d{{1,2}})(?:{ordinal}|\.)?\s+"
+            rf"(?:(?:{_alt(lang.count_glue)})\s+)?(?P<mo>{_alt(lang.months)})\b"),
         iso=re.compile(r"\b(?P<y>\d{4})-(?P<mo>\d{2})-(?P<d>\d{2})\b"),
     )
     _CACHE[lang.code] = p
@@ -107,9 +114,9 @@ def _word_value(text: str, lang: LanguagePack) -> float:
     text = " ".join(text.split())
     if text.isdigit():
         return float(text)
-    if text in ("an", "a"):
+    if text in lang.articles:
         return 1.0
-    if text == "half an":
+    if text in lang.half_of_words:
         return 0.5
     return float(lang.units.get(text, lang.tens.get(text, 0)))
 
