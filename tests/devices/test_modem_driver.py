@@ -463,3 +463,23 @@ def test_no_network_then_registered(tmp_path: Path, sink: RecordingSink,
         assert simulator.wait_for(lambda: simulator.creg_n == 1, WAIT)
         simulator.set_registration(5)  # roaming counts as registered
         assert sink.wait_for_state("ok", WAIT)
+
+
+def test_demo_mode_feeds_scripted_messages(sim: GsmModemSimulator, sink: RecordingSink,
+                                           make_driver: DriverFactory) -> None:
+    import threading
+
+    from devices.simulated.gsm_modem import DEMO_MESSAGES, run_demo
+
+    make_driver(sim.path)
+    ready(sim, sink)
+    stop = threading.Event()
+    feeder = run_demo(sim, every=0.02, stop=stop)
+    try:
+        assert sink.wait_for(lambda: len(sink.delivered) >= 4, WAIT)
+    finally:
+        stop.set()
+        feeder.join(2)
+    assert not feeder.is_alive()
+    texts = [text for _sender, text in DEMO_MESSAGES]
+    assert sink.bodies[:4] == [texts[0], texts[1], texts[2], texts[0]]
