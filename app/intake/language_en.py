@@ -31,8 +31,12 @@ def _negations() -> frozenset[str]:
         "hold off", "avoid", "skip", "skip the", "minus", "leave off", "leave out", "leave off the",
         "take off", "take off the", "except", "except for", "none", "none of", "never", "nothing",
         "no need for", "don't", "dont", "do not", "without adding", "without any", "not any",
-        "no more", "sans", "w/o", "free from", "ditch", "remove", "instead of", "in place of",
-        "rather than",
+        "no more", "sans", "w/o", "free from", "free of", "ditch", "remove", "instead of",
+        "in place of", "rather than", "allergic to", "i'm allergic to", "hate", "dislike",
+        "exclude", "excluding", "not including", "rather not", "rather not have",
+        "prefer not", "prefer not to have", "forget the", "lose the", "get rid of", "keep off",
+        "nothing with", "can't have", "cannot have", "can't eat", "cannot eat", "can't stand",
+        "not interested in", "not with", "no to",
     }
     for neg in _NEGATORS:
         phrases.add(neg)

@@ -563,10 +563,19 @@ class _Grammar:
                     cur.number = reading  # "pepperoni pizza x2"
                     cur.touch(it.span)
                     continue
+                if reading.value == 0 and not reading.marker_before:
+                    self.negated, self.neg_fresh = True, True  # "zero onions"
+                    continue
+                if reading.from_article and self.negated and self.neg_fresh:
+                    continue  # "not a thin crust", "without a lot of": still negating
+                carried: list[_Entry] = []
+                if self.current is None and self.pending.number is None:
+                    # "allergic to mushrooms, so two pizzas with ham": said before any item
+                    carried, self.pending.entries = self.pending.entries, []
                 if self.pending.entries or self.pending.product is not None:
                     self._flush_pending()
                 self.distributive = False
-                self.pending = _Builder(number=reading, measure=it.measure,
+                self.pending = _Builder(number=reading, measure=it.measure, entries=carried,
                                         partitive=self._partitive_follows(idx),
                                         joined=prev is not None and prev.kind == "conj"
                                         and prev.text.isalpha())

@@ -50,6 +50,10 @@ def tokenize(text: str) -> list[Token]:
             # "3,5" is a decimal comma only when followed by 1-2 digits; "1,000" is thousands
             whole, frac = raw.split(",", 1)
             raw = whole + ("." + frac if len(frac) <= 2 else frac)
+        if raw == "." and tokens and tokens[-1].end == m.start() and \
+                tokens[-1].text.isalpha() and len(tokens[-1].text) <= 2 and \
+                norm[m.end():m.end() + 1] == " " and norm[m.end() + 1:m.end() + 2].isalpha():
+            continue  # "dr. pepper", "fl. oz": an abbreviation's dot, not a full stop
         tokens.append(Token(strip_accents(raw), m.start(), m.end()))
     return tokens
 

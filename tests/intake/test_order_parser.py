@@ -178,6 +178,22 @@ def test_negation_scope_and_qualifiers(text: str, mods: tuple[object, ...],
     assert tuple(x.option_id for x in line.exclusions) == excl
 
 
+@pytest.mark.parametrize(("text", "mods", "excl", "variants"), [
+    ("a large pizza with ham but not a thin crust", (("HAM", None),), ("THIN",), ()),
+    ("a pizza with zero onions and extra ham", (("HAM", "extra"),), ("ONION",), ()),
+    ("i'm allergic to mushrooms, so a pizza with olives", (("OLIVE", None),), ("MUSHROOM",),
+     ()),
+    ("a pizza, i hate olives, with ham on a thin crust", (("HAM", None),), ("OLIVE",),
+     ("THIN",)),
+])
+def test_more_ways_to_say_no(text: str, mods: tuple[object, ...], excl: tuple[str, ...],
+                             variants: tuple[str, ...]) -> None:
+    (line,) = parse(text).lines
+    assert tuple((m.option_id, m.qualifier) for m in line.modifiers) == mods
+    assert tuple(x.option_id for x in line.exclusions) == excl
+    assert tuple(v.option_id for v in line.variants) == variants
+
+
 def test_negated_qualified_option_keeps_its_qualifier() -> None:
     (line,) = parse("a pizza with ham and no extra cheese").lines
     assert [(x.option_id, x.qualifier) for x in line.exclusions] == [("CHEESE", "extra")]
