@@ -54,6 +54,8 @@ def tokenize(text: str) -> list[Token]:
                 tokens[-1].text.isalpha() and len(tokens[-1].text) <= 2 and \
                 norm[m.end():m.end() + 1] == " " and norm[m.end() + 1:m.end() + 2].isalpha():
             continue  # "dr. pepper", "fl. oz": an abbreviation's dot, not a full stop
+        if raw.endswith("'s") and len(raw) > 6:
+            raw = raw[:-2]  # "pizza's" (a common plural typo) and possessives
         tokens.append(Token(strip_accents(raw), m.start(), m.end()))
     return tokens
 

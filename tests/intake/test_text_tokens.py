@@ -32,3 +32,7 @@ def test_decimal_comma_and_thousands() -> None:
 def test_abbreviation_dot_is_not_a_full_stop() -> None:
     assert words("2 dr. peppers") == ["2", "dr", "peppers"]
     assert words("no ham. also a coke") == ["no", "ham", ".", "also", "a", "coke"]
+
+
+def test_apostrophe_s_is_dropped_from_longer_words() -> None:
+    assert words("2 pizza's, that's it") == ["2", "pizza", ",", "that's", "it"]
