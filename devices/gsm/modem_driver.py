@@ -256,7 +256,6 @@ class ModemDriver:
         self._urcs.clear()
         self._pending_reads.clear()
         self._suspects.clear()
-        self._undelivered.clear()  # their SIM copies are read again by the sweep
         self._skipped_outgoing.clear()
         self._next_sweep = 0.0
         self._needs_reinit = True
