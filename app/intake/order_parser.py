@@ -53,6 +53,8 @@ _PREFIX_SCORE = 0.8
 _IMPLICIT_UNIQUE = 0.75
 _IMPLICIT_GUESS = 0.5
 _REJECTED_OPTION = 0.8
+_UNKNOWN_INSIDE_LINE = 0.85
+_UNKNOWN_OUTSIDE_LINE = 0.05
 
 
 # -- result types ---------------------------------------------------------------------
@@ -797,12 +799,21 @@ def parse_order(text: str, catalog: IntakeCatalog, now: datetime) -> DraftOrder:
     order.lines = [_finish_line(b, original, catalog) for b in builders if b.product]
 
     stop = lang.stopwords | catalog.fillers
-    unknown = [it.text for it in items
+    unknown = [it for it in items
                if it.kind == "word" and it.value != "stop" and it.text.isalpha()
                and it.text not in stop and len(it.text) > 2]
-    order.unparsed = unknown
+    order.unparsed = [it.text for it in unknown]
+    outside = 0
+    for it in unknown:
+        inside = [line for line in order.lines if line.span[0] <= it.span[0] < line.span[1]]
+        for line in inside:
+            # "three medium hamburger pizzas": an unknown word inside an item is likely
+            # an attribute we missed
+            line.confidence *= _UNKNOWN_INSIDE_LINE
+            line.notes.append(f"unknown word '{it.text}'")
+        outside += not inside
     if order.lines:
-        coverage = max(0.5, 1.0 - 0.05 * len(unknown))
+        coverage = max(0.5, 1.0 - _UNKNOWN_OUTSIDE_LINE * outside)
         order.confidence = min(line.confidence for line in order.lines) * coverage
     return order
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 
+from app.intake.intake_json import DEFAULT_AUTO_DRAFT_CONFIDENCE, intake_decision
 from app.intake.order_parser import parse_order
 from tests.bench.harness import percentile, report
 from tests.intake import pizza_eval
@@ -42,6 +43,21 @@ def main() -> None:
                 tp, fp, fn = scores.per_label[label]
                 report("intake", f"pizza_dev_{label}", round(p * 100, 2), "%P",
                        recall=round(r * 100, 2), tp=tp, fp=fp, fn=fn)
+
+    # how the default auto-draft threshold splits right and wrong parses
+    drafted_right = drafted_wrong = right = wrong = 0
+    for ex in examples:
+        order = parse_order(ex.text, catalog, pizza_eval.FIXED_NOW)
+        correct = pizza_eval.draft_to_exr(order) == ex.gold
+        drafted = intake_decision(order) == "draft"
+        right += correct
+        wrong += not correct
+        drafted_right += correct and drafted
+        drafted_wrong += drafted and not correct
+    report("intake", "auto_draft_share_of_correct_parses", 100 * drafted_right / max(1, right),
+           "%", threshold=DEFAULT_AUTO_DRAFT_CONFIDENCE)
+    report("intake", "auto_draft_share_of_wrong_parses", 100 * drafted_wrong / max(1, wrong),
+           "%", threshold=DEFAULT_AUTO_DRAFT_CONFIDENCE, wrong=wrong)
 
     texts = [e.text for e in examples] + _EXTRA_MESSAGES
     for text in texts:  # warm caches (regexes, fuzzy memo) like a running engine would

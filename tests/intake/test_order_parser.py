@@ -310,6 +310,13 @@ def test_confidence_orders_exact_above_guesses() -> None:
     assert parse("a large ham pizza with zorblax").unparsed == ["zorblax"]
 
 
+def test_unknown_word_inside_an_item_lowers_that_item() -> None:
+    order = parse("three large zorblax pizzas and a coke")
+    pizza, coke = order.lines
+    assert pizza.confidence < 1.0 and "unknown word 'zorblax'" in pizza.notes
+    assert coke.confidence == 1.0
+
+
 def test_long_message_is_truncated_not_refused() -> None:
     order = parse("a ham pizza " * 1000)
     assert order.lines and len(order.text) == 4000
