@@ -1,7 +1,7 @@
 """Regression guard on the PIZZA dev split (evaluation data, read in place, never shipped).
 
-Floors sit a little below what was measured when they were set (98.3% all, 97.1% on the
-odd half that was never inspected while writing rules).
+Floors sit a little below what was measured when they were set (98.6% all, 97.7% on the
+odd half, whose utterances were never inspected while writing rules).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from tests.intake import pizza_eval
 
 pytestmark = pytest.mark.skipif(not pizza_eval.available(), reason="PIZZA dev data not present")
 
-FLOOR_ALL = 0.96
-FLOOR_HELD_OUT = 0.95
+FLOOR_ALL = 0.97
+FLOOR_HELD_OUT = 0.96
 
 
 def test_exr_reader_handles_negation_and_complex_toppings() -> None:
