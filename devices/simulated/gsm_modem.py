@@ -96,6 +96,7 @@ class GsmModemSimulator:
         self.registration = registration
         self.boot_text_mode = boot_text_mode  # after a reset, CMGF is 1 as on many modems
         self.status_reports = status_reports
+        self.supported_ds = {0, 1, 2}  # +CNMI <ds> values this modem accepts
         self.response_delay = 0.0  # seconds before each answer (a slow modem)
         self.line_rate: int | None = None  # bits/s to emulate a UART (115200 -> ~87 us/byte)
         self.silent = False  # reads commands but never answers (a hung modem)
@@ -467,6 +468,8 @@ class GsmModemSimulator:
         if cmd.startswith("+CNMI="):
             values = [int(v) if v.strip() else 0 for v in cmd[6:].split(",")]
             values += [0] * (5 - len(values))
+            if values[3] not in self.supported_ds:
+                return [], "ERROR"
             self.cnmi_mt, self.cnmi_ds = values[1], values[3]
             return [], "OK"
         if cmd.startswith("+CSCA"):

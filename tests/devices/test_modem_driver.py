@@ -483,3 +483,33 @@ def test_demo_mode_feeds_scripted_messages(sim: GsmModemSimulator, sink: Recordi
     assert not feeder.is_alive()
     texts = [text for _sender, text in DEMO_MESSAGES]
     assert sink.bodies[:4] == [texts[0], texts[1], texts[2], texts[0]]
+
+
+def test_stored_status_reports_when_modem_cannot_route_them(
+        sim: GsmModemSimulator, sink: RecordingSink, make_driver: DriverFactory) -> None:
+    """A modem without +CDS routing (ds=1) stores reports and says +CDSI; the driver falls
+    back to that, reads each report, passes it on and deletes it."""
+    sim.supported_ds = {0, 2}
+    driver = make_driver(sim.path)
+    ready(sim, sink)
+    assert sim.cnmi_ds == 2
+    driver.submit(OutgoingMessage("out-5", Channel.SMS, "+447700900123", "on its way"))
+    assert sink.wait_for(lambda: len(sink.delivery_reports) == 1, WAIT)
+    [result] = sink.send_results
+    assert sink.delivery_reports[0].reference == result.reference
+    assert sim_empty(sim)
+    assert sink.delivered == []
+
+
+def test_modem_silent_during_send_then_send_completes_once(
+        sim: GsmModemSimulator, sink: RecordingSink, make_driver: DriverFactory) -> None:
+    driver = make_driver(sim.path, command_timeout=0.3, send_timeout=0.3)
+    ready(sim, sink)
+    sim.silent = True
+    driver.submit(OutgoingMessage("out-6", Channel.SMS, "+447700900123", "hello again"))
+    assert sink.wait_for_state("error", WAIT)
+    assert sink.send_results == []
+    sim.silent = False
+    assert sink.wait_for(lambda: len(sink.send_results) == 1, WAIT)
+    assert sink.send_results[0].ok
+    assert [s.decoded.text for s in sim.sent] == ["hello again"]
