@@ -443,9 +443,14 @@ class _Grammar:
         self.pending = _Builder()
         if pend.empty():
             return
-        if not pend.entries:
-            return  # a count with nothing to count ("i'd like to place an order")
         cur = self.current
+        if not pend.entries:
+            if pend.partitive and cur is not None and pend.number is not None and \
+                    not pend.number.from_article and (cur.number is None or
+                                                      cur.number.from_article):
+                cur.number = pend.number  # "large pizzas with ham, three of them"
+                cur.touch((pend.start or cur.end, pend.end))
+            return  # otherwise a count with nothing to count ("i'd like to place an order")
         if self._split_partitive(pend):
             return
         weak_count = (pend.number is None or pend.number.from_article) and not pend.pronoun

@@ -89,6 +89,8 @@ def test_partitive_split() -> None:
     ("two pizzas with ham and one with olives",  # parallel, not partitive: three pizzas
      [("PIZZA", "2", None, (), (("HAM", None),), ()),
       ("PIZZA", "1", None, (), (("OLIVE", None),), ())]),
+    ("large pizzas with ham, three of them please",
+     [("PIZZA", "3", "L", (), (("HAM", None),), ())]),
     ("three medium pizzas and two large",
      [("PIZZA", "3", "M", (), (), ()), ("PIZZA", "2", "L", (), (), ())]),
 ])
