@@ -14,13 +14,21 @@ How it reads (no training, no model):
 2. Words are tagged by longest match: catalog phrases (products, options, with plurals),
    counts ("two dozen", "x3"), measures ("2 litre"), and the language's grammar words
    (negations, qualifiers, conjunctions...). Unknown words get one fuzzy try against the
-   catalog (typos).
+   catalog (typos) and a unique-prefix try (abbreviations: "marg").
 3. A small grammar groups tags into lines. Counts, sizes and options before a product
    noun wait for it ("two medium pepperoni pizzas"); options after it attach to it
    ("a pizza with ham and extra cheese"), unless a product noun follows them ("a
    pepperoni pizza and ham pizza"). A qualifier binds to the next option only; a
    negation covers the options that follow until "with", "but", "please", a new item
    or "and" + qualifier ("no ham and extra cheese").
+4. Counts that refer back split or complete the previous item: "two pizzas, one with
+   ham, the other with olives", "large pizzas with ham, three of them"; "both"/"all of
+   them" spread what follows over every item so far.
+
+Confidence per line is the product of its match scores (fuzzy or abbreviated words,
+a product only inferred from its options, options that do not fit, unknown words inside
+the item); the order's confidence is the lowest line's, lowered a little per unknown
+word elsewhere.
 """
 
 from __future__ import annotations
@@ -167,8 +175,8 @@ class _Item:
 def _read_measure(words: Sequence[str], i: int, lang: LanguagePack
                   ) -> tuple[NumberReading, Measure, int] | None:
     reading = read_number(words, i, lang)
-    if reading is None or reading.from_article or reading.marker_before or reading.marker_after:
-        return None
+    if reading is None or reading.marker_before or reading.marker_after:
+        return None  # an article counts: "a liter of coke", "a kilo of comte"
     for n in (2, 1):
         unit_words = " ".join(words[reading.end:reading.end + n])
         unit = lang.measure_units.get(unit_words)
