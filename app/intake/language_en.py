@@ -172,6 +172,13 @@ ENGLISH = LanguagePack(
         "day", "evening", "night", "morning", "afternoon", "set", "fine", "nice", "lot", "lots",
         "bit", "hold", "wish", "prefer", "start", "begin", "rush", "size", "sized", "top",
         "everything", "thing", "things", "stuff", "done", "ready", "able", "if", "budget",
+        # common words that look like the start of a catalog word ("pick" / pickles)
+        "pick", "care", "call", "text", "send", "come", "open", "hope", "know", "mean",
+        "said", "tell", "told", "long", "last", "next", "first", "much", "many", "still",
+        "back", "away", "soon", "late", "early", "later", "fast", "quick", "hour", "week",
+        "name", "phone", "number", "email", "house", "home", "work", "office", "door", "pay",
+        "cash", "card", "price", "cost", "total", "change", "tip", "meal", "spin", "cart",
+        "part", "past", "pass", "mind", "sorry", "hungry", "would've", "could've",
     }),
     pickup_phrases=frozenset({
         "pickup", "pick up", "picking up", "pick it up", "pick them up", "pick up at",

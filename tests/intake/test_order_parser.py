@@ -312,6 +312,16 @@ def test_confidence_orders_exact_above_guesses() -> None:
     assert parse("a large ham pizza with zorblax").unparsed == ["zorblax"]
 
 
+def test_common_words_are_not_abbreviations() -> None:
+    from app.intake.catalog_model import IntakeCatalog
+    cat = IntakeCatalog.from_dict({"products": [
+        {"sku": "PICKLES", "name": "pickles"}, {"sku": "CARAMEL", "name": "caramel"}]})
+    # "pick" and "care" start catalog words; they must not become items
+    assert parse_order("could you pick a good one for me, i don't care", cat, NOW).lines == []
+    # while a real abbreviation still does
+    assert [line.sku for line in parse_order("2 caram please", cat, NOW).lines] == ["CARAMEL"]
+
+
 def test_unknown_word_inside_an_item_lowers_that_item() -> None:
     order = parse("three large zorblax pizzas and a coke")
     pizza, coke = order.lines
