@@ -432,6 +432,8 @@ class AtParser:
     def _classify_prefixed(prefix: str, args: tuple[str, ...],
                            text: str) -> AtEvent | _PendingHeader | None:
         if prefix in _PDU_HEADERS:
+            if prefix == "+CMGL" and (len(args) < 2 or _int(args[0]) is None):
+                return None  # no usable index: not a listing we can act on
             if prefix in ("+CMGL", "+CMGR"):
                 stat_arg = args[1] if prefix == "+CMGL" and len(args) > 1 else args[0] if args else ""
                 if stat_arg.startswith('"'):  # "REC UNREAD": text mode

@@ -53,9 +53,11 @@ def _part_body(pdu: SmsDeliver) -> str:
     return f"[binary data: {pdu.user_data.data.hex()}]"
 
 
-def missing_marker(sequence: int, total: int) -> str:
-    """The text put where a part never arrived."""
-    return f"[part {sequence} of {total} missing]"
+def missing_marker(sequence: int, total: int, last: int | None = None) -> str:
+    """The text put where a part (or a run of parts ``sequence..last``) never arrived."""
+    if last is None or last == sequence:
+        return f"[part {sequence} of {total} missing]"
+    return f"[parts {sequence}-{last} of {total} missing]"
 
 
 def dedupe_key(sender: str, reference: int | None, total: int, parts: list[SmsDeliver]) -> str:
@@ -167,12 +169,17 @@ class Reassembler:
         ordered = [parts[s] for s in sorted(parts)]
         pieces: list[str] = []
         missing: list[int] = []
-        for sequence in range(1, total + 1):
+        run_start: int | None = None
+        for sequence in range(1, total + 2):
             pdu = parts.get(sequence)
-            if pdu is None:
+            if pdu is None and sequence <= total:
                 missing.append(sequence)
-                pieces.append(missing_marker(sequence, total))
-            else:
+                run_start = sequence if run_start is None else run_start
+                continue
+            if run_start is not None:  # one marker per run of missing parts
+                pieces.append(missing_marker(run_start, total, sequence - 1))
+                run_start = None
+            if pdu is not None:
                 pieces.append(_part_body(pdu))
         first = ordered[0]
         stamps = [p.scts for p in ordered if p.scts is not None]
@@ -189,7 +196,8 @@ class Reassembler:
         if first.coding.message_class is not None:
             meta["message_class"] = str(first.coding.message_class)
         if missing:
-            log.warning("releasing SMS from %s with parts %s of %d missing", sender, missing, total)
+            log.warning("releasing SMS from %s with %d of %d parts missing", sender, len(missing),
+                        total)
         message = InboundMessage(
             channel=Channel.SMS,
             sender=sender,

@@ -172,3 +172,10 @@ def test_random_input_never_raises(chunks: list[bytes]) -> None:
     for chunk in chunks:
         for event in parser.feed(chunk):
             assert event is not None
+
+
+def test_listing_header_without_index_is_not_a_listing() -> None:
+    # Found by the fuzz test: "+CMGL: " with no arguments must not become index 0.
+    events = parse_all(b"+CMGL: \r\n07911326\r\nOK\r\n")
+    assert not any(isinstance(e, MessageListing) for e in events)
+    assert events[-1] == FinalResult(True, "OK", line="OK")

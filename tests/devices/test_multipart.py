@@ -144,3 +144,16 @@ def test_any_order_any_duplicates_gives_the_whole_text(order: list[int], dups: l
     done += r.add(ps[order[-1]], order[-1])
     done += r.release_all()
     assert done[0].message.body == text
+
+
+def test_runs_of_missing_parts_get_one_marker() -> None:
+    clock = ManualClock()
+    ps = parts(text="z" * 153 * 6)  # 6 parts
+    r = Reassembler(timeout=1, clock=clock)
+    r.add(ps[0])
+    r.add(ps[4])
+    clock.now += 1
+    [done] = r.expire()
+    assert done.message.missing_parts == (2, 3, 4, 6)
+    assert done.message.body == ("z" * 153 + "[parts 2-4 of 6 missing]" + "z" * 153
+                                 + "[part 6 of 6 missing]")
