@@ -206,8 +206,11 @@ class ModemDriver:
         while not self._stop.is_set():
             self._report("connecting")
             try:
+                # exclusive: a second driver (another process) reading and deleting the same
+                # SIM would race us, so the port is locked while we hold it.
                 self._port = serial.serial_for_url(
-                    self._url, baudrate=self._baud, timeout=0.05, write_timeout=5.0)
+                    self._url, baudrate=self._baud, timeout=0.05, write_timeout=5.0,
+                    exclusive=True)
             except (serial.SerialException, OSError, ValueError) as exc:
                 log.info("modem port %s not available: %s", self._url, exc)
                 self._report("disconnected", str(exc))

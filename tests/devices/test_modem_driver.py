@@ -513,3 +513,20 @@ def test_modem_silent_during_send_then_send_completes_once(
     assert sink.wait_for(lambda: len(sink.send_results) == 1, WAIT)
     assert sink.send_results[0].ok
     assert [s.decoded.text for s in sim.sent] == ["hello again"]
+
+
+def test_second_driver_cannot_take_the_same_port(sim: GsmModemSimulator, sink: RecordingSink,
+                                                 make_driver: DriverFactory) -> None:
+    make_driver(sim.path)
+    ready(sim, sink)
+    other_sink = RecordingSink()
+    other = ModemDriver(sim.path, other_sink, reconnect_delay=(0.05, 0.1))
+    other.start()
+    try:
+        assert other_sink.wait_for_state("disconnected", WAIT)
+        assert "lock" in other_sink.statuses[-1].detail.lower()
+    finally:
+        other.stop()
+    sim.deliver_text("+447700900123", "only once")
+    assert sink.wait_for(lambda: sink.bodies == ["only once"], WAIT)
+    assert other_sink.delivered == []
