@@ -35,6 +35,8 @@ class RecordingSink:
         self.calls: list[CallEvent] = []
         self.fail_next_deliveries = 0
         self.refuse_all = False
+        self.refuse_quarantine = False
+        self.quarantine_attempts = 0
         self.on_refuse: Callable[[InboundMessage], None] | None = None
         self.after_deliver: Callable[[InboundMessage], None] | None = None
 
@@ -61,6 +63,11 @@ class RecordingSink:
         self._add(self.calls, event)
 
     def quarantine(self, item: QuarantinedInput) -> None:
+        with self.changed:
+            self.quarantine_attempts += 1
+            self.changed.notify_all()
+            if self.refuse_quarantine:
+                raise LedgerUnavailable("quarantine not writable")
         self._add(self.quarantined, item)
 
     def status(self, status: DeviceStatus) -> None:

@@ -530,3 +530,19 @@ def test_second_driver_cannot_take_the_same_port(sim: GsmModemSimulator, sink: R
     sim.deliver_text("+447700900123", "only once")
     assert sink.wait_for(lambda: sink.bodies == ["only once"], WAIT)
     assert other_sink.delivered == []
+
+
+def test_quarantine_failure_keeps_the_broken_pdu_on_the_sim(
+        sim: GsmModemSimulator, sink: RecordingSink, make_driver: DriverFactory) -> None:
+    make_driver(sim.path, sweep_interval=0.2)
+    ready(sim, sink)
+    sink.refuse_quarantine = True
+    broken = "058163465010D5B00C8163460653332000000000"  # 20.dump
+    sim.deliver(broken)
+    assert sink.wait_for(lambda: sink.quarantine_attempts >= 2, WAIT)
+    assert count(sim, "AT+CMGD") == 0
+    assert [m.pdu for m in sim.stored().values()] == [broken]
+    with sink.changed:
+        sink.refuse_quarantine = False
+    assert sink.wait_for(lambda: len(sink.quarantined) == 1, WAIT)
+    assert sim_empty(sim)
