@@ -1,0 +1,174 @@
+"""The till engine's core: one data dir, its documents, ledger and read model.
+
+Used in two ways: by the long-running ``countertop engine`` process (behind IPC, with
+devices and peers), and in-process by the CLI when no engine runs. Either way it is the
+only writer of the data dir (a lock), and every mutation goes through ``execute`` so
+the read model and listeners see exactly what changed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sync.changes import Changes
+from sync.data_dir import DataDir, ShopPointer, WriterLock
+from sync.doc_storage import DocumentStore
+from sync.errors import NoShop
+from sync.identity import TillIdentity, load_or_create
+from sync.ids import DocId
+from sync.phones import try_normalise_phone
+from sync.read_model import ReadModel
+from sync.shop_ledger import ShopLedger
+
+log = logging.getLogger("countertop.engine")
+
+ChangeListener = Callable[[Changes], None]
+
+
+class TillEngine:
+    """Owns the data dir while open. Not thread-safe: call from one thread (or loop)."""
+
+    def __init__(self, root: Path, *, role: str = "engine") -> None:
+        self.data_dir = DataDir(root)
+        self.data_dir.ensure()
+        self._lock = WriterLock(self.data_dir.root)
+        self._lock.acquire(role)
+        self._listeners: list[ChangeListener] = []
+        self._exec_lock = threading.RLock()
+        try:
+            self.identity: TillIdentity = load_or_create(self.data_dir.identity_dir)
+            self.store = DocumentStore(self.data_dir.root)
+            self.read_model = ReadModel(self.data_dir.read_model_path)
+            self.ledger = self._make_ledger(self.data_dir.read_pointer())
+            self.catch_up()
+        except BaseException:
+            self._lock.release()
+            raise
+
+    def _make_ledger(self, pointer: ShopPointer | None) -> ShopLedger:
+        rm = self.read_model
+        ledger = ShopLedger(
+            self.store, self.identity.till_id, None,
+            locate_order=lambda ref: rm.locate_order(ref),  # type: ignore[arg-type,return-value]
+            locate_message=lambda mid: rm.locate_message(mid),  # type: ignore[arg-type,return-value]
+            locate_customer=lambda ref: rm.locate_customer(
+                ref, lambda t: try_normalise_phone(t, ledger.region) if ledger.shop_doc_id
+                else None))
+        if pointer is not None:
+            if pointer.till_id != self.identity.till_id:
+                log.warning("shop pointer names till %s but this identity is %s",
+                            pointer.till_id, self.identity.till_id)
+            ledger.shop_doc_id = pointer.shop_doc
+            ledger._open_shop()
+        return ledger
+
+    @property
+    def has_shop(self) -> bool:
+        return self.ledger.shop_doc_id is not None
+
+    def require_shop(self) -> ShopLedger:
+        if not self.has_shop:
+            raise NoShop("no shop here yet: run `countertop shop create --name NAME` "
+                         "or `countertop join` first")
+        return self.ledger
+
+    # ------------------------------------------------------------------ listeners
+
+    def subscribe(self, listener: ChangeListener) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _emit(self, changes: Changes) -> None:
+        if changes.empty():
+            return
+        for listener in list(self._listeners):
+            try:
+                listener(changes)
+            except Exception:
+                log.exception("change listener failed")
+
+    # ------------------------------------------------------------------ mutations
+
+    def execute(self, command: Callable[[ShopLedger], Changes]) -> Changes:
+        """Run one ledger command, then update the read model and notify listeners."""
+        with self._exec_lock:
+            changes = command(self.ledger)
+            if changes.created and self.ledger.shop_doc_id == changes.created:
+                self.data_dir.write_pointer(ShopPointer(self.ledger.shop_doc_id,
+                                                        self.identity.till_id))
+            self._project(changes)
+            self._check_overbooking(changes)
+        self._emit(changes)
+        return changes
+
+    def _project(self, changes: Changes | None) -> None:
+        """Project every loaded document whose heads moved (``changes`` narrows the work)."""
+        for stored in self.store.loaded():
+            heads = stored.doc.get_heads()
+            if self._projected.get(stored.doc_id) == heads:
+                continue
+            self.read_model.project_document(stored.doc_id, stored.doc, changes)
+            self._projected[stored.doc_id] = heads
+
+    def _check_overbooking(self, changes: Changes) -> None:
+        if not changes.stock or not self.has_shop:
+            return
+        from decimal import Decimal
+
+        raised = Changes()
+        for sku, location, avail in self.read_model.overbooked(changes.stock):
+            raised.merge(self.ledger.raise_overbooking(sku, location, Decimal(avail) / 1000))
+        if not raised.empty():
+            self._project(raised)
+            changes.merge(raised)
+
+    def merged_remote(self, doc_ids: list[DocId]) -> Changes:
+        """After remote changes were merged into ``doc_ids``: reproject, alert, notify."""
+        with self._exec_lock:
+            total = Changes()
+            for doc_id in doc_ids:
+                stored = self.store.get(doc_id)
+                got = self.read_model.project_document(doc_id, stored.doc)
+                self._projected[doc_id] = stored.doc.get_heads()
+                if doc_id != self.ledger.shop_doc_id:
+                    self.ledger.reindex(doc_id)
+                total.merge(got)
+            self._check_overbooking(total)
+        self._emit(total)
+        return total
+
+    # ------------------------------------------------------------------ read model
+
+    def catch_up(self) -> float:
+        """Bring the read model level with every loaded document; returns seconds taken."""
+        started = time.perf_counter()
+        self._projected: dict[DocId, list[bytes]] = {}
+        for stored in self.store.loaded():
+            self.read_model.project_document(stored.doc_id, stored.doc)
+            self._projected[stored.doc_id] = stored.doc.get_heads()
+        return time.perf_counter() - started
+
+    def rebuild_read_model(self) -> dict[str, Any]:
+        """Recreate the read model from every stored document (loads old periods too)."""
+        with self._exec_lock:
+            started = time.perf_counter()
+            self.read_model.clear()
+            ids = self.store.ids()
+            shop = self.ledger.shop_doc_id
+            ordered = ([shop] if shop in ids else []) + [d for d in ids if d != shop]
+            for doc_id in ordered:
+                stored = self.store.get(doc_id)
+                self.read_model.project_document(doc_id, stored.doc, None)
+                self._projected[doc_id] = stored.doc.get_heads()
+            return {"documents": len(ordered), "seconds": round(time.perf_counter() - started, 3)}
+
+    def close(self) -> None:
+        self.store.close()
+        self.read_model.close()
+        self._lock.release()
+

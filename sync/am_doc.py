@@ -1,0 +1,187 @@
+"""The only place (with doc_storage and replication) that speaks the Automerge API.
+
+Schema convention: every string is a scalar ``Str`` (reads in JS as ImmutableString);
+timestamps are timezone-aware UTC ``Timestamp``; money is ``Int`` minor units;
+quantities are decimal strings; stock levels are counters in thousandths.
+
+Counters: automerge 0.2.0.dev4's Python binding panics when asked to put a
+``ScalarType.Counter`` (``import_scalar``: "not yet implemented"), so a counter is a
+map of per-till registers, ``{till_id: Int}``, whose value is the sum. Each till writes
+only its own register (one writer per till), so concurrent increments from different
+tills never conflict and all count: the PN-counter CRDT, built on Automerge maps.
+Records are maps keyed by id, never list positions, and never deleted (DESIGN.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from automerge.core import ROOT, Document, ObjType, ScalarType
+
+from sync.ids import DocId
+
+Obj = bytes
+Root: Obj = ROOT
+
+
+def new_doc_id() -> DocId:
+    """A fresh automerge-repo compatible document id (base58check of 16 random bytes)."""
+    from automerge._automerge import DocumentId
+
+    return DocId(DocumentId.from_bytes(os.urandom(16)).to_string())
+
+
+def is_doc_id(text: str) -> bool:
+    from automerge._automerge import DocumentId
+
+    try:
+        DocumentId.from_string(text)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+def _scalar(value: Any) -> tuple[ScalarType, Any]:
+    if value is None:
+        return ScalarType.Null, None
+    if isinstance(value, bool):
+        return ScalarType.Boolean, value
+    if isinstance(value, int):
+        return ScalarType.Int, value
+    if isinstance(value, float):
+        return ScalarType.F64, value
+    if isinstance(value, str):
+        return ScalarType.Str, value
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            raise ValueError("timestamps must be timezone-aware")
+        return ScalarType.Timestamp, value
+    if isinstance(value, bytes):
+        return ScalarType.Bytes, value
+    raise TypeError(f"cannot store {type(value).__name__} in the shop document")
+
+
+class Reader:
+    """Typed reads from a document or an open transaction (same read API)."""
+
+    def __init__(self, source: Any) -> None:
+        self._src = source
+
+    def obj(self, parent: Obj, key: str | int) -> Obj | None:
+        got = self._src.get(parent, key)
+        if got is None or not isinstance(got[0], ObjType):
+            return None
+        return bytes(got[1])
+
+    def path(self, *keys: str) -> Obj | None:
+        obj: Obj | None = Root
+        for key in keys:
+            if obj is None:
+                return None
+            obj = self.obj(obj, key)
+        return obj
+
+    def value(self, parent: Obj, key: str | int, default: Any = None) -> Any:
+        got = self._src.get(parent, key)
+        if got is None:
+            return default
+        kind = got[0]
+        if isinstance(kind, ObjType):
+            return self.to_py(bytes(got[1]))
+        return kind[1]
+
+    def counter(self, obj: Obj, key: str) -> int:
+        """Value of a counter written by ``Writer.increment`` (sum of the registers)."""
+        registers = self.obj(obj, key)
+        if registers is None:
+            return 0
+        return sum(int(self.value(registers, k) or 0) for k in self.keys(registers))
+
+    def keys(self, obj: Obj) -> list[str]:
+        return list(self._src.keys(obj))
+
+    def length(self, obj: Obj) -> int:
+        return int(self._src.length(obj))
+
+    def items(self, obj: Obj) -> Iterator[tuple[str, Obj]]:
+        """(key, child object) for every map entry that is an object."""
+        for key in self._src.keys(obj):
+            child = self.obj(obj, key)
+            if child is not None:
+                yield key, child
+
+    def to_py(self, obj: Obj) -> Any:
+        kind = self._src.object_type(obj)
+        if kind == ObjType.Map:
+            out: dict[str, Any] = {}
+            for key in self._src.keys(obj):
+                out[key] = self.value(obj, key)
+            return out
+        if kind == ObjType.List:
+            return [self.value(obj, i) for i in range(self._src.length(obj))]
+        return self._src.text(obj)
+
+
+class Writer(Reader):
+    """Writes inside one Automerge transaction."""
+
+    def __init__(self, tx: Any) -> None:
+        super().__init__(tx)
+        self.tx = tx
+
+    def put(self, obj: Obj, key: str | int, value: Any) -> None:
+        if isinstance(value, Mapping):
+            self.put_map(obj, key, value)
+        elif isinstance(value, (list, tuple)):
+            child = self.tx.put_object(obj, key, ObjType.List)
+            for i, item in enumerate(value):
+                self.insert(child, i, item)
+        else:
+            kind, scalar = _scalar(value)
+            self.tx.put(obj, key, kind, scalar)
+
+    def put_if_changed(self, obj: Obj, key: str, value: Any) -> bool:
+        if self.value(obj, key, _MISSING) == value and not isinstance(value, (Mapping, list)):
+            return False
+        self.put(obj, key, value)
+        return True
+
+    def put_map(self, obj: Obj, key: str | int, values: Mapping[str, Any]) -> Obj:
+        child = bytes(self.tx.put_object(obj, key, ObjType.Map))
+        for k, v in values.items():
+            self.put(child, k, v)
+        return child
+
+    def ensure_map(self, obj: Obj, key: str) -> Obj:
+        existing = self.obj(obj, key)
+        if existing is not None:
+            return existing
+        return bytes(self.tx.put_object(obj, key, ObjType.Map))
+
+    def insert(self, list_obj: Obj, index: int, value: Any) -> None:
+        if isinstance(value, Mapping):
+            child = bytes(self.tx.insert_object(list_obj, index, ObjType.Map))
+            for k, v in value.items():
+                self.put(child, k, v)
+        else:
+            kind, scalar = _scalar(value)
+            self.tx.insert(list_obj, index, kind, scalar)
+
+    def append(self, list_obj: Obj, value: Any) -> None:
+        self.insert(list_obj, self.length(list_obj), value)
+
+    def increment(self, obj: Obj, key: str, delta: int, actor: str) -> None:
+        """Add ``delta`` to the counter ``obj[key]`` through ``actor``'s own register."""
+        registers = self.ensure_map(obj, key)
+        self.put(registers, actor, int(self.value(registers, actor, 0) or 0) + delta)
+
+
+_MISSING = object()
+
+
+def transaction(doc: Document) -> Any:
+    """Context manager: an Automerge transaction on ``doc`` (commits on clean exit)."""
+    return doc.transaction()

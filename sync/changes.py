@@ -1,0 +1,55 @@
+"""What a command or a merge changed, so views refresh only that (the Anki model)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Changes:
+    """Ids of records touched; ``created`` names the record a create command made."""
+
+    orders: set[str] = field(default_factory=set)
+    customers: set[str] = field(default_factory=set)
+    products: set[str] = field(default_factory=set)
+    stock: set[str] = field(default_factory=set)
+    messages: set[str] = field(default_factory=set)
+    calls: set[str] = field(default_factory=set)
+    alerts: set[str] = field(default_factory=set)
+    suppliers: set[str] = field(default_factory=set)
+    shop: bool = False
+    tills: bool = False
+    created: str | None = None
+
+    KINDS = ("orders", "customers", "products", "stock", "messages", "calls", "alerts",
+             "suppliers")
+
+    def merge(self, other: Changes) -> Changes:
+        for kind in self.KINDS:
+            getattr(self, kind).update(getattr(other, kind))
+        self.shop = self.shop or other.shop
+        self.tills = self.tills or other.tills
+        return self
+
+    def empty(self) -> bool:
+        return not (self.shop or self.tills or any(getattr(self, k) for k in self.KINDS))
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {k: sorted(getattr(self, k)) for k in self.KINDS
+                               if getattr(self, k)}
+        if self.shop:
+            out["shop"] = True
+        if self.tills:
+            out["tills"] = True
+        if self.created:
+            out["created"] = self.created
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Changes:
+        out = cls(shop=bool(data.get("shop")), tills=bool(data.get("tills")),
+                  created=data.get("created"))
+        for kind in cls.KINDS:
+            getattr(out, kind).update(data.get(kind, ()))
+        return out

@@ -1,0 +1,103 @@
+"""A till's data directory: layout, the single-writer lock, the local shop pointer."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import socket
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from sync.doc_storage import write_atomic
+from sync.errors import DataDirLocked
+from sync.ids import DocId, TillId
+
+LOCK_FILE = "writer.lock"
+POINTER_FILE = "shop.json"
+
+
+def default_data_dir() -> Path:
+    """``COUNTERTOP_DATA_DIR`` or the platform's per-user data dir."""
+    env = os.environ.get("COUNTERTOP_DATA_DIR")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("countertop", appauthor=False))
+
+
+@dataclass(frozen=True)
+class ShopPointer:
+    """Which shop document this till belongs to (written when a shop is created or joined)."""
+
+    shop_doc: DocId
+    till_id: TillId
+
+
+class WriterLock:
+    """An exclusive ``flock`` on the data dir; the holder's details are in the file."""
+
+    def __init__(self, root: Path) -> None:
+        self.path = root / LOCK_FILE
+        self._fd: int | None = None
+
+    def acquire(self, role: str) -> None:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 4096, 0).decode("utf-8", "replace").strip()
+            os.close(fd)
+            try:
+                info = json.loads(holder)
+                who = (f"{info.get('role', 'a process')} (pid {info.get('pid')} on "
+                       f"{info.get('host')}, since {info.get('since')})")
+            except ValueError:
+                who = "another process"
+            raise DataDirLocked(f"data dir {self.path.parent} is in use by {who}") from None
+        info = {"pid": os.getpid(), "host": socket.gethostname(), "role": role,
+                "since": time.strftime("%Y-%m-%d %H:%M:%S"), "argv": sys.argv[:4]}
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(info).encode(), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+class DataDir:
+    """Paths inside a till's data dir."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.expanduser().resolve()
+
+    def ensure(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+    @property
+    def identity_dir(self) -> Path:
+        return self.root / "identity"
+
+    @property
+    def read_model_path(self) -> Path:
+        return self.root / "read_model.sqlite3"
+
+    @property
+    def engine_info_path(self) -> Path:
+        return self.root / "engine.json"
+
+    def read_pointer(self) -> ShopPointer | None:
+        path = self.root / POINTER_FILE
+        if not path.exists():
+            return None
+        data = json.loads(path.read_text())
+        return ShopPointer(DocId(data["shop_doc"]), TillId(data["till_id"]))
+
+    def write_pointer(self, pointer: ShopPointer) -> None:
+        write_atomic(self.root / POINTER_FILE, json.dumps(
+            {"shop_doc": pointer.shop_doc, "till_id": pointer.till_id}).encode())

@@ -1,0 +1,640 @@
+"""The SQLite read model: a cache of the shop documents shaped for the UI and reports.
+
+Rebuilt from the documents at any time (``rebuild``) and updated incrementally after each
+command or merge (``apply``). Each projected document's heads are stored in the same
+SQLite transaction as its rows, so after a crash the model catches up from wherever it
+was. Deleting the file loses nothing. The UI opens it read-only (WAL: many readers).
+
+Timestamps are ISO 8601 UTC text; money is integer minor units; quantities are decimal
+text plus ``*_milli`` integers for arithmetic.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+import sqlite3
+from collections.abc import Iterable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from sync.am_doc import Obj, Reader, Root
+from sync.changes import Changes
+from sync.ids import DocId
+
+log = logging.getLogger("countertop.sync.read_model")
+
+SCHEMA_VERSION = 3
+
+_TABLES: dict[str, tuple[dict[str, Any], str | tuple[str, ...]]] = {
+    "shop": ({"key": str, "value": str}, "key"),
+    "doc_state": ({"doc_id": str, "kind": str, "month": str, "till": str, "heads": str,
+                   "projected_at": str}, "doc_id"),
+    "tills": ({"id": str, "name": str, "prefix": str, "removed": int, "joined_at": str}, "id"),
+    "products": ({"sku": str, "name": str, "aliases": str, "unit": str, "price": int,
+                  "tax_rate": str, "active": int, "low_stock": str, "variants": str,
+                  "option_groups": str, "created_at": str}, "sku"),
+    "stock_parts": ({"doc_id": str, "sku": str, "location": str, "on_hand_milli": int,
+                     "reserved_milli": int}, ("doc_id", "sku", "location")),
+    "stock": ({"sku": str, "location": str, "on_hand": str, "reserved": str, "available": str,
+               "on_hand_milli": int, "reserved_milli": int, "available_milli": int,
+               "low_stock_milli": int, "is_low": int, "overbooked": int}, ("sku", "location")),
+    "suppliers": ({"id": str, "name": str, "contact": str, "products": str,
+                   "lead_time_days": int}, "id"),
+    "customers": ({"id": str, "name": str, "phones": str, "emails": str, "addresses": str,
+                   "notes": str, "tags": str, "merged_into": str, "created_at": str,
+                   "primary_phone": str, "primary_email": str}, "id"),
+    "customer_contacts": ({"value": str, "customer_id": str, "kind": str},
+                          ("value", "customer_id")),
+    "orders": ({"id": str, "number": str, "doc_id": str, "till": str, "channel": str,
+                "customer_id": str, "customer_name": str, "status": str, "total": int,
+                "paid": int, "balance": int, "tags": str, "assignee": str, "due_at": str,
+                "fulfilment": str, "address": str, "carrier": str, "tracking": str,
+                "notes": str, "custom": str, "source_messages": str, "created_at": str,
+                "updated_at": str, "line_count": int, "stock_state": str}, "id"),
+    "order_lines": ({"order_id": str, "line_id": str, "pos": int, "sku": str,
+                     "description": str, "qty": str, "unit_price": int, "line_total": int,
+                     "notes": str, "modifiers": str, "removed": int, "returned_qty": str},
+                    ("order_id", "line_id")),
+    "payments": ({"id": str, "order_id": str, "kind": str, "method": str, "amount": int,
+                  "reference": str, "at": str, "till": str, "by": str}, "id"),
+    "order_history": ({"order_id": str, "idx": int, "at": str, "till": str, "by": str,
+                       "field": str, "old": str, "new": str}, ("order_id", "idx")),
+    "messages": ({"id": str, "doc_id": str, "channel": str, "direction": str, "sender": str,
+                  "recipient": str, "subject": str, "body": str, "received_at": str,
+                  "read": int, "order_id": str, "customer_id": str, "state": str,
+                  "dedupe_key": str, "missing_parts": str, "reference": str, "error": str,
+                  "attempts": int, "till": str, "raw": str}, "id"),
+    "calls": ({"id": str, "doc_id": str, "number": str, "name": str, "at": str,
+               "presentation": str, "customer_id": str, "answered": int, "line": str,
+               "till": str}, "id"),
+    "alerts": ({"id": str, "kind": str, "sku": str, "location": str, "level": str,
+                "raised_at": str, "raised_by": str, "resolved_at": str, "resolved_by": str,
+                "note": str}, "id"),
+}
+
+_INDEXES = [
+    ("orders", ["status"]), ("orders", ["created_at"]), ("orders", ["customer_id"]),
+    ("orders", ["number"]), ("orders", ["doc_id"]), ("order_lines", ["sku"]),
+    ("payments", ["order_id"]), ("messages", ["received_at"]), ("messages", ["customer_id"]),
+    ("messages", ["dedupe_key"]), ("messages", ["order_id"]), ("messages", ["doc_id"]),
+    ("calls", ["at"]), ("calls", ["doc_id"]), ("customer_contacts", ["customer_id"]),
+    ("stock_parts", ["sku"]),
+]
+
+_FTS = {
+    "orders_fts": ("order_id", ["number", "customer", "body"]),
+    "customers_fts": ("customer_id", ["name", "contacts", "notes"]),
+    "messages_fts": ("message_id", ["sender", "subject", "body"]),
+}
+
+
+def iso(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:  # automerge returns naive UTC timestamps
+            value = value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC).isoformat(timespec="milliseconds")
+    return str(value)
+
+
+def _j(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str, separators=(",", ":"))
+
+
+def _milli(text: Any) -> int:
+    try:
+        return int(Decimal(str(text or "0")) * 1000)
+    except Exception:
+        return 0
+
+
+def _qty(milli: int) -> str:
+    text = format(Decimal(milli) / 1000, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def heads_text(heads: Iterable[bytes]) -> str:
+    return ",".join(sorted(h.hex() for h in heads))
+
+
+_PATH = re.compile(r'Map\("((?:[^"\\]|\\.)*)"\)')
+_KEY = re.compile(r'action: \w+ \{ key: "((?:[^"\\]|\\.)*)"')
+
+
+def _unescape(text: str) -> str:
+    return text.replace('\\"', '"').replace("\\\\", "\\")
+
+
+def record_keys_from_patches(patches: Iterable[Any]) -> set[tuple[str, str | None]]:
+    """(top-level key, record key) touched by each patch of ``Document.diff``.
+
+    The binding exposes patches only through ``repr``; our record keys are generated ids
+    and SKUs, so reading them back from the debug text is reliable. ``None`` as record
+    key means "the whole top-level entry" (e.g. a new map or a root scalar).
+    """
+    out: set[tuple[str, str | None]] = set()
+    for patch in patches:
+        text = repr(patch)
+        head, _, action = text.partition("], action:")
+        keys = [_unescape(k) for k in _PATH.findall(head)]
+        m = _KEY.search("action:" + action)
+        if m:
+            keys.append(_unescape(m.group(1)))
+        if not keys:
+            out.add(("*", None))
+        elif len(keys) == 1:
+            out.add((keys[0], None))
+        else:
+            out.add((keys[0], keys[1]))
+    return out
+
+
+class ReadModel:
+    """Writer side of the read model (the engine); the UI opens the file read-only."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.execute("PRAGMA foreign_keys=OFF")
+        self.db = sqlite_utils.Database(self.conn)
+        self._ensure_schema()
+
+    # ------------------------------------------------------------------ schema
+
+    def _ensure_schema(self) -> None:
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if version != SCHEMA_VERSION:
+            self._drop_all()
+        for name, (columns, pk) in _TABLES.items():
+            table = self.db.table(name)
+            if not table.exists():
+                table.create(columns, pk=pk)
+        for table_name, cols in _INDEXES:
+            self.db.table(table_name).create_index(cols, if_not_exists=True)
+        for name, (key, cols) in _FTS.items():
+            self.conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {name} USING fts5("
+                              f"{key} UNINDEXED, {', '.join(cols)}, "
+                              f"tokenize='unicode61 remove_diacritics 2', prefix='2 3')")
+        self.conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    def _drop_all(self) -> None:
+        for name in list(_TABLES) + list(_FTS):
+            self.conn.execute(f"DROP TABLE IF EXISTS {name}")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # ------------------------------------------------------------------ state
+
+    def doc_heads(self, doc_id: str) -> str | None:
+        row = self.conn.execute("SELECT heads FROM doc_state WHERE doc_id=?", (doc_id,)).fetchone()
+        return row[0] if row else None
+
+    def known_docs(self) -> dict[str, dict[str, Any]]:
+        return {r[0]: {"kind": r[1], "month": r[2], "till": r[3], "heads": r[4]}
+                for r in self.conn.execute(
+                    "SELECT doc_id, kind, month, till, heads FROM doc_state")}
+
+    def locate_order(self, ref: str) -> tuple[str, str] | None:
+        row = self.conn.execute("SELECT id, doc_id FROM orders WHERE id=? OR number=?",
+                                (ref, ref.upper())).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def locate_message(self, mid: str) -> str | None:
+        row = self.conn.execute("SELECT doc_id FROM messages WHERE id=?", (mid,)).fetchone()
+        return row[0] if row else None
+
+    def locate_customer(self, ref: str, region_normalise: Any = None) -> str | None:
+        """Customer id for an id, phone (E.164) or email, following merges."""
+        ref = ref.strip()
+        candidates = [ref, ref.lower()]
+        if region_normalise is not None:
+            norm = region_normalise(ref)
+            if norm:
+                candidates.append(norm)
+        hit = None
+        for value in candidates:
+            row = self.conn.execute("SELECT id FROM customers WHERE id=?", (value,)).fetchone() \
+                or self.conn.execute("SELECT customer_id FROM customer_contacts WHERE value=? "
+                                     "ORDER BY customer_id LIMIT 1", (value,)).fetchone()
+            if row:
+                hit = row[0]
+                break
+        seen: set[str] = set()
+        while hit and hit not in seen:
+            seen.add(hit)
+            row = self.conn.execute("SELECT merged_into FROM customers WHERE id=?",
+                                    (hit,)).fetchone()
+            if not row or not row[0]:
+                break
+            hit = row[0]
+        return hit
+
+    # ------------------------------------------------------------------ projection
+
+    def project_document(self, doc_id: DocId, doc: Any, changes: Changes | None = None) -> Changes:
+        """Bring the rows of one document up to date.
+
+        With ``changes`` (from a local command) only those records are re-read; without,
+        the records touched since the stored heads are found with ``Document.diff``; with
+        no stored heads (or an unusable diff) the whole document is projected.
+        """
+        reader = Reader(doc)
+        kind = str(reader.value(Root, "kind") or "")
+        new_heads = heads_text(doc.get_heads())
+        if changes is None:
+            old = self.doc_heads(doc_id)
+            if old == new_heads:
+                return Changes()
+            changes = self._changes_since(doc, kind, old)
+        full = changes is None
+        if full:
+            changes = self._all_records(reader, kind)
+        with self._transaction():
+            if kind == "shop":
+                self._project_shop(reader, changes, full)
+            elif kind == "period":
+                self._project_period(doc_id, reader, changes, full)
+            self.conn.execute(
+                "INSERT OR REPLACE INTO doc_state VALUES (?,?,?,?,?,?)",
+                (doc_id, kind, reader.value(Root, "month"), reader.value(Root, "till"),
+                 new_heads, iso(dt.datetime.now(dt.UTC))))
+        return changes
+
+    def _changes_since(self, doc: Any, kind: str, old: str | None) -> Changes | None:
+        if not old:
+            return None
+        try:
+            old_heads = [bytes.fromhex(h) for h in old.split(",") if h]
+            patches = doc.diff(old_heads, doc.get_heads())
+        except Exception as exc:  # heads unknown to this doc: project all of it
+            log.info("diff from stored heads failed (%s); projecting the whole document", exc)
+            return None
+        out = Changes()
+        for top, key in record_keys_from_patches(patches):
+            if key is None:
+                return None
+            if kind == "shop":
+                _mark_shop(out, top, key)
+            else:
+                _mark_period(out, top, key)
+        return out
+
+    @staticmethod
+    def _all_records(reader: Reader, kind: str) -> Changes:
+        out = Changes(shop=True, tills=True)
+        tables = {"shop": {"products": "products", "customers": "customers", "alerts": "alerts",
+                           "suppliers": "suppliers"},
+                  "period": {"orders": "orders", "messages": "messages", "calls": "calls",
+                             "stock": "stock"}}.get(kind, {})
+        for top, attr in tables.items():
+            obj = reader.obj(Root, top)
+            if obj is not None:
+                getattr(out, attr).update(reader.keys(obj))
+        return out
+
+    def _transaction(self) -> Any:
+        return _Tx(self.conn)
+
+    # -- shop document
+
+    def _project_shop(self, r: Reader, ch: Changes, full: bool) -> None:
+        c = self.conn
+        if ch.shop or full:
+            shop = r.value(Root, "shop", {}) or {}
+            settings = r.value(Root, "settings", {}) or {}
+            def enc(v: Any) -> str:
+                return json.dumps(iso(v) if isinstance(v, dt.datetime) else v, default=str)
+            rows = [(k, enc(v)) for k, v in shop.items()]
+            rows += [(f"setting.{k}", enc(v)) for k, v in settings.items()]
+            c.executemany("INSERT OR REPLACE INTO shop VALUES (?,?)", rows)
+        if ch.tills or ch.shop or full:
+            tills = r.value(Root, "tills", {}) or {}
+            c.execute("DELETE FROM tills")
+            c.executemany("INSERT INTO tills VALUES (?,?,?,?,?)", [
+                (tid, t.get("name"), t.get("prefix"), int(bool(t.get("removed"))),
+                 iso(t.get("joined_at"))) for tid, t in tills.items()])
+        products = r.obj(Root, "products")
+        if products is not None and ch.products:
+            rows = []
+            for sku in ch.products:
+                obj = r.obj(products, sku)
+                if obj is None:
+                    continue
+                p = r.to_py(obj)
+                rows.append((sku, p.get("name"), _j(p.get("aliases") or []), p.get("unit"),
+                             int(p.get("price") or 0), p.get("tax_rate"),
+                             int(bool(p.get("active", True))), p.get("low_stock"),
+                             _j(p.get("variants") or []), _j(p.get("option_groups") or {}),
+                             iso(p.get("created_at"))))
+            c.executemany("INSERT OR REPLACE INTO products VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+            self._recompute_stock(ch.products)
+        customers = r.obj(Root, "customers")
+        if customers is not None and ch.customers:
+            self._project_customers(r, customers, ch.customers)
+        suppliers = r.obj(Root, "suppliers")
+        if suppliers is not None and ch.suppliers:
+            for sid in ch.suppliers:
+                obj = r.obj(suppliers, sid)
+                if obj is None:
+                    continue
+                s = r.to_py(obj)
+                c.execute("INSERT OR REPLACE INTO suppliers VALUES (?,?,?,?,?)",
+                          (sid, s.get("name"), s.get("contact"), _j(s.get("products") or []),
+                           int(s.get("lead_time_days") or 0)))
+        alerts = r.obj(Root, "alerts")
+        if alerts is not None and ch.alerts:
+            for aid in ch.alerts:
+                obj = r.obj(alerts, aid)
+                if obj is None:
+                    continue
+                a = r.to_py(obj)
+                c.execute("INSERT OR REPLACE INTO alerts VALUES (?,?,?,?,?,?,?,?,?,?)",
+                          (aid, a.get("kind"), a.get("sku"), a.get("location"), a.get("level"),
+                           iso(a.get("raised_at")), a.get("raised_by"), iso(a.get("resolved_at")),
+                           a.get("resolved_by"), a.get("note") or ""))
+
+    def _project_customers(self, r: Reader, customers: Obj, ids: Iterable[str]) -> None:
+        c = self.conn
+        for cid in ids:
+            obj = r.obj(customers, cid)
+            if obj is None:
+                continue
+            cu = r.to_py(obj)
+            phones = list(cu.get("phones") or [])
+            emails = list(cu.get("emails") or [])
+            tags = sorted(t for t, on in (cu.get("tags") or {}).items() if on)
+            c.execute("INSERT OR REPLACE INTO customers VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                      (cid, cu.get("name"), _j(phones), _j(emails), _j(cu.get("addresses") or []),
+                       cu.get("notes") or "", _j(tags), cu.get("merged_into"),
+                       iso(cu.get("created_at")), phones[0] if phones else None,
+                       emails[0] if emails else None))
+            c.execute("DELETE FROM customer_contacts WHERE customer_id=?", (cid,))
+            c.executemany("INSERT OR IGNORE INTO customer_contacts VALUES (?,?,?)",
+                          [(p, cid, "phone") for p in phones] + [(e, cid, "email") for e in emails])
+            c.execute("DELETE FROM customers_fts WHERE customer_id=?", (cid,))
+            c.execute("INSERT INTO customers_fts VALUES (?,?,?,?)",
+                      (cid, cu.get("name") or "", " ".join(phones + emails), cu.get("notes") or ""))
+            # denormalised name on orders, and messages from this customer's numbers
+            c.execute("UPDATE orders SET customer_name=? WHERE customer_id=?", (cu.get("name"), cid))
+            if phones or emails:
+                marks = ",".join("?" * len(phones + emails))
+                c.execute(f"UPDATE messages SET customer_id=? WHERE customer_id IS NULL "
+                          f"AND sender IN ({marks})", (cid, *phones, *emails))
+                c.execute(f"UPDATE calls SET customer_id=? WHERE customer_id IS NULL "
+                          f"AND number IN ({marks})", (cid, *phones, *emails))
+            for (oid,) in c.execute("SELECT id FROM orders WHERE customer_id=?",
+                                    (cid,)).fetchall():
+                self._refresh_order_fts(oid)
+
+    # -- period documents
+
+    def _project_period(self, doc_id: str, r: Reader, ch: Changes, full: bool) -> None:
+        c = self.conn
+        if full:
+            for table, col in (("orders", "doc_id"), ("messages", "doc_id"), ("calls", "doc_id")):
+                ids = [row[0] for row in c.execute(f"SELECT id FROM {table} WHERE {col}=?",
+                                                   (doc_id,))]
+                if table == "orders":
+                    self._delete_orders(ids)
+                elif table == "messages":
+                    c.executemany("DELETE FROM messages_fts WHERE message_id=?", [(i,) for i in ids])
+                c.execute(f"DELETE FROM {table} WHERE {col}=?", (doc_id,))
+        orders = r.obj(Root, "orders")
+        if orders is not None and ch.orders:
+            for oid in ch.orders:
+                obj = r.obj(orders, oid)
+                if obj is not None:
+                    self._project_order(doc_id, oid, r.to_py(obj))
+        messages = r.obj(Root, "messages")
+        if messages is not None and ch.messages:
+            for mid in ch.messages:
+                obj = r.obj(messages, mid)
+                if obj is not None:
+                    self._project_message(doc_id, mid, r.to_py(obj))
+        calls = r.obj(Root, "calls")
+        if calls is not None and ch.calls:
+            for cid in ch.calls:
+                obj = r.obj(calls, cid)
+                if obj is None:
+                    continue
+                ca = r.to_py(obj)
+                number = ca.get("number")
+                customer = ca.get("customer_id") or self._customer_for(number)
+                c.execute("INSERT OR REPLACE INTO calls VALUES (?,?,?,?,?,?,?,?,?,?)",
+                          (cid, doc_id, number, ca.get("name"), iso(ca.get("at")),
+                           ca.get("presentation"), customer,
+                           None if ca.get("answered") is None else int(bool(ca.get("answered"))),
+                           ca.get("line"), ca.get("till")))
+        stock = r.obj(Root, "stock")
+        if stock is not None and (ch.stock or full):
+            skus = set(ch.stock) if not full else set(r.keys(stock))
+            if full:
+                skus |= {row[0] for row in c.execute(
+                    "SELECT sku FROM stock_parts WHERE doc_id=?", (doc_id,))}
+                c.execute("DELETE FROM stock_parts WHERE doc_id=?", (doc_id,))
+            for sku in skus:
+                per_sku = r.obj(stock, sku)
+                if per_sku is None:
+                    continue
+                for loc, lobj in r.items(per_sku):
+                    c.execute("INSERT OR REPLACE INTO stock_parts VALUES (?,?,?,?,?)",
+                              (doc_id, sku, loc, r.counter(lobj, "on_hand"),
+                               r.counter(lobj, "reserved")))
+            self._recompute_stock(skus)
+
+    def _customer_for(self, contact: str | None) -> str | None:
+        if not contact:
+            return None
+        row = self.conn.execute("SELECT customer_id FROM customer_contacts WHERE value=? "
+                                "ORDER BY customer_id LIMIT 1", (contact,)).fetchone()
+        return row[0] if row else None
+
+    def _delete_orders(self, ids: list[str]) -> None:
+        c = self.conn
+        for table, col in (("order_lines", "order_id"), ("payments", "order_id"),
+                           ("order_history", "order_id"), ("orders_fts", "order_id")):
+            c.executemany(f"DELETE FROM {table} WHERE {col}=?", [(i,) for i in ids])
+
+    def _project_order(self, doc_id: str, oid: str, o: dict[str, Any]) -> None:
+        c = self.conn
+        self._delete_orders([oid])
+        lines = o.get("lines") or {}
+        line_rows = []
+        for lid, ln in lines.items():
+            qty = Decimal(str(ln.get("qty") or "0"))
+            price = int(ln.get("unit_price") or 0)
+            total = int((qty * price).to_integral_value()) if not ln.get("removed") else 0
+            line_rows.append((oid, lid, int(ln.get("pos") or 0), ln.get("sku"),
+                              ln.get("description"), ln.get("qty"), price, total,
+                              ln.get("notes") or "", _j(ln.get("modifiers") or []),
+                              int(bool(ln.get("removed"))), ln.get("returned_qty") or "0"))
+        c.executemany("INSERT INTO order_lines VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", line_rows)
+        paid = 0
+        pay_rows = []
+        for pid, p in (o.get("payments") or {}).items():
+            amount = int(p.get("amount") or 0)
+            paid += -amount if p.get("kind") == "refund" else amount
+            pay_rows.append((pid, oid, p.get("kind"), p.get("method"), amount,
+                             p.get("reference") or "", iso(p.get("at")), p.get("till"),
+                             p.get("by") or ""))
+        c.executemany("INSERT OR REPLACE INTO payments VALUES (?,?,?,?,?,?,?,?,?)", pay_rows)
+        hist_rows = [(oid, i, iso(h.get("at")), h.get("till"), h.get("by") or "", h.get("field"),
+                      None if h.get("old") is None else str(h.get("old")),
+                      None if h.get("new") is None else str(h.get("new")))
+                     for i, h in enumerate(o.get("history") or [])]
+        c.executemany("INSERT INTO order_history VALUES (?,?,?,?,?,?,?,?)", hist_rows)
+        total = int(o.get("total") or 0)
+        f = o.get("fulfilment") or {}
+        tags = sorted(t for t, on in (o.get("tags") or {}).items() if on)
+        cust = o.get("customer_id")
+        name_row = c.execute("SELECT name FROM customers WHERE id=?", (cust,)).fetchone() \
+            if cust else None
+        live_lines = sum(1 for ln in lines.values() if not ln.get("removed"))
+        c.execute("INSERT OR REPLACE INTO orders VALUES "
+                  "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                  (oid, o.get("number"), doc_id, o.get("till"), o.get("channel"), cust,
+                   name_row[0] if name_row else None, o.get("status"), total, paid, total - paid,
+                   _j(tags), o.get("assignee") or "", iso(o.get("due_at")), f.get("kind"),
+                   f.get("address") or "", f.get("carrier") or "", f.get("tracking") or "",
+                   o.get("notes") or "", _j(o.get("custom") or {}),
+                   _j(sorted(m for m, on in (o.get("source_messages") or {}).items() if on)),
+                   iso(o.get("created_at")), iso(o.get("updated_at")), live_lines,
+                   o.get("stock_state")))
+        self._refresh_order_fts(oid)
+
+    def _refresh_order_fts(self, oid: str) -> None:
+        c = self.conn
+        row = c.execute("SELECT number, customer_name, notes, tags, custom, address FROM orders "
+                        "WHERE id=?", (oid,)).fetchone()
+        if row is None:
+            return
+        number, customer, notes, tags, custom, address = row
+        lines = " ".join(r[0] or "" for r in c.execute(
+            "SELECT description FROM order_lines WHERE order_id=? AND removed=0", (oid,)))
+        custom_vals = " ".join(str(v) for v in json.loads(custom or "{}").values())
+        body = " ".join(x for x in (lines, notes, " ".join(json.loads(tags or "[]")),
+                                    custom_vals, address) if x)
+        c.execute("DELETE FROM orders_fts WHERE order_id=?", (oid,))
+        c.execute("INSERT INTO orders_fts VALUES (?,?,?,?)",
+                  (oid, f"{number} {number.replace('-', '')}" if number else "", customer or "",
+                   body))
+
+    def _project_message(self, doc_id: str, mid: str, m: dict[str, Any]) -> None:
+        c = self.conn
+        sender = m.get("from") or ""
+        contact = sender if m.get("direction") == "in" else (m.get("to") or "")
+        customer = m.get("customer_id") or self._customer_for(contact)
+        c.execute("INSERT OR REPLACE INTO messages VALUES "
+                  "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                  (mid, doc_id, m.get("channel"), m.get("direction"), sender, m.get("to") or "",
+                   m.get("subject") or "", m.get("body") or "", iso(m.get("received_at")),
+                   int(bool(m.get("read"))), m.get("order_id"), customer, m.get("state"),
+                   m.get("dedupe_key"), _j(m.get("missing_parts") or []), m.get("reference") or "",
+                   m.get("error") or "", int(m.get("attempts") or 0), m.get("till"),
+                   m.get("raw") or ""))
+        c.execute("DELETE FROM messages_fts WHERE message_id=?", (mid,))
+        c.execute("INSERT INTO messages_fts VALUES (?,?,?,?)",
+                  (mid, sender, m.get("subject") or "", m.get("body") or ""))
+
+    def _recompute_stock(self, skus: Iterable[str]) -> None:
+        c = self.conn
+        for sku in skus:
+            low_row = c.execute("SELECT low_stock FROM products WHERE sku=?", (sku,)).fetchone()
+            low = _milli(low_row[0]) if low_row and low_row[0] else None
+            parts = c.execute("SELECT location, SUM(on_hand_milli), SUM(reserved_milli) FROM "
+                              "stock_parts WHERE sku=? GROUP BY location", (sku,)).fetchall()
+            c.execute("DELETE FROM stock WHERE sku=?", (sku,))
+            if not parts and low_row is not None:
+                parts = [("main", 0, 0)]
+            for loc, on_hand, reserved in parts:
+                avail = on_hand - reserved
+                c.execute("INSERT INTO stock VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                          (sku, loc, _qty(on_hand), _qty(reserved), _qty(avail), on_hand,
+                           reserved, avail, low, int(low is not None and avail <= low),
+                           int(avail < 0)))
+
+    # ------------------------------------------------------------------ queries
+
+    def overbooked(self, skus: Iterable[str] | None = None) -> list[tuple[str, str, int]]:
+        """(sku, location, available_milli) for every level below zero."""
+        sql = "SELECT sku, location, available_milli FROM stock WHERE available_milli < 0"
+        rows = self.conn.execute(sql).fetchall()
+        if skus is not None:
+            wanted = set(skus)
+            rows = [r for r in rows if r[0] in wanted]
+        return [(r[0], r[1], int(r[2])) for r in rows]
+
+    def rows(self, table: str, order_by: str | None = None) -> list[tuple[Any, ...]]:
+        if table not in _TABLES and table not in _FTS:
+            raise ValueError(table)
+        sql = f"SELECT * FROM {table}"
+        if order_by:
+            sql += f" ORDER BY {order_by}"
+        return self.conn.execute(sql).fetchall()
+
+    def snapshot(self, skip: Iterable[str] = ("doc_state",)) -> dict[str, list[tuple[Any, ...]]]:
+        """Every row of every table, sorted: for rebuild-equality checks."""
+        out = {}
+        skip = set(skip)
+        for name in list(_TABLES) + list(_FTS):
+            if name in skip:
+                continue
+            out[name] = sorted(self.conn.execute(f"SELECT * FROM {name}").fetchall(),
+                               key=lambda r: tuple("" if v is None else str(v) for v in r))
+        return out
+
+    def clear(self) -> None:
+        with self._transaction():
+            for name in list(_TABLES) + list(_FTS):
+                self.conn.execute(f"DELETE FROM {name}")
+
+
+def _mark_shop(out: Changes, top: str, key: str) -> None:
+    if top == "products":
+        out.products.add(key)
+    elif top == "customers":
+        out.customers.add(key)
+    elif top == "alerts":
+        out.alerts.add(key)
+    elif top == "suppliers":
+        out.suppliers.add(key)
+    elif top == "tills":
+        out.tills = True
+    else:
+        out.shop = True
+
+
+def _mark_period(out: Changes, top: str, key: str) -> None:
+    if top == "orders":
+        out.orders.add(key)
+    elif top == "messages":
+        out.messages.add(key)
+    elif top == "calls":
+        out.calls.add(key)
+    elif top == "stock":
+        out.stock.add(key)
+
+
+class _Tx:
+    """BEGIN IMMEDIATE ... COMMIT/ROLLBACK around a block (autocommit connection)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
