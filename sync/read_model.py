@@ -29,7 +29,7 @@ from sync.ids import DocId
 
 log = logging.getLogger("countertop.sync.read_model")
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _TABLES: dict[str, tuple[dict[str, Any], str | tuple[str, ...]]] = {
     "shop": ({"key": str, "value": str}, "key"),
@@ -69,7 +69,7 @@ _TABLES: dict[str, tuple[dict[str, Any], str | tuple[str, ...]]] = {
                   "recipient": str, "subject": str, "body": str, "received_at": str,
                   "read": int, "order_id": str, "customer_id": str, "state": str,
                   "dedupe_key": str, "missing_parts": str, "reference": str, "error": str,
-                  "attempts": int, "till": str, "raw": str}, "id"),
+                  "attempts": int, "till": str, "raw": str, "intake": str}, "id"),
     "calls": ({"id": str, "doc_id": str, "number": str, "name": str, "at": str,
                "presentation": str, "customer_id": str, "answered": int, "line": str,
                "till": str}, "id"),
@@ -537,13 +537,13 @@ class ReadModel:
         contact = sender if m.get("direction") == "in" else (m.get("to") or "")
         customer = m.get("customer_id") or self._customer_for(contact)
         c.execute("INSERT OR REPLACE INTO messages VALUES "
-                  "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                  "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                   (mid, doc_id, m.get("channel"), m.get("direction"), sender, m.get("to") or "",
                    m.get("subject") or "", m.get("body") or "", iso(m.get("received_at")),
                    int(bool(m.get("read"))), m.get("order_id"), customer, m.get("state"),
                    m.get("dedupe_key"), _j(m.get("missing_parts") or []), m.get("reference") or "",
                    m.get("error") or "", int(m.get("attempts") or 0), m.get("till"),
-                   m.get("raw") or ""))
+                   m.get("raw") or "", m.get("intake")))
         c.execute("DELETE FROM messages_fts WHERE message_id=?", (mid,))
         c.execute("INSERT INTO messages_fts VALUES (?,?,?,?)",
                   (mid, sender, m.get("subject") or "", m.get("body") or ""))

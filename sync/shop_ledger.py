@@ -930,9 +930,10 @@ class ShopLedger:
         raise NotFound(f"no message {mid}")
 
     def update_message(self, mid: str, **fields: Any) -> Changes:
-        """Set message fields: read, state, order_id, customer_id, reference, error, attempts."""
+        """Set message fields: read, state, order_id, customer_id, reference, error, attempts,
+        intake (the parser's proposal as JSON text)."""
         allowed = {"read", "state", "order_id", "customer_id", "reference", "error", "attempts",
-                   "delivered_at", "sent_at"}
+                   "delivered_at", "sent_at", "intake"}
         bad = set(fields) - allowed
         if bad:
             raise CommandRejected(f"cannot change {', '.join(sorted(bad))} of a message")
