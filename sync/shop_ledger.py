@@ -133,6 +133,10 @@ class ShopLedger:
     def settings(self) -> dict[str, Any]:
         return dict(Reader(self.shop.doc).value(Root, "shop", {}) or {})
 
+    def shop_settings(self) -> dict[str, Any]:
+        """Shop-wide settings (``set_setting``): intake threshold, demo flag, ..."""
+        return dict(Reader(self.shop.doc).value(Root, "settings", {}) or {})
+
     @property
     def tz(self) -> dt.tzinfo:
         try:
@@ -347,7 +351,9 @@ class ShopLedger:
             raise CommandRejected("price cannot be negative")
         if Reader(self.shop.doc).path("products", sku) is not None:
             raise CommandRejected(f"SKU {sku} already exists")
-        Decimal(tax_rate)
+        tax_rate = _check_rate(tax_rate)
+        if low_stock is not None:
+            low_stock = _check_level(low_stock)
         with self._write(self.shop) as w:
             products = w.ensure_map(Root, "products")
             w.put_map(products, sku, {
@@ -371,12 +377,20 @@ class ShopLedger:
         if bad:
             raise CommandRejected(f"cannot change {', '.join(sorted(bad))} of a product")
         self.product(sku)
+        if "name" in fields:
+            if not str(fields["name"] or "").strip():
+                raise CommandRejected("the product needs a name")
+            fields["name"] = str(fields["name"]).strip()
+        if "price" in fields and (not isinstance(fields["price"], int) or fields["price"] < 0):
+            raise CommandRejected("price must be a non-negative amount in minor units")
+        if "tax_rate" in fields:
+            fields["tax_rate"] = _check_rate(fields["tax_rate"])
+        if fields.get("low_stock") is not None:
+            fields["low_stock"] = qty_str(_check_level(fields["low_stock"]))
         with self._write(self.shop) as w:
             obj = w.path("products", sku)
             assert obj is not None
             for key, value in fields.items():
-                if key == "low_stock" and value is not None:
-                    value = qty_str(Decimal(value))
                 w.put(obj, key, value)
         return Changes(products={sku})
 
@@ -829,6 +843,10 @@ class ShopLedger:
             wanted = lines if lines is not None else {
                 lid: Decimal(line["qty"]) - Decimal(line.get("returned_qty") or "0")
                 for lid, (_, line) in all_lines.items() if not line.get("removed")}
+            if lines is None:
+                wanted = {lid: qty for lid, qty in wanted.items() if qty > 0}
+            if not wanted:
+                raise CommandRejected(f"order {ref} has nothing left to return")
             skus: set[str] = set()
             for lid, qty in wanted.items():
                 if lid not in all_lines:
@@ -973,6 +991,28 @@ class ShopLedger:
                                    else "web", direction="in", sender=source, recipient="",
                                    body=f"[unreadable {source} input: {reason}]",
                                    received_at=at, raw=raw, dedupe_key=key, state="quarantined")
+
+
+def _check_rate(value: Any) -> str:
+    """A tax rate as decimal text (``"20"`` or ``"7.5"``), refused when not a number."""
+    try:
+        rate = Decimal(str(value).strip())
+    except ArithmeticError:
+        raise CommandRejected(f"tax rate {value!r} is not a number") from None
+    if not rate.is_finite() or rate < 0:
+        raise CommandRejected(f"tax rate {value!r} must be zero or more")
+    return str(value).strip()
+
+
+def _check_level(value: Any) -> Decimal:
+    """A stock threshold such as ``low_stock``: a finite decimal, zero or more."""
+    try:
+        level = Decimal(str(value).strip())
+    except ArithmeticError:
+        raise CommandRejected(f"{value!r} is not a quantity") from None
+    if not level.is_finite() or level < 0:
+        raise CommandRejected(f"stock level {value!r} must be zero or more")
+    return level
 
 
 def _check_email(text: str) -> str:
