@@ -588,9 +588,16 @@ class ShopLedger:
         out["doc_id"] = doc_id
         return out
 
-    def _resolve_line(self, line: LineInput) -> dict[str, Any]:
+    def _resolve_line(self, line: LineInput,
+                      catalog: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
+        """Stored form of a line; ``catalog`` (sku -> product) saves lookups in bulk imports."""
         if line.sku:
-            product = self.product(line.sku)
+            if catalog is None:
+                product: Mapping[str, Any] = self.product(line.sku)
+            elif line.sku in catalog:
+                product = catalog[line.sku]
+            else:
+                raise CommandRejected(f"unknown SKU {line.sku!r}")
             if not product.get("active", True):
                 raise CommandRejected(f"product {line.sku} is no longer sold")
             price = line.unit_price if line.unit_price is not None else int(product["price"])
@@ -630,25 +637,14 @@ class ShopLedger:
         now = self.clock()
         oid = OrderId(new_id("ord"))
         number = f"{prefix}-{self._seq + 1:04d}"
-        total = sum(line_total(Decimal(r["qty"]), r["unit_price"]) for r in resolved)
         with self._write(period) as w:
             w.put(Root, "seq", self._seq + 1)
             orders = w.ensure_map(Root, "orders")
-            w.put_map(orders, oid, {
-                "id": oid, "number": number, "till": self.till_id, "channel": channel,
-                "customer_id": customer_id, "status": lifecycle.NEW, "created_at": now,
-                "updated_at": now, "lines": {new_id("ln"): dict(r, pos=i)
-                                             for i, r in enumerate(resolved)},
-                "total": total, "notes": notes, "tags": {t: True for t in tags},
-                "assignee": assignee, "due_at": due_at,
-                "fulfilment": {"kind": fulfil.kind, "address": fulfil.address,
-                               "carrier": fulfil.carrier, "tracking": fulfil.tracking},
-                "custom": dict(custom_fields or {}), "source_messages": {
-                    m: True for m in source_message_ids},
-                "payments": {}, "stock_state": "none",
-                "history": [{"at": now, "till": self.till_id, "by": by, "field": "status",
-                             "old": None, "new": lifecycle.NEW}],
-            })
+            w.put_map(orders, oid, self._new_order_record(
+                oid, number, customer_id=customer_id, resolved=resolved, channel=channel,
+                notes=notes, tags=tags, assignee=assignee, due_at=due_at, fulfil=fulfil,
+                custom_fields=custom_fields, source_message_ids=source_message_ids, by=by,
+                now=now))
         self._seq += 1
         self._orders[oid] = period.doc_id
         self._numbers[number] = oid
@@ -656,6 +652,30 @@ class ShopLedger:
         for mid in source_message_ids:
             changes.merge(self._link_message(mid, oid))
         return changes
+
+    def _new_order_record(self, oid: str, number: str, *, customer_id: str | None,
+                          resolved: list[dict[str, Any]], channel: str, notes: str,
+                          tags: Iterable[str], assignee: str, due_at: dt.datetime | None,
+                          fulfil: FulfilmentInput, custom_fields: Mapping[str, str] | None,
+                          source_message_ids: Iterable[str], by: str,
+                          now: dt.datetime) -> dict[str, Any]:
+        """The stored layout of a new order: one place for ``create_order`` and imports."""
+        total = sum(line_total(Decimal(r["qty"]), r["unit_price"]) for r in resolved)
+        return {
+            "id": oid, "number": number, "till": self.till_id, "channel": channel,
+            "customer_id": customer_id, "status": lifecycle.NEW, "created_at": now,
+            "updated_at": now, "lines": {new_id("ln"): dict(r, pos=i)
+                                         for i, r in enumerate(resolved)},
+            "total": total, "notes": notes, "tags": {t: True for t in tags},
+            "assignee": assignee, "due_at": due_at,
+            "fulfilment": {"kind": fulfil.kind, "address": fulfil.address,
+                           "carrier": fulfil.carrier, "tracking": fulfil.tracking},
+            "custom": dict(custom_fields or {}), "source_messages": {
+                m: True for m in source_message_ids},
+            "payments": {}, "stock_state": "none",
+            "history": [{"at": now, "till": self.till_id, "by": by, "field": "status",
+                         "old": None, "new": lifecycle.NEW}],
+        }
 
     @contextmanager
     def _order_tx(self, ref: str) -> Iterator[tuple[Writer, Obj, OrderId]]:
@@ -695,12 +715,7 @@ class ShopLedger:
         Each line remembers how much it holds (``stock_qty``) and in which state, so a
         line edited after confirming moves only the difference.
         """
-        if status in lifecycle.RESERVING:
-            target_state = "reserved"
-        elif status in lifecycle.FULFILLING or status == lifecycle.RETURNED:
-            target_state = "fulfilled"
-        else:
-            target_state = "none"
+        target_state = _stock_state_for(status)
         current_state = w.value(obj, "stock_state", "none")
         touched: set[str] = set()
         for (lobj, line) in self._lines(w, obj).values():
@@ -1013,6 +1028,15 @@ def _check_level(value: Any) -> Decimal:
     if not level.is_finite() or level < 0:
         raise CommandRejected(f"stock level {value!r} must be zero or more")
     return level
+
+
+def _stock_state_for(status: str) -> str:
+    """What an order in ``status`` holds of its product lines: none, reserved or fulfilled."""
+    if status in lifecycle.RESERVING:
+        return "reserved"
+    if status in lifecycle.FULFILLING or status == lifecycle.RETURNED:
+        return "fulfilled"
+    return "none"
 
 
 def _check_email(text: str) -> str:

@@ -507,3 +507,6 @@ def export(engine: TillEngine, a: dict[str, Any]) -> Any:
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
     return {"path": str(path), "orders": len(orders), "format": fmt}
+
+
+from app.engine import feature_commands  # noqa: E402,F401  (registers the channel commands)

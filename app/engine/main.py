@@ -47,6 +47,7 @@ class EngineService:
         self.ipc = IpcServer(self.dispatch, self.engine.data_dir.engine_info_path)
         self.loop: asyncio.AbstractEventLoop | None = None
         self.extra_commands: dict[str, Any] = {}
+        self.device_status: dict[str, Any] = {}  # device name -> last DeviceStatus
         self._stopping = asyncio.Event()
         self._attachments: list[Any] = []
         self.engine.subscribe(self._on_changes)

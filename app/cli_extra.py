@@ -1,0 +1,68 @@
+"""CLI commands of the channel and sync features, added to ``countertop``'s parser."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
+    from app.cli import _Parser
+
+    def group(name: str, help_text: str) -> Any:
+        g = sub.add_parser(name, help=help_text, parents=[common])
+        return g.add_subparsers(dest="action", required=True, parser_class=_Parser)
+
+    sms = group("sms", "text messages through the shop's GSM modem")
+    send = sms.add_parser("send", parents=[common], help="queue an SMS in the shop outbox")
+    send.add_argument("--to", required=True)
+    send.add_argument("--text", required=True)
+
+    intake = group("intake", "turn messages into draft orders")
+    parse = intake.add_parser("parse", parents=[common], help="show the parser's proposal")
+    parse.add_argument("text")
+
+    dev = sub.add_parser("devices", help="modem and caller-ID state", parents=[common])
+    dev.set_defaults(action=None)
+
+    peers = sub.add_parser("peers", help="tills this engine syncs with", parents=[common])
+    peers.set_defaults(action=None)
+
+    join = sub.add_parser("join", help="ask a shop's till to let this till join",
+                          parents=[common])
+    join.add_argument("address", nargs="?", help="host:port of a member till "
+                                                  "(default: find one by mDNS)")
+    join.add_argument("--name", default="Till", help="this till's name")
+
+    pair = group("pair", "approve a till that asked to join")
+    approve = pair.add_parser("approve", parents=[common])
+    approve.add_argument("code")
+    pair.add_parser("list", parents=[common], help="tills waiting to join")
+
+    till = group("till", "the shop's tills")
+    till.add_parser("list", parents=[common])
+    remove = till.add_parser("remove", parents=[common])
+    remove.add_argument("till_id")
+
+
+def to_command(ns: argparse.Namespace) -> tuple[str, dict[str, Any]] | None:
+    g, a = ns.group, getattr(ns, "action", None)
+    if g == "sms" and a == "send":
+        return "sms.send", {"to": ns.to, "text": ns.text}
+    if g == "intake" and a == "parse":
+        return "intake.parse", {"text": ns.text}
+    if g == "devices":
+        return "devices.status", {}
+    if g == "peers":
+        return "peers.status", {}
+    if g == "join":
+        return "pair.join", {"address": ns.address, "name": ns.name}
+    if g == "pair" and a == "approve":
+        return "pair.approve", {"code": ns.code}
+    if g == "pair" and a == "list":
+        return "pair.pending", {}
+    if g == "till" and a == "list":
+        return "shop.info", {}
+    if g == "till" and a == "remove":
+        return "till.remove", {"till": ns.till_id}
+    return None

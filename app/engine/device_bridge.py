@@ -1,0 +1,217 @@
+"""Connects channel drivers (modem, caller-ID) to the engine.
+
+``EngineSink`` is the ``devices.events.EventSink`` the drivers call from their own
+threads. Each call hops onto the engine's loop (the single Automerge writer) and, for
+``deliver``, returns only after the message is fsynced in the ledger, so the driver may
+then delete the SIM copy. The ``Outbox`` hands queued outgoing SMS (any till may queue
+one; it syncs here) to the modem driver and records what became of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from app.engine.intake_bridge import IntakeService
+from app.engine.main import EngineService
+from devices.events import (
+    CallEvent,
+    Channel,
+    DeliveryReport,
+    DeviceStatus,
+    InboundMessage,
+    OutgoingMessage,
+    QuarantinedInput,
+    SendResult,
+)
+from sync.changes import Changes
+from sync.phones import try_normalise_phone
+
+log = logging.getLogger("countertop.engine.devices")
+
+T = TypeVar("T")
+MAX_SEND_ATTEMPTS = 5
+
+
+class EngineSink:
+    """Driver events -> ledger commands, run on the engine loop."""
+
+    def __init__(self, service: EngineService, intake: IntakeService | None,
+                 line_name: str | None = None) -> None:
+        self.service = service
+        self.engine = service.engine
+        self.intake = intake
+        self.line_name = line_name
+        self.outbox: Outbox | None = None
+
+    def _on_loop(self, fn: Callable[[], T], timeout: float = 30.0) -> T:
+        loop = self.service.loop
+        if loop is None:
+            raise RuntimeError("engine loop is not running")
+
+        async def run() -> T:
+            return fn()
+
+        return asyncio.run_coroutine_threadsafe(run(), loop).result(timeout)
+
+    def _region(self) -> str:
+        return self.engine.ledger.region if self.engine.has_shop else "GB"
+
+    # -- EventSink
+
+    def deliver(self, message: InboundMessage) -> None:
+        self._on_loop(lambda: self._deliver(message))
+
+    def _deliver(self, m: InboundMessage) -> None:
+        ledger = self.engine.require_shop()
+        sender = try_normalise_phone(m.sender, ledger.region) if m.channel == Channel.SMS \
+            else m.sender
+        sender = sender or m.sender
+        customer = ledger.find_customer(sender) if sender else None
+        changes = self.engine.execute(lambda L: L.record_message(
+            channel=m.channel.value, direction="in", sender=sender, recipient=m.recipient or "",
+            body=m.body, received_at=m.received_at, raw=m.raw, dedupe_key=m.dedupe_key,
+            subject=m.subject or "", customer_id=customer, missing_parts=m.missing_parts,
+            meta=m.meta))
+        mid = changes.created
+        fresh = bool(changes.messages)
+        if not fresh:
+            log.info("message %s already stored (dedupe key %s)", mid, m.dedupe_key)
+            return
+        self.service.publish({"event": "new_message", "message_id": mid,
+                              "channel": m.channel.value, "customer_id": customer})
+        if self.intake is not None and mid and m.body.strip():
+            loop = self.service.loop
+            assert loop is not None
+            # after the driver has its answer: parsing never delays the SIM delete
+            loop.call_soon(functools.partial(self.intake.process_message, mid, m.body,
+                                             channel=m.channel.value, customer_id=customer))
+
+    def call(self, event: CallEvent) -> None:
+        self._on_loop(lambda: self._call(event))
+
+    def _call(self, e: CallEvent) -> None:
+        ledger = self.engine.require_shop()
+        number = try_normalise_phone(e.number, ledger.region) if e.number else None
+        customer = ledger.find_customer(number) if number else None
+        changes = self.engine.execute(lambda L: L.record_call(
+            number=number, name=e.name, at=e.at, presentation=e.presentation, raw=e.raw,
+            customer_id=customer, answered=e.answered, line=e.line or self.line_name))
+        self.service.publish({"event": "incoming_call", "customer_id": customer, "call": {
+            "id": changes.created, "number": number, "name": e.name, "at": e.at.isoformat(),
+            "presentation": e.presentation, "customer_id": customer,
+            "till": self.engine.identity.till_id}})
+
+    def quarantine(self, item: QuarantinedInput) -> None:
+        log.error("quarantined %s input: %s", item.source, item.reason)
+        self._on_loop(lambda: self.engine.execute(lambda L: L.quarantine(
+            source=item.source, raw=item.raw, reason=item.reason, at=item.at,
+            dedupe_key=item.dedupe_key)))
+
+    def status(self, status: DeviceStatus) -> None:
+        self.service.device_status[status.device] = status
+        self.service.publish({"event": "device_status", "device": status.device,
+                              "state": status.state, "detail": status.detail,
+                              "signal_bars": status.signal_bars, "port": status.port})
+
+    def send_result(self, result: SendResult) -> None:
+        self._on_loop(lambda: self.outbox.record_result(result) if self.outbox else None)
+
+    def delivery_report(self, report: DeliveryReport) -> None:
+        self._on_loop(lambda: self.outbox.record_report(report) if self.outbox else None)
+
+
+class Outbox:
+    """Queued outgoing SMS -> the modem driver; results and delivery reports -> ledger."""
+
+    def __init__(self, service: EngineService, submit: Callable[[OutgoingMessage], None]) -> None:
+        self.service = service
+        self.engine = service.engine
+        self._submit = submit
+        self._submitted: set[str] = set()
+        self.engine.subscribe(self._on_changes)
+
+    async def start(self) -> None:
+        # on start, anything this engine was sending when it stopped goes out again
+        self.pump(include_sending=True)
+
+    async def stop(self) -> None:
+        return None
+
+    def _on_changes(self, changes: Changes) -> None:
+        if changes.messages:
+            self.pump()
+
+    def pump(self, include_sending: bool = False) -> int:
+        """Submit every queued outgoing SMS not yet handed to the driver."""
+        if not self.engine.has_shop:
+            return 0
+        states = ("queued", "sending") if include_sending else ("queued",)
+        rows = self.engine.read_model.conn.execute(
+            f"SELECT id, recipient, body, attempts FROM messages WHERE direction='out' "
+            f"AND channel='sms' AND state IN ({','.join('?' * len(states))}) "
+            f"ORDER BY received_at", states).fetchall()
+        count = 0
+        for mid, to, body, attempts in rows:
+            if mid in self._submitted:
+                continue
+            self._submitted.add(mid)
+            self.engine.execute(lambda L, mid=mid: L.update_message(mid, state="sending"))
+            self._submit(OutgoingMessage(outbox_id=mid, channel=Channel.SMS, to=to, body=body,
+                                         attempt=int(attempts or 0)))
+            count += 1
+        return count
+
+    def record_result(self, result: SendResult) -> None:
+        mid = result.outbox_id
+        row = self.engine.read_model.conn.execute(
+            "SELECT attempts FROM messages WHERE id=?", (mid,)).fetchone()
+        attempts = int(row[0] or 0) + 1 if row else 1
+        if result.ok:
+            fields: dict[str, Any] = {"state": "sent", "reference": result.reference or "",
+                                      "attempts": attempts, "error": "",
+                                      "sent_at": result.at}
+        elif result.retry and attempts < MAX_SEND_ATTEMPTS:
+            fields = {"state": "queued", "error": result.error or "", "attempts": attempts}
+            self._submitted.discard(mid)
+        else:
+            fields = {"state": "failed", "error": result.error or "send failed",
+                      "attempts": attempts}
+        self.engine.execute(lambda L: L.update_message(mid, **fields))
+
+    def record_report(self, report: DeliveryReport) -> None:
+        rows = self.engine.read_model.conn.execute(
+            "SELECT id, reference FROM messages WHERE direction='out' AND channel='sms' "
+            "AND reference != ''").fetchall()
+        for mid, reference in rows:
+            refs = {r.strip() for r in str(reference).split(",")}
+            if report.reference in refs:
+                self.engine.execute(lambda L, mid=mid: L.update_message(
+                    mid, state="delivered" if report.delivered else "failed",
+                    delivered_at=report.at if report.delivered else None,
+                    error="" if report.delivered else report.status))
+                return
+        log.warning("delivery report for unknown message reference %s", report.reference)
+
+
+def queue_sms(engine: Any, to: str, text: str) -> dict[str, Any]:
+    """Command ``sms.send``: put a message in the shop outbox (any till)."""
+    from sync.errors import CommandRejected
+    from sync.phones import normalise_phone
+
+    ledger = engine.require_shop()
+    if not (text or "").strip():
+        raise CommandRejected("the message is empty")
+    if len(text) > 1530:
+        raise CommandRejected("the message is too long for SMS (10 parts at most)")
+    number = normalise_phone(to, ledger.region)
+    customer = ledger.find_customer(number)
+    changes = engine.execute(lambda L: L.record_message(
+        channel="sms", direction="out", sender="", recipient=number, body=text,
+        received_at=dt.datetime.now(dt.timezone.utc), customer_id=customer, state="queued"))
+    return {"id": changes.created, "to": number, "state": "queued"}
+
