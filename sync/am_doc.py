@@ -6,9 +6,14 @@ quantities are decimal strings; stock levels are counters in thousandths.
 
 Counters: automerge 0.2.0.dev4's Python binding panics when asked to put a
 ``ScalarType.Counter`` (``import_scalar``: "not yet implemented"), so a counter is a
-map of per-till registers, ``{till_id: Int}``, whose value is the sum. Each till writes
-only its own register (one writer per till), so concurrent increments from different
-tills never conflict and all count: the PN-counter CRDT, built on Automerge maps.
+set of per-till registers whose value is the sum. Each till writes only its own register
+(one writer per till), so concurrent increments from different tills never conflict and
+all count: the PN-counter CRDT, built on Automerge maps. A register must sit at a key
+that only its till ever creates: two tills creating the same nested map concurrently
+leave two maps of which a merge keeps one, dropping the other's counts. So stock lives
+flat in a period document's ``stock`` map (created with the document), one entry per
+(sku, location, till): ``stock["BREAD:main:<till>"] = {sku, location, till, on_hand,
+reserved}`` (``stock_register_key``); a level is the sum over every till and document.
 Records are maps keyed by id, never list positions, and never deleted (DESIGN.md).
 """
 
@@ -42,6 +47,16 @@ def is_doc_id(text: str) -> bool:
     except (ValueError, TypeError):
         return False
     return True
+
+
+def stock_register_key(sku: str, location: str, till: str) -> str:
+    """Key of one till's stock register; SKUs never contain ``:`` (the ledger refuses it)."""
+    return f"{sku}:{location}:{till}"
+
+
+def stock_register_sku(key: str) -> str:
+    """The SKU part of a ``stock_register_key``."""
+    return key.split(":", 1)[0]
 
 
 def _scalar(value: Any) -> tuple[ScalarType, Any]:
@@ -92,13 +107,6 @@ class Reader:
         if isinstance(kind, ObjType):
             return self.to_py(bytes(got[1]))
         return kind[1]
-
-    def counter(self, obj: Obj, key: str) -> int:
-        """Value of a counter written by ``Writer.increment`` (sum of the registers)."""
-        registers = self.obj(obj, key)
-        if registers is None:
-            return 0
-        return sum(int(self.value(registers, k) or 0) for k in self.keys(registers))
 
     def keys(self, obj: Obj) -> list[str]:
         return list(self._src.keys(obj))
@@ -172,11 +180,6 @@ class Writer(Reader):
 
     def append(self, list_obj: Obj, value: Any) -> None:
         self.insert(list_obj, self.length(list_obj), value)
-
-    def increment(self, obj: Obj, key: str, delta: int, actor: str) -> None:
-        """Add ``delta`` to the counter ``obj[key]`` through ``actor``'s own register."""
-        registers = self.ensure_map(obj, key)
-        self.put(registers, actor, int(self.value(registers, actor, 0) or 0) + delta)
 
 
 _MISSING = object()

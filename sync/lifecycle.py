@@ -50,5 +50,7 @@ def check_transition(current: str, target: str) -> None:
         raise CommandRejected(f"a {current} order cannot change status")
     if target == NEW:
         raise CommandRejected("an order cannot go back to new")
-    if _RANK[target] <= _RANK[current]:
+    if _RANK[target] == _RANK[current]:
+        raise CommandRejected(f"an order that is {current} cannot become {target}")
+    if _RANK[target] < _RANK[current]:
         raise CommandRejected(f"an order cannot go back from {current} to {target}")

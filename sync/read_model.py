@@ -23,7 +23,7 @@ from typing import Any
 
 import sqlite_utils
 
-from sync.am_doc import Obj, Reader, Root
+from sync.am_doc import Obj, Reader, Root, stock_register_sku
 from sync.changes import Changes
 from sync.ids import DocId
 
@@ -301,7 +301,10 @@ class ReadModel:
         for top, attr in tables.items():
             obj = reader.obj(Root, top)
             if obj is not None:
-                getattr(out, attr).update(reader.keys(obj))
+                keys = reader.keys(obj)
+                if top == "stock" and kind == "period":
+                    keys = [stock_register_sku(k) for k in keys]
+                getattr(out, attr).update(keys)
         return out
 
     def _transaction(self) -> Any:
@@ -439,19 +442,26 @@ class ReadModel:
                            ca.get("line"), ca.get("till")))
         stock = r.obj(Root, "stock")
         if stock is not None and (ch.stock or full):
-            skus = set(ch.stock) if not full else set(r.keys(stock))
+            # one register per (sku, location, till): sum the tills (see am_doc)
+            skus = set(ch.stock)
             if full:
                 skus |= {row[0] for row in c.execute(
                     "SELECT sku FROM stock_parts WHERE doc_id=?", (doc_id,))}
-                c.execute("DELETE FROM stock_parts WHERE doc_id=?", (doc_id,))
-            for sku in skus:
-                per_sku = r.obj(stock, sku)
-                if per_sku is None:
+            sums: dict[tuple[str, str], list[int]] = {}
+            for key, regs in r.items(stock):
+                sku = stock_register_sku(key)
+                if full:
+                    skus.add(sku)
+                elif sku not in skus:
                     continue
-                for loc, lobj in r.items(per_sku):
-                    c.execute("INSERT OR REPLACE INTO stock_parts VALUES (?,?,?,?,?)",
-                              (doc_id, sku, loc, r.counter(lobj, "on_hand"),
-                               r.counter(lobj, "reserved")))
+                acc = sums.setdefault((sku, str(r.value(regs, "location") or "main")), [0, 0])
+                acc[0] += int(r.value(regs, "on_hand", 0) or 0)
+                acc[1] += int(r.value(regs, "reserved", 0) or 0)
+            c.executemany("DELETE FROM stock_parts WHERE doc_id=? AND sku=?",
+                          [(doc_id, sku) for sku in skus])
+            c.executemany("INSERT INTO stock_parts VALUES (?,?,?,?,?)",
+                          [(doc_id, sku, loc, on_hand, reserved)
+                           for (sku, loc), (on_hand, reserved) in sums.items()])
             self._recompute_stock(skus)
 
     def _customer_for(self, contact: str | None) -> str | None:
@@ -624,7 +634,7 @@ def _mark_period(out: Changes, top: str, key: str) -> None:
     elif top == "calls":
         out.calls.add(key)
     elif top == "stock":
-        out.stock.add(key)
+        out.stock.add(stock_register_sku(key))
 
 
 class _Tx:

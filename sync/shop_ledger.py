@@ -30,7 +30,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sync import lifecycle
-from sync.am_doc import Obj, Reader, Root, Writer, new_doc_id
+from sync.am_doc import Obj, Reader, Root, Writer, new_doc_id, stock_register_key
 from sync.changes import Changes
 from sync.doc_storage import DocumentStore, StoredDocument
 from sync.errors import CommandRejected, NoShop, NotFound
@@ -113,9 +113,10 @@ class ShopLedger:
         reader = Reader(self.shop.doc)
         if reader.value(Root, "kind") != "shop":
             raise NoShop(f"document {self.shop_doc_id} is not a shop document")
-        for doc_id in self._my_period_docs()[-1:]:
-            self._seq = max(self._seq, int(Reader(self.store.get(doc_id).doc).value(
-                Root, "seq", 0)))
+        for doc_id in self._my_period_docs()[-2:]:
+            if self.store.exists(doc_id):
+                self._seq = max(self._seq, int(Reader(self.store.get(doc_id).doc).value(
+                    Root, "seq", 0)))
         for doc_id in self.current_period_docs():
             self._index(doc_id)
 
@@ -156,8 +157,17 @@ class ShopLedger:
         return when.astimezone(self.tz).strftime("%Y-%m")
 
     def periods(self) -> dict[str, dict[str, Any]]:
-        """month -> {doc_id: {till, created_at}} for every period document of the shop."""
-        return dict(Reader(self.shop.doc).value(Root, "periods", {}) or {})
+        """month -> {doc_id: {month, till, created_at}} for every period document of the shop.
+
+        Stored flat, ``periods[doc_id]``: two tills starting a month at the same time each
+        add their own key. A map per month would be created by both, and a merge keeps
+        only one of two concurrently created maps, losing the other till's document.
+        """
+        out: dict[str, dict[str, Any]] = {}
+        for doc_id, meta in (Reader(self.shop.doc).value(Root, "periods", {}) or {}).items():
+            if isinstance(meta, dict) and meta.get("month"):
+                out.setdefault(str(meta["month"]), {})[doc_id] = meta
+        return out
 
     def period_doc_ids(self) -> list[DocId]:
         return [DocId(d) for month in sorted(self.periods()) for d in self.periods()[month]]
@@ -229,8 +239,8 @@ class ShopLedger:
                 w.put_map(Root, key, {})
         with self._write(self.shop) as w:
             periods = w.ensure_map(Root, "periods")
-            month_obj = w.ensure_map(periods, month)
-            w.put_map(month_obj, doc_id, {"till": self.till_id, "created_at": self.clock()})
+            w.put_map(periods, doc_id, {"month": month, "till": self.till_id,
+                                        "created_at": self.clock()})
         self._indexed.add(doc_id)
         self._my_periods[month] = doc_id
         return stored
@@ -426,15 +436,17 @@ class ShopLedger:
 
     def _bump_stock(self, w: Writer, sku: str, location: str, *, on_hand: int = 0,
                     reserved: int = 0) -> None:
+        """Add to this till's own stock register for ``sku`` at ``location`` (see am_doc)."""
         stock = w.ensure_map(Root, "stock")
-        per_sku = w.ensure_map(stock, sku)
-        loc = w.obj(per_sku, location)
-        if loc is None:
-            loc = w.put_map(per_sku, location, {})
+        key = stock_register_key(sku, location, self.till_id)
+        regs = w.obj(stock, key)
+        if regs is None:
+            regs = w.put_map(stock, key, {"sku": sku, "location": location,
+                                          "till": self.till_id, "on_hand": 0, "reserved": 0})
         if on_hand:
-            w.increment(loc, "on_hand", on_hand, self.till_id)
+            w.put(regs, "on_hand", int(w.value(regs, "on_hand", 0) or 0) + on_hand)
         if reserved:
-            w.increment(loc, "reserved", reserved, self.till_id)
+            w.put(regs, "reserved", int(w.value(regs, "reserved", 0) or 0) + reserved)
 
     def add_supplier(self, name: str, *, contact: str = "", products: Iterable[str] = (),
                      lead_time_days: int = 0) -> Changes:

@@ -55,11 +55,11 @@ def stock_level(ledger: ShopLedger, sku: str, location: str = "main") -> dict[st
     on_hand = reserved = 0
     for doc_id in ledger.store.ids():
         reader = Reader(ledger.store.get(doc_id).doc)
-        loc = reader.path("stock", sku, location)
-        if loc is None:
-            continue
-        on_hand += reader.counter(loc, "on_hand")
-        reserved += reader.counter(loc, "reserved")
+        registers = reader.value(Root, "stock") or {}
+        for reg in registers.values():
+            if reg["sku"] == sku and reg["location"] == location:
+                on_hand += reg["on_hand"]
+                reserved += reg["reserved"]
     return {"on_hand": Decimal(on_hand) / 1000, "reserved": Decimal(reserved) / 1000,
             "available": Decimal(on_hand - reserved) / 1000}
 
