@@ -34,13 +34,13 @@ Root: Obj = ROOT
 
 def new_doc_id() -> DocId:
     """A fresh automerge-repo compatible document id (base58check of 16 random bytes)."""
-    from automerge._automerge import DocumentId
+    from automerge._automerge import DocumentId  # type: ignore[attr-defined]
 
     return DocId(DocumentId.from_bytes(os.urandom(16)).to_string())
 
 
 def is_doc_id(text: str) -> bool:
-    from automerge._automerge import DocumentId
+    from automerge._automerge import DocumentId  # type: ignore[attr-defined]
 
     try:
         DocumentId.from_string(text)

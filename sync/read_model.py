@@ -100,7 +100,7 @@ def iso(value: Any) -> str | None:
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:  # automerge returns naive UTC timestamps
             value = value.replace(tzinfo=dt.UTC)
-        return value.astimezone(dt.UTC).isoformat(timespec="milliseconds")
+        return str(value.astimezone(dt.UTC).isoformat(timespec="milliseconds"))
     return str(value)
 
 
@@ -259,7 +259,7 @@ class ReadModel:
                 return Changes()
             changes = self._changes_since(doc, kind, old)
         full = changes is None
-        if full:
+        if changes is None:
             changes = self._all_records(reader, kind)
         with self._transaction():
             if kind == "shop":
@@ -330,18 +330,19 @@ class ReadModel:
                  iso(t.get("joined_at"))) for tid, t in tills.items()])
         products = r.obj(Root, "products")
         if products is not None and ch.products:
-            rows = []
+            product_rows = []
             for sku in ch.products:
                 obj = r.obj(products, sku)
                 if obj is None:
                     continue
                 p = r.to_py(obj)
-                rows.append((sku, p.get("name"), _j(p.get("aliases") or []), p.get("unit"),
+                product_rows.append((sku, p.get("name"), _j(p.get("aliases") or []), p.get("unit"),
                              int(p.get("price") or 0), p.get("tax_rate"),
                              int(bool(p.get("active", True))), p.get("low_stock"),
                              _j(p.get("variants") or []), _j(p.get("option_groups") or {}),
                              iso(p.get("created_at"))))
-            c.executemany("INSERT OR REPLACE INTO products VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+            c.executemany("INSERT OR REPLACE INTO products VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                          product_rows)
             self._recompute_stock(ch.products)
         customers = r.obj(Root, "customers")
         if customers is not None and ch.customers:

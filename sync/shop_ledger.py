@@ -185,7 +185,7 @@ class ShopLedger:
         now = self.clock().astimezone(self.tz)
         last = (now.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
         periods = self.periods()
-        wanted = []
+        wanted: list[DocId] = []
         for month in (last, now.strftime("%Y-%m")):
             wanted.extend(DocId(d) for d in periods.get(month, {}) if self.store.exists(DocId(d)))
         return wanted

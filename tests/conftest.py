@@ -67,7 +67,7 @@ def cli(data_dir: Path) -> CliRunner:
     """Run ``countertop ARGS...`` against ``data_dir``; returns the completed process."""
 
     def run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(VENV_BIN / "countertop"), *args], cwd=REPO,
+        return subprocess.run([str(VENV_BIN / "countertop"), *args], check=False, cwd=REPO,
                               env=cli_env(data_dir), capture_output=True, text=True,
                               timeout=timeout, stdin=subprocess.DEVNULL)
 

@@ -6,8 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from sync.shop_ledger import ShopLedger
-from tests.sync.ledger_shop import (fork_till, line, order_of, shop_ledger, stock_level,
-                                    sync_docs)
+from tests.sync.ledger_shop import fork_till, line, order_of, shop_ledger, stock_level, sync_docs
 
 
 def two_tills(tmp_path: Path) -> tuple[ShopLedger, ShopLedger]:
