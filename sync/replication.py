@@ -1,0 +1,305 @@
+"""The automerge-repo sync protocol, spoken over any byte transport, for our documents.
+
+Why not ``automerge.repo.Repo``: its document actors own their documents (samod), while
+the ledger keeps plain ``automerge.core.Document`` objects for cheap transactions and
+fsync-before-acknowledge (see ``doc_storage``). This module speaks the same wire
+protocol as JS automerge-repo 2.x and samod, so tills, JS peers and standard sync
+servers interoperate:
+
+- each transport message is one CBOR map;
+- the dialler sends ``join`` (``senderId``, ``peerMetadata``, ``supportedProtocolVersions``),
+  the acceptor answers ``peer`` (``selectedProtocolVersion``, ``targetId``);
+- then ``sync``/``request`` carry automerge sync messages for a ``documentId``;
+  ``doc-unavailable`` answers a request for a document we do not have; ``ephemeral``,
+  ``remote-heads-changed`` and ``remote-subscription-change`` are accepted and ignored.
+
+We announce every stored document to every peer (peers reach us only after the link
+layer verified them as shop members). Received changes are merged, fsynced in batches
+and reported once per batch through ``on_merged`` (the engine reprojects the read model
+from them), so a burst of remote changes costs one projection, not one per message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import cbor2
+from automerge.core import Document, Message, SyncState
+
+from sync.am_doc import is_doc_id
+from sync.doc_storage import DocumentStore
+from sync.ids import DocId
+
+log = logging.getLogger("countertop.sync.replication")
+
+PROTOCOL_VERSION = "1"
+HANDSHAKE_TIMEOUT = 15.0
+MAX_MESSAGE = 64 * 1024 * 1024
+
+
+class Transport(Protocol):
+    async def send(self, msg: bytes) -> None: ...
+    async def recv(self) -> bytes: ...
+    async def close(self) -> None: ...
+
+
+class ProtocolError(Exception):
+    """The peer broke the protocol; the session ends with this reason logged."""
+
+
+@dataclass(eq=False)
+class Session:
+    """One connected peer: its id, per-document sync states and counters."""
+
+    transport: Transport
+    peer_id: str = ""
+    direction: str = "out"
+    states: dict[DocId, SyncState] = field(default_factory=dict)
+    unavailable: set[DocId] = field(default_factory=set)
+    in_sync: set[DocId] = field(default_factory=set)  # nothing left to send them
+    connected_at: float = field(default_factory=time.time)
+    last_received: float | None = None
+    last_sent: float | None = None
+    messages_in: int = 0
+    messages_out: int = 0
+    bytes_in: int = 0
+    bytes_out: int = 0
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def state(self, doc_id: DocId) -> SyncState:
+        st = self.states.get(doc_id)
+        if st is None:
+            st = self.states[doc_id] = SyncState()
+        return st
+
+
+class Replicator:
+    """Runs automerge-repo sessions over transports handed to ``connect``/``accept``.
+
+    Single writer: every method runs on the engine's event loop.
+    """
+
+    def __init__(self, store: DocumentStore, peer_id: str, *,
+                 on_merged: Callable[[list[DocId]], None] | None = None,
+                 documents: Callable[[], Iterable[DocId]] | None = None,
+                 storage_id: str | None = None) -> None:
+        self.store = store
+        self.peer_id = peer_id
+        self._on_merged = on_merged
+        self._documents = documents or store.ids
+        self._storage_id = storage_id
+        self.sessions: set[Session] = set()
+        self._dirty: set[DocId] = set()
+        self._flush_handle: asyncio.Handle | None = None
+        self._wanted: set[DocId] = set()
+
+    # ------------------------------------------------------------------ public API
+
+    async def connect(self, transport: Transport) -> str:
+        """We dialled: send ``join``, expect ``peer``, then sync until the link ends."""
+        session = Session(transport, direction="out")
+        await self._send(session, {"type": "join", "senderId": self.peer_id,
+                                   "peerMetadata": self._metadata(),
+                                   "supportedProtocolVersions": [PROTOCOL_VERSION]})
+        reply = await self._recv(session, timeout=HANDSHAKE_TIMEOUT)
+        if reply.get("type") == "error":
+            raise ProtocolError(f"peer refused: {reply.get('message')}")
+        if reply.get("type") != "peer":
+            raise ProtocolError(f"expected a peer message, got {reply.get('type')!r}")
+        session.peer_id = str(reply.get("senderId") or "")
+        return await self._run(session)
+
+    async def accept(self, transport: Transport) -> str:
+        """They dialled: expect ``join``, answer ``peer``, then sync until the link ends."""
+        session = Session(transport, direction="in")
+        first = await self._recv(session, timeout=HANDSHAKE_TIMEOUT)
+        if first.get("type") != "join":
+            raise ProtocolError(f"expected a join message, got {first.get('type')!r}")
+        versions = first.get("supportedProtocolVersions") or []
+        if PROTOCOL_VERSION not in versions:
+            await self._send(session, {"type": "error", "senderId": self.peer_id,
+                                       "message": f"unsupported protocol versions {versions}"})
+            raise ProtocolError(f"peer speaks protocol versions {versions}, we speak "
+                                f"{PROTOCOL_VERSION}")
+        session.peer_id = str(first.get("senderId") or "")
+        await self._send(session, {"type": "peer", "senderId": self.peer_id,
+                                   "targetId": session.peer_id,
+                                   "peerMetadata": self._metadata(),
+                                   "selectedProtocolVersion": PROTOCOL_VERSION})
+        return await self._run(session)
+
+    def local_change(self) -> None:
+        """Local documents changed: every session sends what its peer lacks."""
+        for session in self.sessions:
+            session.wake.set()
+
+    def want(self, doc_id: DocId) -> None:
+        """We know of ``doc_id`` (e.g. listed in the shop document) but do not hold it."""
+        if self.store.exists(doc_id):
+            return
+        self._wanted.add(doc_id)
+        for session in self.sessions:
+            session.wake.set()
+
+    def status(self) -> list[dict[str, Any]]:
+        out = []
+        for s in self.sessions:
+            out.append({"peer_id": s.peer_id, "direction": s.direction,
+                        "connected_at": s.connected_at, "last_received": s.last_received,
+                        "last_sent": s.last_sent, "messages_in": s.messages_in,
+                        "messages_out": s.messages_out, "bytes_in": s.bytes_in,
+                        "bytes_out": s.bytes_out, "documents": len(s.states),
+                        "documents_in_sync": len(s.in_sync)})
+        return out
+
+    # ------------------------------------------------------------------ session
+
+    def _metadata(self) -> dict[str, Any]:
+        meta: dict[str, Any] = {"isEphemeral": False}
+        if self._storage_id:
+            meta["storageId"] = self._storage_id
+        return meta
+
+    async def _run(self, session: Session) -> str:
+        self.sessions.add(session)
+        log.info("sync session with %s (%s)", session.peer_id, session.direction)
+        sender = asyncio.create_task(self._send_loop(session))
+        try:
+            while True:
+                msg = await self._recv(session)
+                await self._handle(session, msg)
+        except (ConnectionError, asyncio.IncompleteReadError, EOFError) as exc:
+            return f"closed: {exc or 'connection ended'}"
+        finally:
+            self.sessions.discard(session)
+            sender.cancel()
+            try:
+                await sender
+            except (asyncio.CancelledError, Exception):
+                pass
+            self._flush()
+
+    async def _send_loop(self, session: Session) -> None:
+        """Announce every document, then send again whenever something changes."""
+        session.wake.set()
+        while True:
+            await session.wake.wait()
+            session.wake.clear()
+            for doc_id in list(self._documents()):
+                await self._offer(session, doc_id)
+                await asyncio.sleep(0)
+            for doc_id in list(self._wanted):
+                if self.store.exists(doc_id):
+                    self._wanted.discard(doc_id)
+                elif doc_id not in session.states:
+                    await self._send(session, {
+                        "type": "request", "senderId": self.peer_id,
+                        "targetId": session.peer_id, "documentId": doc_id,
+                        "data": Document().generate_sync_message(session.state(doc_id)).encode()})
+
+    async def _offer(self, session: Session, doc_id: DocId) -> None:
+        stored = self.store.get(doc_id)
+        msg = stored.doc.generate_sync_message(session.state(doc_id))
+        if msg is None:
+            session.in_sync.add(doc_id)
+        else:
+            session.in_sync.discard(doc_id)
+            await self._send(session, {"type": "sync", "senderId": self.peer_id,
+                                       "targetId": session.peer_id, "documentId": doc_id,
+                                       "data": msg.encode()})
+
+    async def _handle(self, session: Session, msg: dict[str, Any]) -> None:
+        kind = msg.get("type")
+        if kind in ("sync", "request"):
+            doc_id = msg.get("documentId")
+            data = msg.get("data")
+            if not isinstance(doc_id, str) or not is_doc_id(doc_id) or not isinstance(
+                    data, bytes):
+                raise ProtocolError(f"malformed {kind} message")
+            doc_id = DocId(doc_id)
+            if not self.store.exists(doc_id):
+                if kind == "request" and doc_id not in self._wanted:
+                    await self._send(session, {"type": "doc-unavailable",
+                                               "senderId": self.peer_id,
+                                               "targetId": session.peer_id,
+                                               "documentId": doc_id})
+                    return
+                log.info("peer %s shares document %s; creating it here", session.peer_id,
+                         doc_id)
+                self.store.create(doc_id)
+                self._wanted.discard(doc_id)
+            stored = self.store.get(doc_id)
+            before = stored.doc.get_heads()
+            try:
+                stored.doc.receive_sync_message(session.state(doc_id), Message.decode(data))
+            except Exception as exc:
+                raise ProtocolError(f"bad sync message for {doc_id}: {exc}") from exc
+            if stored.doc.get_heads() != before:
+                self._mark_dirty(doc_id)
+            await self._offer(session, doc_id)
+        elif kind == "doc-unavailable":
+            doc_id = msg.get("documentId")
+            if isinstance(doc_id, str):
+                session.unavailable.add(DocId(doc_id))
+        elif kind == "error":
+            raise ProtocolError(f"peer reported an error: {msg.get('message')}")
+        elif kind in ("ephemeral", "remote-heads-changed", "remote-subscription-change",
+                      "join", "peer", "leave"):
+            return
+        else:
+            log.info("ignoring unknown message type %r from %s", kind, session.peer_id)
+
+    def _mark_dirty(self, doc_id: DocId) -> None:
+        self._dirty.add(doc_id)
+        if self._flush_handle is None:
+            self._flush_handle = asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self) -> None:
+        """Persist merged documents (fsync) and report them once per burst."""
+        self._flush_handle = None
+        dirty, self._dirty = sorted(self._dirty), set()
+        if not dirty:
+            return
+        for doc_id in dirty:
+            self.store.get(doc_id).persist()
+        for session in self.sessions:  # relay what we learnt to the other peers
+            session.wake.set()
+        if self._on_merged is not None:
+            try:
+                self._on_merged(dirty)
+            except Exception:
+                log.exception("handling merged documents failed")
+
+    # ------------------------------------------------------------------ framing
+
+    async def _send(self, session: Session, obj: dict[str, Any]) -> None:
+        data = cbor2.dumps(obj)
+        await session.transport.send(data)
+        session.messages_out += 1
+        session.bytes_out += len(data)
+        session.last_sent = time.time()
+
+    async def _recv(self, session: Session, timeout: float | None = None) -> dict[str, Any]:
+        if timeout is not None:
+            async with asyncio.timeout(timeout):
+                data = await session.transport.recv()
+        else:
+            data = await session.transport.recv()
+        if len(data) > MAX_MESSAGE:
+            raise ProtocolError(f"message of {len(data)} bytes is over the limit")
+        try:
+            msg = cbor2.loads(data)
+        except Exception as exc:
+            raise ProtocolError(f"undecodable message: {exc}") from exc
+        if not isinstance(msg, dict):
+            raise ProtocolError("message is not a CBOR map")
+        session.messages_in += 1
+        session.bytes_in += len(data)
+        session.last_received = time.time()
+        return msg
+
