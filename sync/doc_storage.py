@@ -255,9 +255,14 @@ class DocumentStore:
             try:
                 Document.load(good + rec)
             except Exception as exc:
-                log.error("document %s: change %d of the log is unreadable (%s); it and later "
-                          "changes are skipped", doc_id, i, exc)
-                break
+                # only this change is skipped: later ones are independent changes and load
+                # on their own; the unreadable bytes are kept so nothing is silently lost
+                log.error("document %s: change %d of the log is unreadable (%s); skipping it, "
+                          "a copy is in quarantine", doc_id, i, exc)
+                self.quarantine_dir.mkdir(exist_ok=True)
+                write_atomic(self.quarantine_dir / f"{doc_id}-{time.strftime('%Y%m%dT%H%M%S')}"
+                             f"-{os.getpid()}-change{i}.bad", rec)
+                continue
             good += rec
         return Document.load(good) if good else doc
 

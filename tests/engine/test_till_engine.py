@@ -1,0 +1,161 @@
+"""TillEngine: commands project into the read model, overbooking alerts, remote merges."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from automerge.core import Document
+
+from app.engine.commands import run
+from app.engine.till_engine import TillEngine
+from sync.changes import Changes
+from sync.doc_storage import DocumentStore
+from sync.errors import DataDirLocked, NoShop
+from sync.ids import DocId, TillId
+from sync.shop_ledger import LineInput, ShopLedger
+
+
+def open_alerts(engine: TillEngine) -> list[dict[str, Any]]:
+    return list(run(engine, "alert.list", {}))
+
+
+def stock_of(engine: TillEngine, sku: str) -> dict[str, Any]:
+    (row,) = [r for r in run(engine, "stock.list", {}) if r["sku"] == sku]
+    return dict(row)
+
+
+def test_commands_notify_listeners_with_what_changed(engine: TillEngine) -> None:
+    seen: list[Changes] = []
+    unsubscribe = engine.subscribe(seen.append)
+    order = run(engine, "order.add", {"lines": ["BREAD:1"]})
+    assert seen[-1].orders == {order["id"]}
+    unsubscribe()
+    run(engine, "order.add", {"lines": ["BREAD:1"]})
+    assert len(seen) == 1
+
+
+def test_overbooking_raises_an_alert_that_stays_until_resolved(engine: TillEngine) -> None:
+    order = run(engine, "order.add", {"lines": ["BREAD:7"]})
+    assert open_alerts(engine) == []
+    seen: list[Changes] = []
+    engine.subscribe(seen.append)
+    run(engine, "order.set_status", {"order": order["number"], "status": "confirmed"})
+    (alert,) = open_alerts(engine)
+    assert (alert["sku"], alert["location"], alert["level"]) == ("BREAD", "main", "-2")
+    assert seen[-1].alerts == {alert["id"]}
+    assert stock_of(engine, "BREAD")["overbooked"] == 1
+    # more stock arrives: the level is fine again, the alert waits for a person
+    run(engine, "stock.adjust", {"sku": "BREAD", "delta": "10", "reason": "bake"})
+    assert stock_of(engine, "BREAD")["available"] == "8"
+    assert [a["id"] for a in open_alerts(engine)] == [alert["id"]]
+    run(engine, "alert.resolve", {"alert": alert["id"], "note": "baked"})
+    assert open_alerts(engine) == []
+    (closed,) = run(engine, "alert.list", {"all": True})
+    assert closed["note"] == "baked" and closed["resolved_at"]
+
+
+def test_no_alert_while_available_stays_at_zero_or_more(engine: TillEngine) -> None:
+    order = run(engine, "order.add", {"lines": ["BREAD:5", "FLOUR:2.5"]})
+    run(engine, "order.set_status", {"order": order["id"], "status": "confirmed"})
+    assert stock_of(engine, "BREAD")["available"] == "0"
+    assert open_alerts(engine) == []
+
+
+def test_a_second_writer_is_refused_naming_the_holder(engine: TillEngine,
+                                                      data_dir: Path) -> None:
+    with pytest.raises(DataDirLocked) as err:
+        TillEngine(data_dir, role="second engine")
+    message = str(err.value)
+    assert "pytest" in message and f"pid {__import__('os').getpid()}" in message
+    assert str(data_dir.resolve()) in message
+
+
+def test_commands_need_a_shop(data_dir: Path) -> None:
+    eng = TillEngine(data_dir)
+    try:
+        with pytest.raises(NoShop, match="shop create"):
+            run(eng, "order.add", {"lines": ["BREAD:1"]})
+        assert run(eng, "shop.info", {})["shop"] is None
+    finally:
+        eng.close()
+
+
+def test_engine_reopens_with_its_shop(engine: TillEngine, data_dir: Path) -> None:
+    order = run(engine, "order.add", {"customer": "07700 900123", "lines": ["MILK:2"]})
+    engine.close()
+    again = TillEngine(data_dir)
+    try:
+        shown = run(again, "order.show", {"order": order["number"]})
+        assert shown["customer_name"] == "Ann Smith" and shown["total"] == 240
+        assert run(again, "order.add", {"lines": ["MILK:1"]})["number"] == "A-0002"
+    finally:
+        again.close()
+
+
+# ---------------------------------------------------------------------- remote merges
+
+
+def second_till(engine: TillEngine, root: Path) -> ShopLedger:
+    """Till B, paired: a member of the shop with its own copy of the shop document."""
+    engine.execute(lambda L: L.add_till("till-b", "Till 2"))
+    shop = engine.ledger.shop
+    store = DocumentStore(root)
+    store.create(shop.doc_id, Document.load(shop.doc.save()))
+    return ShopLedger(store, TillId("till-b"), shop.doc_id)
+
+
+def deliver(b: ShopLedger, engine: TillEngine) -> list[DocId]:
+    """What replication does with B's documents on A: merge, persist, then tell the engine."""
+    changed = []
+    for doc_id in b.store.ids():
+        theirs = b.store.get(doc_id).doc
+        if engine.store.exists(doc_id):
+            stored = engine.store.get(doc_id)
+            before = stored.doc.get_heads()
+            stored.doc.merge(theirs)
+            stored.persist()
+            if stored.doc.get_heads() != before:
+                changed.append(doc_id)
+        else:
+            engine.store.create(doc_id, Document.load(theirs.save()))
+            changed.append(doc_id)
+    return changed
+
+
+def test_merge_that_goes_below_zero_raises_an_alert(engine: TillEngine,
+                                                    tmp_path: Path) -> None:
+    b = second_till(engine, tmp_path / "till-b")
+    mine = run(engine, "order.add", {"lines": ["BREAD:4"]})
+    run(engine, "order.set_status", {"order": mine["id"], "status": "confirmed"})
+    theirs = b.create_order(customer_id=None,
+                            lines=[LineInput(quantity=Decimal(3), sku="BREAD")]).created
+    assert theirs is not None
+    b.set_status(theirs, "collected")
+    assert open_alerts(engine) == []
+    seen: list[Changes] = []
+    engine.subscribe(seen.append)
+    changes = engine.merged_remote(deliver(b, engine))
+    assert theirs in changes.orders and "BREAD" in changes.stock
+    (alert,) = open_alerts(engine)
+    assert (alert["sku"], alert["level"]) == ("BREAD", "-2")
+    assert seen and alert["id"] in seen[-1].alerts
+    row = stock_of(engine, "BREAD")
+    assert (row["on_hand"], row["reserved"], row["available"]) == ("2", "4", "-2")
+    # B's order is now an order of this till's read model and ledger
+    shown = run(engine, "order.show", {"order": "B-0001"})
+    assert shown["status"] == "collected" and shown["till"] == "till-b"
+    run(engine, "order.set_status", {"order": "B-0001", "status": "closed"})
+
+
+def test_merge_that_stays_above_zero_raises_nothing(engine: TillEngine,
+                                                    tmp_path: Path) -> None:
+    b = second_till(engine, tmp_path / "till-b")
+    b.create_order(customer_id=None, lines=[LineInput(quantity=Decimal(2), sku="MILK")])
+    b.add_customer("Bob", phones=["07700900456"])
+    changes = engine.merged_remote(deliver(b, engine))
+    assert len(changes.customers) == 1 and len(changes.orders) == 1
+    assert open_alerts(engine) == []
+    assert run(engine, "customer.find", {"ref": "07700 900456"})["name"] == "Bob"
