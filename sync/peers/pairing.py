@@ -97,7 +97,8 @@ class JoinDesk:
     async def wait_for_request(self, timeout: float) -> JoinRequest:
         """Wait until at least one join request is pending (for tests and the engine's UI)."""
         async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(lambda: bool(self._pending)), timeout)
+            async with asyncio.timeout(timeout):
+                await self._changed.wait_for(lambda: bool(self._pending))
         return self.pending()[0]
 
     def approve(self, code: str) -> JoinRequest:

@@ -212,7 +212,8 @@ class PeerSet:
             await asyncio.gather(*link_tasks, return_exceptions=True)
         if self._server is not None:
             try:
-                await asyncio.wait_for(self._server.wait_closed(), self.limits.close_timeout)
+                async with asyncio.timeout(self.limits.close_timeout):
+                    await self._server.wait_closed()
             except TimeoutError:
                 log.warning("listener did not close in time")
             self._server = None
@@ -243,9 +244,8 @@ class PeerSet:
     async def wait_linked(self, till_ids: set[TillId], timeout: float) -> None:
         """Wait until a link to each of ``till_ids`` is up (tests, ``countertop peers --wait``)."""
         async with self._links_changed:
-            await asyncio.wait_for(
-                self._links_changed.wait_for(lambda: till_ids <= self.linked_tills()), timeout
-            )
+            async with asyncio.timeout(timeout):
+                await self._links_changed.wait_for(lambda: till_ids <= self.linked_tills())
 
     def status(self) -> list[dict[str, Any]]:
         """One row per known peer or relay, for ``countertop peers --json``."""
@@ -480,7 +480,8 @@ class PeerSet:
     async def _sleep_or_wake(self, target: _Target, delay: float) -> None:
         target.wake.clear()
         try:
-            await asyncio.wait_for(target.wake.wait(), delay)
+            async with asyncio.timeout(delay):
+                await target.wake.wait()
         except TimeoutError:
             pass
 

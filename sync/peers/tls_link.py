@@ -45,6 +45,10 @@ log = logging.getLogger("countertop.sync.peers.link")
 PROTOCOL_VERSION = 1
 """Countertop link protocol version; a peer speaking another one is refused with a reason."""
 
+# Timeouts use ``asyncio.timeout`` rather than ``asyncio.wait_for``: on Python 3.11 a
+# ``wait_for`` whose inner read completes as the task is cancelled swallows the
+# cancellation, and ``Repo.stop``/``PeerSet.stop`` then wait forever on a recv loop.
+
 Purpose = Literal["sync", "join"]
 
 _HEADER = struct.Struct("!IB")
@@ -183,6 +187,9 @@ class TlsLink:
     async def recv(self) -> bytes:
         """Next automerge-repo message; raises a :class:`LinkError` when the link ends."""
         while True:
+            # readexactly() on buffered bytes never yields: without this a peer streaming
+            # frames would keep the loop, and every other link, waiting.
+            await asyncio.sleep(0)
             kind, payload = await self._read_frame(
                 self.limits.max_frame_bytes, self.limits.idle_timeout
             )
@@ -205,7 +212,8 @@ class TlsLink:
         writer = self._writer
         try:
             writer.close()
-            await asyncio.wait_for(writer.wait_closed(), self.limits.close_timeout)
+            async with asyncio.timeout(self.limits.close_timeout):
+                await writer.wait_closed()
         except (TimeoutError, OSError, ssl.SSLError, RuntimeError):
             writer.transport.abort()
 
@@ -248,7 +256,8 @@ class TlsLink:
         data = _HEADER.pack(len(payload), kind) + payload
         try:
             self._writer.write(data)
-            await asyncio.wait_for(self._writer.drain(), self.limits.send_timeout)
+            async with asyncio.timeout(self.limits.send_timeout):
+                await self._writer.drain()
         except TimeoutError:
             await self._fail(LinkTimedOut(f"peer {self.peer_address} stopped reading"))
         except (OSError, ssl.SSLError, RuntimeError) as exc:
@@ -258,14 +267,16 @@ class TlsLink:
 
     async def _read_frame(self, max_bytes: int, timeout: float) -> tuple[int, bytes]:
         try:
-            header = await asyncio.wait_for(self._reader.readexactly(_HEADER.size), timeout)
+            async with asyncio.timeout(timeout):
+                header = await self._reader.readexactly(_HEADER.size)
             length, kind = _HEADER.unpack(header)
             if length > max_bytes:
                 await self._fail(
                     FrameTooLarge(f"{self.peer_address} announced a {length}-byte frame "
                                   f"(limit {max_bytes})")
                 )
-            payload = await asyncio.wait_for(self._reader.readexactly(length), timeout)
+            async with asyncio.timeout(timeout):
+                payload = await self._reader.readexactly(length)
         except asyncio.IncompleteReadError as exc:
             what = "mid-frame" if exc.partial else "between frames"
             await self._fail(LinkClosed(f"{self.peer_address} closed the link {what}"))

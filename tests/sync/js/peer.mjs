@@ -2,6 +2,7 @@
 //
 //   node peer.mjs --listen 0 --storage DIR     websocket sync server on 127.0.0.1 (a relay)
 //   node peer.mjs --connect ws://127.0.0.1:P   websocket client peer
+//   node peer.mjs --offline                    no network until a "connect" command
 //
 // Prints one JSON line {"ready": true, "port": P, "peerId": ...} once up, then answers one
 // JSON command per stdin line (optional "id", echoed) with one JSON line on stdout:
@@ -9,6 +10,7 @@
 //   {"cmd": "read", "url": U}                        -> {"doc": {...}}
 //   {"cmd": "wait", "url": U, "key": K, "value": V}  -> {"doc": {...}} once doc[K] == V
 //   {"cmd": "fill", "url": U, "n": N, "prefix": P}   -> {} after N separate changes
+//   {"cmd": "connect", "url": U} / {"cmd": "disconnect"}  join / leave a server (client side)
 //   {"cmd": "stats"}                                 -> {"bytesIn": .., "bytesOut": ..}
 //   {"cmd": "quit"}
 // Only loopback: the server binds 127.0.0.1 and the client dials what the test gives it.
@@ -46,10 +48,12 @@ if (args.listen !== undefined) {
   wss.on("connection", countSocket)
   port = wss.address().port
   network = [new WebSocketServerAdapter(wss)]
+} else if (args.connect !== undefined) {
+  network = [new WebSocketClientAdapter(args.connect)]
 } else {
-  const adapter = new WebSocketClientAdapter(args.connect)
-  network = [adapter]
+  network = []  // --offline: joins a network later with the "connect" command
 }
+const clientAdapters = args.connect !== undefined ? [network[0]] : []
 
 const repo = new Repo({
   network,
@@ -102,6 +106,17 @@ async function handle(cmd) {
       for (let i = 0; i < cmd.n; i++) {
         handle.change((d) => { d[`${cmd.prefix}${i}`] = i })
       }
+      return {}
+    }
+    case "connect": {
+      const adapter = new WebSocketClientAdapter(cmd.url)
+      clientAdapters.push(adapter)
+      repo.networkSubsystem.addNetworkAdapter(adapter)
+      await adapter.whenReady()
+      return {}
+    }
+    case "disconnect": {
+      for (const adapter of clientAdapters.splice(0)) repo.networkSubsystem.removeNetworkAdapter(adapter)
       return {}
     }
     case "stats":
