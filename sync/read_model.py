@@ -390,12 +390,25 @@ class ReadModel:
             c.execute("DELETE FROM customers_fts WHERE customer_id=?", (cid,))
             c.execute("INSERT INTO customers_fts VALUES (?,?,?,?)",
                       (cid, cu.get("name") or "", " ".join(phones + emails), cu.get("notes") or ""))
-            # denormalised name on orders, and messages from this customer's numbers
-            c.execute("UPDATE orders SET customer_name=? WHERE customer_id=?", (cu.get("name"), cid))
-            if phones or emails:
+            if cu.get("merged_into"):
+                # merged: its orders, messages and calls are the kept customer's now
+                merged, cid = cid, self._resolve_customer(cid) or cid
+                for table in ("orders", "messages", "calls"):
+                    c.execute(f"UPDATE {table} SET customer_id=? WHERE customer_id=?",
+                              (cid, merged))
+                name_row = c.execute("SELECT name FROM customers WHERE id=?", (cid,)).fetchone()
+                c.execute("UPDATE orders SET customer_name=? WHERE customer_id=?",
+                          (name_row[0] if name_row else None, cid))
+            else:
+                # denormalised name on orders, and messages from this customer's numbers
+                c.execute("UPDATE orders SET customer_name=? WHERE customer_id=?",
+                          (cu.get("name"), cid))
+            if (phones or emails) and not cu.get("merged_into"):
                 marks = ",".join("?" * len(phones + emails))
-                c.execute(f"UPDATE messages SET customer_id=? WHERE customer_id IS NULL "
-                          f"AND sender IN ({marks})", (cid, *phones, *emails))
+                c.execute(f"UPDATE messages SET customer_id=? WHERE customer_id IS NULL AND "
+                          f"((direction='in' AND sender IN ({marks})) OR "
+                          f"(direction<>'in' AND recipient IN ({marks})))",
+                          (cid, *phones, *emails, *phones, *emails))
                 c.execute(f"UPDATE calls SET customer_id=? WHERE customer_id IS NULL "
                           f"AND number IN ({marks})", (cid, *phones, *emails))
             for (oid,) in c.execute("SELECT id FROM orders WHERE customer_id=?",
@@ -435,7 +448,8 @@ class ReadModel:
                     continue
                 ca = r.to_py(obj)
                 number = ca.get("number")
-                customer = ca.get("customer_id") or self._customer_for(number)
+                customer = self._resolve_customer(ca.get("customer_id")) \
+                    or self._customer_for(number)
                 c.execute("INSERT OR REPLACE INTO calls VALUES (?,?,?,?,?,?,?,?,?,?)",
                           (cid, doc_id, number, ca.get("name"), iso(ca.get("at")),
                            ca.get("presentation"), customer,
@@ -466,11 +480,26 @@ class ReadModel:
             self._recompute_stock(skus)
 
     def _customer_for(self, contact: str | None) -> str | None:
+        """The customer a phone number or email belongs to: not a merged one, the oldest."""
         if not contact:
             return None
-        row = self.conn.execute("SELECT customer_id FROM customer_contacts WHERE value=? "
-                                "ORDER BY customer_id LIMIT 1", (contact,)).fetchone()
-        return row[0] if row else None
+        row = self.conn.execute(
+            "SELECT k.customer_id FROM customer_contacts k JOIN customers c ON c.id = "
+            "k.customer_id WHERE k.value=? ORDER BY c.merged_into IS NOT NULL, c.created_at, "
+            "k.customer_id LIMIT 1", (contact,)).fetchone()
+        return self._resolve_customer(row[0]) if row else None
+
+    def _resolve_customer(self, cid: str | None) -> str | None:
+        """Follow ``merged_into`` to the customer that is kept (as far as projected)."""
+        seen: set[str] = set()
+        while cid and cid not in seen:
+            seen.add(cid)
+            row = self.conn.execute("SELECT merged_into FROM customers WHERE id=?",
+                                    (cid,)).fetchone()
+            if not row or not row[0]:
+                break
+            cid = str(row[0])
+        return cid
 
     def _delete_orders(self, ids: list[str]) -> None:
         c = self.conn
@@ -509,7 +538,7 @@ class ReadModel:
         total = int(o.get("total") or 0)
         f = o.get("fulfilment") or {}
         tags = sorted(t for t, on in (o.get("tags") or {}).items() if on)
-        cust = o.get("customer_id")
+        cust = self._resolve_customer(o.get("customer_id"))
         name_row = c.execute("SELECT name FROM customers WHERE id=?", (cust,)).fetchone() \
             if cust else None
         live_lines = sum(1 for ln in lines.values() if not ln.get("removed"))
@@ -546,7 +575,7 @@ class ReadModel:
         c = self.conn
         sender = m.get("from") or ""
         contact = sender if m.get("direction") == "in" else (m.get("to") or "")
-        customer = m.get("customer_id") or self._customer_for(contact)
+        customer = self._resolve_customer(m.get("customer_id")) or self._customer_for(contact)
         c.execute("INSERT OR REPLACE INTO messages VALUES "
                   "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                   (mid, doc_id, m.get("channel"), m.get("direction"), sender, m.get("to") or "",

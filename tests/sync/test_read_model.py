@@ -1,0 +1,208 @@
+"""The read model is a cache: incremental updates equal a rebuild, and losing it loses nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from app.engine.commands import run
+from app.engine.till_engine import TillEngine
+from sync.read_model import ReadModel
+
+NOW = dt.datetime.now(dt.UTC)
+
+
+def varied_workload(engine: TillEngine) -> None:
+    """Products, customers, merges, orders, status moves, payments, returns, messages, calls,
+    alerts: everything the read model projects."""
+    run(engine, "product.add", {"sku": "CAKE", "name": "Carrot cake", "price": "12.00",
+                                "stock": "1", "aliases": ["carrot"], "tax_rate": "20"})
+    run(engine, "product.update", {"sku": "MILK", "fields": {"price": "1.30"}})
+    run(engine, "product.alias", {"sku": "BREAD", "alias": "loaf"})
+    run(engine, "supplier.add", {"name": "Mill Co", "products": ["FLOUR"]})
+    bob = run(engine, "customer.add", {"name": "Bob Jones", "phones": ["07700900456"],
+                                       "notes": "side door"})
+    dup = run(engine, "customer.add", {"name": "Bobby", "emails": ["bob@example.com"]})
+    run(engine, "customer.update", {"customer": bob["id"], "add_tags": ["regular"]})
+    run(engine, "customer.merge", {"keep": bob["id"], "merge": dup["id"]})
+    sms = engine.execute(lambda L: L.record_message(
+        channel="sms", direction="in", sender="+447700900456", recipient="",
+        body="2 loaves for 5pm please", received_at=NOW, dedupe_key="sms:42"))
+    engine.execute(lambda L: L.record_message(
+        channel="sms", direction="in", sender="+447700900999", recipient="",
+        body="who is this", received_at=NOW, dedupe_key="sms:43"))
+    engine.execute(lambda L: L.record_call(number="+447700900123", name="ANN", at=NOW,
+                                           presentation="available"))
+    engine.execute(lambda L: L.quarantine(source="sms", raw="zz", reason="bad PDU", at=NOW))
+    a = run(engine, "order.add", {"customer": "07700 900456", "lines": ["BREAD:2"],
+                                  "channel": "sms", "source_messages": [sms.created],
+                                  "tags": ["pickup"], "notes": "sliced"})
+    run(engine, "order.set_status", {"order": a["id"], "status": "confirmed"})
+    run(engine, "order.add_line", {"order": a["id"], "line": "MILK:1"})
+    run(engine, "order.pay", {"order": a["id"], "amount": "6.30", "method": "card"})
+    run(engine, "order.set_status", {"order": a["id"], "status": "collected"})
+    run(engine, "order.return", {"order": a["id"], "lines": {
+        a["lines"][0]["line_id"]: "1"}, "reason": "stale"})
+    b = run(engine, "order.add", {"customer": "ann@example.com", "lines": ["CAKE:2"],
+                                  "delivery_address": "1 High St", "assignee": "sam"})
+    run(engine, "order.set_status", {"order": b["number"], "status": "confirmed"})  # alert
+    c = run(engine, "order.add", {"lines": [{"description": "Card", "unit_price": "1.99"}]})
+    run(engine, "order.set_status", {"order": c["id"], "status": "cancelled"})
+    run(engine, "order.update", {"order": b["id"], "notes": "ring twice",
+                                 "add_tags": ["gift"]})
+    run(engine, "stock.adjust", {"sku": "FLOUR", "delta": "-0.5", "reason": "spilt"})
+    (alert,) = run(engine, "alert.list", {})
+    run(engine, "alert.resolve", {"alert": alert["id"], "note": "baking"})
+    run(engine, "message.update", {"message": sms.created, "read": True})
+
+
+def snapshot(engine: TillEngine) -> dict[str, list[tuple[Any, ...]]]:
+    return engine.read_model.snapshot()
+
+
+def test_incremental_updates_equal_a_rebuild(engine: TillEngine) -> None:
+    varied_workload(engine)
+    incremental = snapshot(engine)
+    assert len(incremental["orders"]) == 3 and len(incremental["alerts"]) == 1
+    assert len(incremental["messages"]) == 3 and len(incremental["calls"]) == 1
+    engine.rebuild_read_model()
+    assert snapshot(engine) == incremental
+
+
+def test_rebuild_after_reopening_equals_the_live_model(engine: TillEngine,
+                                                       data_dir: Path) -> None:
+    varied_workload(engine)
+    live = snapshot(engine)
+    engine.close()
+    again = TillEngine(data_dir)
+    try:
+        assert snapshot(again) == live
+        again.rebuild_read_model()
+        assert snapshot(again) == live
+    finally:
+        again.close()
+
+
+def test_a_deleted_read_model_is_rebuilt_on_open(engine: TillEngine, data_dir: Path) -> None:
+    varied_workload(engine)
+    live = snapshot(engine)
+    path = engine.data_dir.read_model_path
+    engine.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    again = TillEngine(data_dir)
+    try:
+        assert snapshot(again) == live
+    finally:
+        again.close()
+
+
+def test_a_read_model_that_fell_behind_catches_up(engine: TillEngine, data_dir: Path) -> None:
+    """The engine died after persisting a command but before projecting it."""
+    run(engine, "order.add", {"lines": ["BREAD:1"]})
+    path = engine.data_dir.read_model_path
+    stale = ReadModel(path).snapshot()
+    behind = engine.read_model.conn.execute("SELECT * FROM doc_state").fetchall()
+    engine.execute(lambda L: L.add_customer("Cy", phones=["07700900777"]))
+    oid = engine.execute(lambda L: L.create_order(customer_id=None)).created
+    live = snapshot(engine)
+    assert live != stale
+    # put the read model's bookkeeping back to where it was, as a crash would leave it
+    with engine.read_model._transaction():
+        engine.read_model.conn.execute("DELETE FROM doc_state")
+        engine.read_model.conn.executemany(
+            "INSERT INTO doc_state VALUES (?,?,?,?,?,?)", behind)
+        engine.read_model.conn.execute("DELETE FROM orders WHERE id=?", (oid,))
+        engine.read_model.conn.execute("DELETE FROM customers WHERE name='Cy'")
+    engine.close()
+    again = TillEngine(data_dir)
+    try:
+        assert snapshot(again) == live
+    finally:
+        again.close()
+
+
+def test_a_read_model_of_another_schema_is_replaced(engine: TillEngine, data_dir: Path) -> None:
+    varied_workload(engine)
+    live = snapshot(engine)
+    engine.read_model.conn.execute("PRAGMA user_version=1")
+    engine.close()
+    again = TillEngine(data_dir)
+    try:
+        assert snapshot(again) == live
+    finally:
+        again.close()
+
+
+def test_search_finds_orders_customers_and_messages(engine: TillEngine) -> None:
+    varied_workload(engine)
+    assert [o["customer_name"] for o in run(engine, "order.list", {"search": "sourd"})] == [
+        "Bob Jones"]
+    assert {o["number"] for o in run(engine, "order.list", {"search": "A0002"})} == {"A-0002"}
+    assert [c["name"] for c in run(engine, "customer.list", {"search": "side"})] == [
+        "Bob Jones"]
+    assert [m["body"] for m in run(engine, "message.list", {"search": "loaves"})] == [
+        "2 loaves for 5pm please"]
+    # messages from a known number are the customer's
+    (msg,) = run(engine, "message.list", {"search": "loaves"})
+    assert msg["customer_name"] == "Bob Jones"
+    assert run(engine, "order.list", {"search": '"); DROP'}) == []
+
+
+def test_merged_customer_is_hidden_and_their_contacts_find_the_kept_one(
+        engine: TillEngine) -> None:
+    varied_workload(engine)
+    names = [c["name"] for c in run(engine, "customer.list", {})]
+    assert "Bobby" not in names and "Bob Jones" in names
+    assert run(engine, "customer.find", {"ref": "bob@example.com"})["name"] == "Bob Jones"
+
+
+def test_stock_rows_sum_every_document(engine: TillEngine) -> None:
+    varied_workload(engine)
+    rows = {r["sku"]: r for r in run(engine, "stock.list", {})}
+    assert (rows["BREAD"]["on_hand"], rows["BREAD"]["reserved"]) == ("4", "0")
+    assert rows["CAKE"]["available"] == "-1" and rows["CAKE"]["overbooked"] == 1
+    assert rows["FLOUR"]["on_hand"] == "2"
+    assert Decimal(rows["MILK"]["on_hand"]) == 9
+
+
+def test_records_of_a_merged_customer_follow_the_merge(engine: TillEngine) -> None:
+    """Messages, calls and orders made under the merged customer move to the kept one,
+    the same whether projected incrementally or rebuilt (ids sort either way round)."""
+    for i in range(4):
+        keep = run(engine, "customer.add", {"name": "Kim", "phones": [f"0770090011{i}"]})
+        dup = run(engine, "customer.add", {"name": "Kimberly",
+                                           "emails": [f"kim{i}@example.com"]})
+        engine.execute(lambda L: L.record_message(
+            channel="email", direction="in", sender=f"kim{i}@example.com", recipient="",
+            body="hello", received_at=NOW, dedupe_key=f"mail:{dup['id']}"))
+        engine.execute(lambda L: L.record_call(number=f"+44770090011{i}", name=None, at=NOW,
+                                               presentation="available",
+                                               customer_id=None))
+        order = run(engine, "order.add", {"customer": dup["id"], "lines": ["MILK:1"]})
+        run(engine, "customer.merge", {"keep": keep["id"], "merge": dup["id"]})
+        card = run(engine, "customer.find", {"ref": keep["id"]})
+        assert [o["id"] for o in card["recent_orders"]] == [order["id"]]
+        assert [m["body"] for m in card["messages"]] == ["hello"]
+        assert run(engine, "order.show", {"order": order["id"]})["customer_name"] == "Kim"
+        live = snapshot(engine)
+        engine.rebuild_read_model()
+        assert snapshot(engine) == live
+        run(engine, "customer.update", {"customer": keep["id"], "name": f"Kim {i}"})
+
+
+def test_messages_sent_before_the_customer_existed_become_theirs(engine: TillEngine) -> None:
+    engine.execute(lambda L: L.record_message(
+        channel="sms", direction="out", sender="shop", recipient="+447700900222",
+        body="your order is ready", received_at=NOW, dedupe_key="out:1"))
+    engine.execute(lambda L: L.record_message(
+        channel="sms", direction="in", sender="+447700900222", recipient="",
+        body="thanks", received_at=NOW, dedupe_key="in:1"))
+    run(engine, "customer.add", {"name": "Dee", "phones": ["07700 900222"]})
+    card = run(engine, "customer.find", {"ref": "07700900222"})
+    assert sorted(m["body"] for m in card["messages"]) == ["thanks", "your order is ready"]
+    live = snapshot(engine)
+    engine.rebuild_read_model()
+    assert snapshot(engine) == live
