@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -38,9 +39,15 @@ class _Members:
         return ""
 
 
+# automerge's Repo print()s connection errors to stdout; keep stdout for our JSON lines.
+_OUT = os.fdopen(os.dup(1), "w")
+os.dup2(2, 1)
+sys.stdout = sys.stderr
+
+
 def _say(obj: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(obj) + "\n")
-    sys.stdout.flush()
+    _OUT.write(json.dumps(obj) + "\n")
+    _OUT.flush()
 
 
 async def main() -> None:
