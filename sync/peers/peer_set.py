@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from sync.identity import TillIdentity
 from sync.ids import TillId
 from sync.peers.discovery import DiscoveredTill, Discovery
-from sync.peers.membership import Membership
+from sync.peers.membership import JoinRequest, Membership
 from sync.peers.pairing import JoinDesk
 from sync.peers.relay import RelayTransport
 from sync.peers.tls_link import (
@@ -75,6 +75,7 @@ class _Target:
     port: int
     till_id: TillId | None
     static: bool
+    hosts: tuple[str, ...] = ()
     state: str = "idle"
     last_error: str = ""
     attempts: int = 0
@@ -219,6 +220,20 @@ class PeerSet:
             self._server = None
         self._targets.clear()
         self._links.clear()
+
+    def pending_joins(self) -> list[JoinRequest]:
+        """Join requests waiting for staff (codes to compare), oldest first."""
+        return self.join_desk.pending()
+
+    def approve(self, code: str) -> JoinRequest:
+        """Staff confirmed ``code``: admit that till (via ``Membership.admit``) and tell it."""
+        request = self.join_desk.approve(code)
+        self.membership_changed()
+        return request
+
+    def decline(self, code: str) -> JoinRequest:
+        """Staff refused ``code``: tell the new till no."""
+        return self.join_desk.decline(code)
 
     def add_static_peer(self, address: str) -> None:
         """Dial ``HOST:PORT`` from now on (e.g. a till entered by hand)."""
@@ -393,8 +408,10 @@ class PeerSet:
     def _add_target(self, target: _Target) -> None:
         old = self._targets.get(target.key)
         if old is not None:
-            old.host, old.port = target.host, target.port
+            old.host, old.port, old.hosts = target.host, target.port, target.hosts
             old.till_id = old.till_id or target.till_id
+            if old.state == "gone":
+                old.state = "idle"
             old.wake.set()
             return
         self._targets[target.key] = target
@@ -407,7 +424,7 @@ class PeerSet:
         if not found.addresses:
             return
         self._add_target(_Target(found.till_id, found.addresses[0], found.port, found.till_id,
-                                 static=False))
+                                 static=False, hosts=found.addresses))
 
     def _on_lost(self, till_id: TillId) -> None:
         target = self._targets.get(till_id)
@@ -475,6 +492,8 @@ class PeerSet:
     async def _back_off(self, target: _Target) -> None:
         delay = self.backoff.delay(target.attempts)
         target.attempts += 1
+        if len(target.hosts) > 1:  # a till announcing several addresses: try the next one
+            target.host = target.hosts[target.attempts % len(target.hosts)]
         await self._sleep_or_wake(target, delay)
 
     async def _sleep_or_wake(self, target: _Target, delay: float) -> None:

@@ -56,7 +56,8 @@ def test_join_approved_then_new_till_syncs_the_shop_document(
                 assert request.till_id == newcomer.till_id and request.name == "Till 2"
                 assert members_s.join_requests == [request]
                 assert not members_s.is_member(newcomer.till_id)
-                ps.join_desk.approve(code_new.replace(" ", ""))
+                assert ps.pending_joins() == [request]
+                ps.approve(code_new.replace(" ", ""))
                 accepted = await joining
                 assert accepted.shop_doc_url == str(shop_doc.url)
                 assert accepted.shop_id_hash == members_s.shop_id_hash()

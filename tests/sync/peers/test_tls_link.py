@@ -255,6 +255,13 @@ async def _garbage_message(shop: Shop, port: int) -> None:
     await _expect_hang_up(reader)  # samod drops a connection that speaks garbage
 
 
+@attack("member silent after welcome", "silent")
+async def _silent_member(shop: Shop, port: int) -> None:
+    reader, _writer = await _member_link(shop, port)
+    # A real peer's keepalives keep the link up; one sending nothing is dropped.
+    await _expect_hang_up(reader)
+
+
 @attack("silent after TCP connect", "")
 async def _silent_tcp(shop: Shop, port: int) -> None:
     reader, _writer = await asyncio.open_connection("127.0.0.1", port)
