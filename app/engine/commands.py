@@ -65,6 +65,27 @@ def _list(args: dict[str, Any], key: str) -> list[Any]:
     return list(value)
 
 
+def _int(args: dict[str, Any], key: str, default: int) -> int:
+    value = args.get(key)
+    if value in (None, ""):
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise CommandRejected(f"{key} must be a whole number, not {value!r}") from None
+
+
+def _decimal(value: Any) -> Decimal:
+    """A signed quantity (stock adjustment, threshold) from text or a number."""
+    try:
+        qty = Decimal(str(value).strip().replace(",", "."))
+    except ArithmeticError:
+        raise CommandRejected(f"{value!r} is not a quantity") from None
+    if not qty.is_finite():
+        raise CommandRejected(f"{value!r} is not a quantity")
+    return qty
+
+
 def _money(engine: TillEngine, value: Any, what: str = "amount") -> int:
     if value is None or value == "":
         raise CommandRejected(f"{what} is required")
@@ -129,7 +150,7 @@ def product_add(engine: TillEngine, a: dict[str, Any]) -> Any:
     engine.require_shop()
     price = _money(engine, a.get("price"), "price")
     stock = parse_quantity(a["stock"]) if a.get("stock") not in (None, "", 0, "0") else None
-    low = Decimal(str(a["low_stock"])) if a.get("low_stock") not in (None, "") else None
+    low = _decimal(a["low_stock"]) if a.get("low_stock") not in (None, "") else None
     changes = engine.execute(lambda L: L.add_product(
         str(a.get("sku") or ""), str(a.get("name") or ""), price,
         aliases=[str(x) for x in _list(a, "aliases")], unit=str(a.get("unit") or "each"),
@@ -183,10 +204,7 @@ def stock_list(engine: TillEngine, a: dict[str, Any]) -> Any:
 def stock_adjust(engine: TillEngine, a: dict[str, Any]) -> Any:
     sku = _str(a, "sku", required=True)
     assert sku is not None
-    try:
-        delta = Decimal(str(a.get("delta")))
-    except Exception:
-        raise CommandRejected(f"{a.get('delta')!r} is not a quantity") from None
+    delta = _decimal(a.get("delta"))
     engine.execute(lambda L: L.adjust_stock(sku, delta, reason=str(a.get("reason") or ""),
                                             location=str(a.get("location") or "main"),
                                             by=str(a.get("by") or "")))
@@ -198,7 +216,7 @@ def supplier_add(engine: TillEngine, a: dict[str, Any]) -> Any:
     changes = engine.execute(lambda L: L.add_supplier(
         str(a.get("name") or ""), contact=str(a.get("contact") or ""),
         products=[str(x) for x in _list(a, "products")],
-        lead_time_days=int(a.get("lead_time_days") or 0)))
+        lead_time_days=_int(a, "lead_time_days", 0)))
     return {"id": changes.created}
 
 
@@ -232,7 +250,7 @@ def customer_update(engine: TillEngine, a: dict[str, Any]) -> Any:
 def customer_list(engine: TillEngine, a: dict[str, Any]) -> Any:
     engine.require_shop()
     return q.list_customers(_conn(engine), search=_str(a, "search"),
-                            limit=int(a.get("limit") or 500))
+                            limit=_int(a, "limit", 500))
 
 
 def _resolve_customer(engine: TillEngine, ref: str | None) -> str:
@@ -324,7 +342,7 @@ def order_list(engine: TillEngine, a: dict[str, Any]) -> Any:
         if status not in STATUSES:
             raise CommandRejected(f"unknown status {status!r}; use one of: {', '.join(STATUSES)}")
     rows = q.list_orders(_conn(engine), status=status, search=_str(a, "search"),
-                         limit=int(a.get("limit") or 200), open_only=bool(a.get("open")))
+                         limit=_int(a, "limit", 200), open_only=bool(a.get("open")))
     return [_money_fields(engine, r, "total", "paid", "balance") for r in rows]
 
 
@@ -431,7 +449,7 @@ def message_list(engine: TillEngine, a: dict[str, Any]) -> Any:
     return q.list_messages(_conn(engine), channel=_str(a, "channel"),
                            unread_only=bool(a.get("unread")), search=_str(a, "search"),
                            direction=_str(a, "direction"), state=_str(a, "state"),
-                           limit=int(a.get("limit") or 200))
+                           limit=_int(a, "limit", 200))
 
 
 @command("message.update")
@@ -446,7 +464,7 @@ def message_update(engine: TillEngine, a: dict[str, Any]) -> Any:
 @command("call.list")
 def call_list(engine: TillEngine, a: dict[str, Any]) -> Any:
     engine.require_shop()
-    return q.list_calls(_conn(engine), limit=int(a.get("limit") or 200))
+    return q.list_calls(_conn(engine), limit=_int(a, "limit", 200))
 
 
 @command("alert.list")

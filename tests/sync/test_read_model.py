@@ -175,12 +175,12 @@ def test_records_of_a_merged_customer_follow_the_merge(engine: TillEngine) -> No
         keep = run(engine, "customer.add", {"name": "Kim", "phones": [f"0770090011{i}"]})
         dup = run(engine, "customer.add", {"name": "Kimberly",
                                            "emails": [f"kim{i}@example.com"]})
-        engine.execute(lambda L: L.record_message(
-            channel="email", direction="in", sender=f"kim{i}@example.com", recipient="",
-            body="hello", received_at=NOW, dedupe_key=f"mail:{dup['id']}"))
-        engine.execute(lambda L: L.record_call(number=f"+44770090011{i}", name=None, at=NOW,
-                                               presentation="available",
-                                               customer_id=None))
+        mail, phone = f"kim{i}@example.com", f"+44770090011{i}"
+        engine.execute(lambda L, mail=mail: L.record_message(
+            channel="email", direction="in", sender=mail, recipient="", body="hello",
+            received_at=NOW, dedupe_key=f"mail:{mail}"))
+        engine.execute(lambda L, phone=phone: L.record_call(
+            number=phone, name=None, at=NOW, presentation="available", customer_id=None))
         order = run(engine, "order.add", {"customer": dup["id"], "lines": ["MILK:1"]})
         run(engine, "customer.merge", {"keep": keep["id"], "merge": dup["id"]})
         card = run(engine, "customer.find", {"ref": keep["id"]})
