@@ -39,7 +39,11 @@ log = logging.getLogger("countertop.sync.peers")
 
 
 class SyncRepo(Protocol):
-    """The part of ``automerge.repo.Repo`` the peer set uses."""
+    """What the peer set hands verified links to: ``automerge.repo.Repo`` or anything
+    else speaking the automerge-repo protocol over a samod ``Transport`` (the ledger's
+    ``sync.replication.Replicator``). Both run until the link ends; exceptions end only
+    that link.
+    """
 
     async def connect(self, transport: Any) -> Any: ...
 
@@ -347,6 +351,10 @@ class PeerSet:
             else:
                 reason = await self.repo.accept(link)
             log.info("link to %s ended: %s", peer[:12], reason)
+        except LinkError as exc:
+            log.info("link to %s ended: %s", peer[:12], exc)
+        except Exception as exc:  # the sync engine gave up on this peer: drop the link only
+            log.warning("sync with %s failed: %s", peer[:12], exc, exc_info=True)
         finally:
             await link.close()
             entry = self._links.get(peer)
@@ -537,6 +545,11 @@ class PeerSet:
             try:
                 reason = await self.repo.connect(transport)
                 log.info("relay %s link ended: %s", relay.url, reason)
+            except LinkError as exc:
+                log.info("relay %s link ended: %s", relay.url, exc)
+            except Exception as exc:  # the sync engine gave up on the relay: retry later
+                relay.last_error = str(exc)
+                log.warning("sync with relay %s failed: %s", relay.url, exc, exc_info=True)
             finally:
                 await transport.close()
             relay.state = "backoff"
@@ -546,6 +559,9 @@ class PeerSet:
 
 def _repo_peer_id(repo: SyncRepo) -> str:
     """The Repo's own peer id, sent in hellos so status can match peers to connections."""
+    peer_id = getattr(repo, "peer_id", None)
+    if isinstance(peer_id, str):
+        return peer_id
     hub = getattr(repo, "_hub", None)
     try:
         return str(hub.peer_id()) if hub is not None else ""
@@ -556,9 +572,16 @@ def _repo_peer_id(repo: SyncRepo) -> str:
 def _docs_in_sync(repo: SyncRepo) -> dict[int, tuple[int, int]]:
     """Per transport (by ``id()``): (documents whose heads the peer acknowledged, shared docs).
 
-    Reads samod's connection table through the Repo's private fields: there is no public
-    API for it in automerge 0.2.0.dev4. Returns {} if the layout changes.
+    For a Replicator-like engine, from its sessions (``in_sync`` / ``states``). For samod,
+    from the Repo's private connection table: there is no public API for it in automerge
+    0.2.0.dev4. Returns {} if neither layout is there.
     """
+    sessions = getattr(repo, "sessions", None)
+    if sessions is not None:
+        try:
+            return {id(s.transport): (len(s.in_sync), len(s.states)) for s in sessions}
+        except AttributeError:
+            return {}
     try:
         hub = repo._hub  # type: ignore[attr-defined]
         transports = repo._transports  # type: ignore[attr-defined]
