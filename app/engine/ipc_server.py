@@ -107,6 +107,9 @@ class IpcServer:
                     msg = json.loads(line)
                     rid = msg.get("id")
                     cmd = str(msg["cmd"])
+                    args = msg.get("args") or {}
+                    if not isinstance(args, dict):
+                        raise TypeError("args must be an object")
                 except (ValueError, KeyError, AttributeError, TypeError):
                     await send({"ok": False, "error": {"type": "BadRequest",
                                                        "message": "malformed request"}})
@@ -118,7 +121,7 @@ class IpcServer:
                         pusher = asyncio.create_task(self._push(queue, send))
                     await send({"id": rid, "ok": True, "result": True})
                     continue
-                await send(self._run(rid, cmd, msg.get("args") or {}))
+                await send(self._run(rid, cmd, args))
         except (TimeoutError, ConnectionError, asyncio.IncompleteReadError):
             pass
         except asyncio.LimitOverrunError:
