@@ -1,5 +1,27 @@
 """Till-to-till sync network: TLS links, pairing, mDNS discovery, relays, the peer set.
 
-The engine builds one :class:`sync.peers.peer_set.PeerSet` around its ``automerge.repo.Repo``
-and a :class:`sync.peers.membership.Membership` view of the shop's member list.
+Wiring (the engine owns every object; nothing here is global)::
+
+    peers = PeerSet(
+        replicator_or_repo,        # anything with async connect(transport)/accept(transport)
+        identity,                  # sync.identity.load_or_create(data_dir / "identity")
+        membership,                # the engine's sync.peers.membership.Membership
+        listen_host="0.0.0.0", listen_port=0,
+        interfaces=["192.168.1.20"],             # mDNS only on these addresses
+        static_peers=["192.168.1.21:7390"], relay_urls=["wss://sync.example"],
+        name="Front till",
+    )
+    await peers.start()
+    ...
+    peers.status()              # rows for ``countertop peers --json``
+    peers.pending_joins()       # JoinRequests (with .code) waiting for staff
+    peers.approve("123 456")    # -> Membership.admit(request) -> shop document URL to the new till
+    peers.membership_changed()  # after removing a member: its links drop at once
+    await peers.stop()          # before stopping the Repo/Replicator
+
+New till: ``await pairing.request_join(host, port, identity=..., name=..., on_code=show)``
+returns :class:`pairing.JoinAccepted` (shop document URL, shop id hash, sponsor till id);
+the engine then trusts the sponsor as a member and starts its own PeerSet.
+
+Security model, frames and limits: see :mod:`sync.peers.tls_link`.
 """
