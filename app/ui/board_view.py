@@ -1,0 +1,378 @@
+"""The order board: one column per status, cards with due times, drag or keys to move.
+
+Ctrl+Right (or the ] key) moves the selected orders one step on; Enter opens the editor;
+Left/Right without Ctrl move between columns. Illegal moves are refused by the engine,
+whose plain-words reason is shown by the main window.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QKeyEvent, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QMenu,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.ui.order_actions import COLUMN_TARGETS, OrderActions
+from app.ui.order_models import ROW_ROLE, BoardColumnModel, due_state, due_text
+from app.ui.read_store import OrderFilter, ReadStore, utc_iso
+from app.ui.theme import BOARD_COLUMNS, CHANNEL_COLOURS, STATUS_COLOURS, Theme
+from app.ui.widgets import FilterCombo, PageHeader, SearchField
+
+Index = QModelIndex | QPersistentModelIndex
+
+DATE_RANGES = [("", "Any date"), ("today", "Today"), ("2d", "Since yesterday"),
+               ("7d", "Last 7 days"), ("30d", "Last 30 days")]
+
+
+def since_for(key: str) -> str | None:
+    now = dt.datetime.now().astimezone()
+    if key == "today":
+        return utc_iso(now.replace(hour=0, minute=0, second=0, microsecond=0))
+    days = {"2d": 1, "7d": 7, "30d": 30}.get(key)
+    if days is None:
+        return None
+    start = now.replace(hour=0, minute=0, second=0, microsecond=0) - dt.timedelta(days=days)
+    return utc_iso(start)
+
+
+class OrderFilterBar(QWidget):
+    """Search, tag, assignee, channel and date filters shared by the board and the table."""
+
+    sig_changed = Signal()
+
+    def __init__(self, store: ReadStore, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(16, 0, 16, 8)
+        lay.setSpacing(8)
+        self.search = SearchField("Search orders: number, customer, item…  (Ctrl+F)")
+        self.tag = FilterCombo("Any tag")
+        self.assignee = FilterCombo("Anyone")
+        self.channel = FilterCombo("Any channel", [(c, c.capitalize() if c != "sms" else "SMS")
+                                                   for c in ("counter", "phone", "sms",
+                                                             "email", "web", "whatsapp")])
+        self.date = FilterCombo("Any date", DATE_RANGES[1:])
+        lay.addWidget(self.search, 3)
+        for combo in (self.tag, self.assignee, self.channel, self.date):
+            lay.addWidget(combo, 1)
+            combo.currentIndexChanged.connect(lambda _i: self.sig_changed.emit())
+        self.search.textChanged.connect(lambda _t: self.sig_changed.emit())
+
+    def reload_choices(self) -> None:
+        self.tag.set_items([(t, "#" + t) for t in self.store.tags()])
+        self.assignee.set_items([(a, a) for a in self.store.assignees()])
+
+    def value(self) -> OrderFilter:
+        return OrderFilter(search=self.search.text().strip(), tag=self.tag.value(),
+                           assignee=self.assignee.value(), channel=self.channel.value(),
+                           since=since_for(self.date.value()))
+
+
+class OrderCardDelegate(QStyledItemDelegate):
+    """Paints an order as a card: number, customer, total, due time, tags."""
+
+    HEIGHT = 86
+
+    def __init__(self, theme: Theme, store: ReadStore, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.theme = theme
+        self.store = store
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        return QSize(60, self.HEIGHT)  # the list gives cards its full width
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        row: dict[str, Any] | None = index.data(ROW_ROLE)
+        if row is None:
+            return
+        p = self.theme.palette
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        rect = option.rect.adjusted(2, 3, -2, -3)  # type: ignore[attr-defined]
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)  # type: ignore[attr-defined]
+        focused = bool(option.state & QStyle.StateFlag.State_HasFocus)  # type: ignore[attr-defined]
+        path = QPainterPath()
+        path.addRoundedRect(rect, 8, 8)
+        painter.fillPath(path, QColor(p.selection if selected else p.surface))
+        state = due_state(row)
+        border = QColor(p.danger) if state == "overdue" else QColor(
+            p.accent if selected or focused else p.border)
+        painter.setPen(QPen(border, 1.5 if (state == "overdue" or selected) else 1))
+        painter.drawPath(path)
+        stripe = QRect(rect.left(), rect.top() + 8, 4, rect.height() - 16)
+        painter.fillRect(stripe, QColor(STATUS_COLOURS.get(str(row.get("status")), p.muted)))
+
+        x = rect.left() + 14
+        w = rect.width() - 26
+        bold = QFont(option.font)  # type: ignore[attr-defined]
+        bold.setBold(True)
+        normal = QFont(option.font)  # type: ignore[attr-defined]
+        small = QFont(option.font)  # type: ignore[attr-defined]
+        small.setPointSizeF(max(7.5, normal.pointSizeF() - 1.5))
+
+        painter.setFont(bold)
+        painter.setPen(QColor(p.text))
+        top = QRect(x, rect.top() + 8, w, 20)
+        painter.drawText(top, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         str(row.get("number") or ""))
+        painter.drawText(top, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                         self.store.money(row.get("total")))
+
+        painter.setFont(normal)
+        name = str(row.get("customer_name") or "Walk-in customer")
+        metrics = painter.fontMetrics()
+        painter.drawText(QRect(x, rect.top() + 29, w, 20),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         metrics.elidedText(name, Qt.TextElideMode.ElideRight, w))
+
+        painter.setFont(small)
+        bottom = QRect(x, rect.top() + 52, w, 20)
+        channel = str(row.get("channel") or "counter")
+        icon = self.theme.icon(channel, CHANNEL_COLOURS.get(channel, p.muted), 32)
+        icon.paint(painter, QRect(x, bottom.top() + 2, 16, 16))
+        info = []
+        if row.get("fulfilment") == "delivery":
+            info.append("Delivery")
+        balance = int(row.get("balance") or 0)
+        if balance > 0 and int(row.get("paid") or 0) > 0:
+            info.append("part paid")
+        elif balance <= 0 and int(row.get("total") or 0) > 0:
+            info.append("paid")
+        if row.get("assignee"):
+            info.append(str(row["assignee"]))
+        tags = row.get("tags") or []
+        if tags:
+            info.append(" ".join("#" + t for t in tags[:2]))
+        painter.setPen(QColor(p.muted))
+        left_text = " · ".join(info)
+        due = due_text(row)
+        due_w = painter.fontMetrics().horizontalAdvance(due) + 6 if due else 0
+        painter.drawText(QRect(x + 22, bottom.top(), w - 22 - due_w, 20),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         painter.fontMetrics().elidedText(left_text, Qt.TextElideMode.ElideRight,
+                                                          max(10, w - 22 - due_w)))
+        if due:
+            colour = p.danger if state == "overdue" else p.warning if state == "soon" else p.muted
+            if state:
+                painter.setFont(QFont(small.family(), int(small.pointSizeF()), QFont.Weight.Bold))
+            painter.setPen(QColor(colour))
+            painter.drawText(bottom, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                             due)
+        painter.restore()
+
+
+class BoardList(QListView):
+    """One column's card list; forwards board keys to the board."""
+
+    sig_key = Signal(str)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        mods = event.modifiers()
+        key = event.key()
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.sig_key.emit("open")
+            return
+        if (key == Qt.Key.Key_Right and mods & Qt.KeyboardModifier.ControlModifier) or \
+                key == Qt.Key.Key_BracketRight:
+            self.sig_key.emit("advance")
+            return
+        if key == Qt.Key.Key_Right:
+            self.sig_key.emit("focus_right")
+            return
+        if key == Qt.Key.Key_Left and not mods & Qt.KeyboardModifier.ControlModifier:
+            self.sig_key.emit("focus_left")
+            return
+        if key == Qt.Key.Key_Delete:
+            self.sig_key.emit("cancel")
+            return
+        super().keyPressEvent(event)
+
+
+class BoardColumn(QFrame):
+    """Title, count and the card list of one board column."""
+
+    def __init__(self, key: str, title: str, model: BoardColumnModel,
+                 delegate: OrderCardDelegate, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("BoardColumn")
+        self.key = key
+        self.model = model
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(8, 10, 8, 8)
+        lay.setSpacing(6)
+        head = QHBoxLayout()
+        head.setContentsMargins(6, 0, 6, 0)
+        dot = QLabel("●")
+        first = COLUMN_TARGETS[key]["pickup"]
+        dot.setStyleSheet(f"color: {STATUS_COLOURS.get(first, '#888')};")
+        self.title = QLabel(title)
+        self.title.setObjectName("ColumnTitle")
+        self.count = QLabel("0")
+        self.count.setObjectName("CountPill")
+        head.addWidget(dot)
+        head.addWidget(self.title)
+        head.addStretch(1)
+        head.addWidget(self.count)
+        lay.addLayout(head)
+        self.list = BoardList()
+        self.list.setObjectName("BoardList")
+        self.list.setModel(model)
+        self.list.setItemDelegate(delegate)
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.list.setDragEnabled(True)
+        self.list.setAcceptDrops(True)
+        self.list.setDropIndicatorShown(True)
+        self.list.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        self.list.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.list.setUniformItemSizes(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setResizeMode(QListView.ResizeMode.Adjust)
+        self.list.setAccessibleName(f"{title} orders")
+        lay.addWidget(self.list, 1)
+        self.empty = QLabel("No orders")
+        self.empty.setObjectName("Muted")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        lay.addWidget(self.empty)
+
+    def update_count(self) -> None:
+        n = self.model.total
+        self.count.setText(str(n))
+        self.empty.setVisible(n == 0)
+
+
+class BoardView(QWidget):
+    """The order board page."""
+
+    #: an order to open in the editor
+    sig_open_order = Signal(str)
+
+    def __init__(self, store: ReadStore, actions: OrderActions, theme: Theme,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.actions = actions
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        self.header = PageHeader("Order board", "Drag a card or press Ctrl+→ to move it on")
+        lay.addWidget(self.header)
+        self.filters = OrderFilterBar(store)
+        lay.addWidget(self.filters)
+        row = QHBoxLayout()
+        row.setContentsMargins(16, 4, 16, 16)
+        row.setSpacing(10)
+        self.delegate = OrderCardDelegate(theme, store, self)
+        self.columns: list[BoardColumn] = []
+        for key, title, statuses in BOARD_COLUMNS:
+            model = BoardColumnModel(store, key, statuses, self)
+            model.drop_handler = self._dropped  # type: ignore[attr-defined]
+            column = BoardColumn(key, title, model, self.delegate)
+            column.list.sig_key.connect(lambda action, c=column: self._key(c, action))
+            column.list.doubleClicked.connect(self._open_index)
+            column.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+            column.list.customContextMenuRequested.connect(
+                lambda pos, c=column: self._menu(c, pos))
+            self.columns.append(column)
+            row.addWidget(column, 1)
+        lay.addLayout(row, 1)
+        self.filters.sig_changed.connect(self.apply_filter)
+
+    def models(self) -> list[BoardColumnModel]:
+        return [c.model for c in self.columns]
+
+    def apply_filter(self) -> None:
+        f = self.filters.value()
+        for column in self.columns:
+            column.model.set_filter(f)
+            column.update_count()
+
+    def refresh(self, changed: set[str] | None = None) -> None:
+        for column in self.columns:
+            column.model.refresh(changed)
+            column.update_count()
+        total_open = sum(c.model.total for c in self.columns if c.key != "delivered")
+        self.header.subtitle.setText(
+            f"{total_open} open order{'s' if total_open != 1 else ''} · drag a card or press "
+            "Ctrl+→ to move it on · Enter opens it")
+
+    def reload(self) -> None:
+        self.filters.reload_choices()
+        for column in self.columns:
+            column.model.reset()
+            column.update_count()
+        self.refresh(set())
+
+    def _selected_ids(self, column: BoardColumn) -> list[str]:
+        return [str(i.data(Qt.ItemDataRole.UserRole))
+                for i in column.list.selectionModel().selectedIndexes()]
+
+    def _dropped(self, ids: list[str], column_key: str) -> None:
+        self.actions.move_to_column(ids, column_key)
+
+    def _open_index(self, index: QModelIndex) -> None:
+        oid = index.data(Qt.ItemDataRole.UserRole)
+        if oid:
+            self.sig_open_order.emit(str(oid))
+
+    def _key(self, column: BoardColumn, action: str) -> None:
+        pos = self.columns.index(column)
+        if action == "open":
+            current = column.list.currentIndex()
+            if current.isValid():
+                self._open_index(current)
+        elif action == "advance":
+            ids = self._selected_ids(column)
+            if ids:
+                self.actions.advance(ids)
+        elif action == "cancel":
+            for oid in self._selected_ids(column):
+                self.actions.cancel(oid)
+        elif action in ("focus_left", "focus_right"):
+            step = -1 if action == "focus_left" else 1
+            target = pos + step
+            while 0 <= target < len(self.columns) and self.columns[target].model.rowCount() == 0:
+                target += step
+            if 0 <= target < len(self.columns):
+                lst = self.columns[target].list
+                lst.setFocus()
+                if not lst.currentIndex().isValid():
+                    lst.setCurrentIndex(lst.model().index(0, 0))
+
+    def _menu(self, column: BoardColumn, pos: Any) -> None:
+        ids = self._selected_ids(column)
+        if not ids:
+            return
+        menu = QMenu(self)
+        menu.addAction("Open", lambda: self.sig_open_order.emit(ids[0]))
+        move = menu.addMenu("Move to")
+        for key, title, _statuses in BOARD_COLUMNS:
+            if key != column.key:
+                move.addAction(title, lambda k=key: self.actions.move_to_column(ids, k))
+        menu.addSeparator()
+        menu.addAction("Cancel order",
+                       lambda: [self.actions.cancel(i) for i in ids])
+        menu.popup(column.list.viewport().mapToGlobal(pos))
+
+    def focus_first(self) -> None:
+        for column in self.columns:
+            if column.model.rowCount():
+                column.list.setFocus()
+                if not column.list.currentIndex().isValid():
+                    column.list.setCurrentIndex(column.model.index(0, 0))
+                return

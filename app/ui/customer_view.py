@@ -1,0 +1,325 @@
+"""Customers: the card (contacts, notes, open orders, last messages), the customers page,
+and the screen-pop that shows the card when the phone rings.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.ui.read_store import ReadStore, local_time_text
+from app.ui.theme import CHANNEL_LABELS, STATUS_COLOURS, STATUS_LABELS, Theme
+from app.ui.widgets import EmptyState, SearchField
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class CustomerListModel(QAbstractListModel):
+    """Customers matching a search (name, phone, email, notes), by name."""
+
+    LIMIT = 500
+
+    def __init__(self, store: ReadStore, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.search = ""
+        self._rows: list[dict[str, Any]] = []
+
+    def reload(self, search: str | None = None) -> None:
+        if search is not None:
+            self.search = search
+        self.beginResetModel()
+        self._rows = self.store.customers(self.search, limit=self.LIMIT)
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            contact = (row.get("phones") or row.get("emails") or [""])[0]
+            return f"{row['name']}\n{contact}"
+        if role == Qt.ItemDataRole.UserRole:
+            return row["id"]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return row.get("notes") or None
+        return None
+
+    def id_at(self, row: int) -> str | None:
+        return str(self._rows[row]["id"]) if 0 <= row < len(self._rows) else None
+
+
+class CustomerCard(QWidget):
+    """Everything staff need about one customer on one screen."""
+
+    sig_new_order = Signal(str)
+    sig_open_order = Signal(str)
+
+    def __init__(self, store: ReadStore, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.customer_id: str | None = None
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(10)
+        head = QHBoxLayout()
+        self.avatar = QLabel()
+        self.avatar.setFixedSize(52, 52)
+        self.avatar.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        head.addWidget(self.avatar)
+        names = QVBoxLayout()
+        names.setSpacing(2)
+        self.name = QLabel()
+        self.name.setObjectName("CallerName")
+        self.phone = QLabel()
+        self.phone.setObjectName("CallerNumber")
+        self.phone.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        names.addWidget(self.name)
+        names.addWidget(self.phone)
+        head.addLayout(names, 1)
+        self.new_order = QPushButton("New order  (N)")
+        self.new_order.setObjectName("Primary")
+        self.new_order.clicked.connect(self._new_order)
+        head.addWidget(self.new_order, 0, Qt.AlignmentFlag.AlignTop)
+        lay.addLayout(head)
+        self.notes = QLabel()
+        self.notes.setWordWrap(True)
+        self.notes.setStyleSheet("background: rgba(245, 158, 11, 0.14); border-radius: 8px; "
+                                 "padding: 8px 10px;")
+        lay.addWidget(self.notes)
+        self.details = QLabel()
+        self.details.setObjectName("Muted")
+        self.details.setWordWrap(True)
+        lay.addWidget(self.details)
+        cols = QHBoxLayout()
+        cols.setSpacing(12)
+        orders_box = QVBoxLayout()
+        t1 = QLabel("Open orders")
+        t1.setObjectName("SectionTitle")
+        orders_box.addWidget(t1)
+        self.orders = QListWidget()
+        self.orders.itemActivated.connect(
+            lambda item: item.data(Qt.ItemDataRole.UserRole)
+            and self.sig_open_order.emit(str(item.data(Qt.ItemDataRole.UserRole))))
+        orders_box.addWidget(self.orders, 1)
+        msgs_box = QVBoxLayout()
+        t2 = QLabel("Last messages and calls")
+        t2.setObjectName("SectionTitle")
+        msgs_box.addWidget(t2)
+        self.messages = QListWidget()
+        self.messages.setWordWrap(True)
+        msgs_box.addWidget(self.messages, 1)
+        cols.addLayout(orders_box, 1)
+        cols.addLayout(msgs_box, 1)
+        lay.addLayout(cols, 1)
+
+    def show_customer(self, customer_id: str | None, number: str = "",
+                      caller_name: str = "") -> None:
+        self.customer_id = customer_id
+        card = self.store.customer(customer_id) if customer_id else None
+        self.orders.clear()
+        self.messages.clear()
+        if card is None:
+            self.name.setText(caller_name or "Unknown caller")
+            self.phone.setText(number or "Number withheld")
+            self.notes.setText("Not a customer yet: take the order and the number is kept "
+                               "with it.")
+            self.details.setText("")
+            self._avatar(caller_name or "?", "#64748b")
+            self.orders.addItem(_muted_item("No orders"))
+            self.messages.addItem(_muted_item("No messages"))
+            return
+        self.name.setText(str(card.get("name") or ""))
+        phones = card.get("phones") or []
+        self.phone.setText(" · ".join(phones + (card.get("emails") or [])) or number)
+        self._avatar(str(card.get("name") or "?"), "#2f6fed")
+        self.notes.setText(str(card.get("notes") or ""))
+        self.notes.setVisible(bool(card.get("notes")))
+        bits = []
+        if card.get("addresses"):
+            bits.append("📍 " + " / ".join(card["addresses"]))
+        if card.get("tags"):
+            bits.append(" ".join("#" + t for t in card["tags"]))
+        n_orders = len(card.get("recent_orders") or [])
+        if n_orders:
+            spent = sum(int(o.get("total") or 0) for o in card.get("recent_orders") or []
+                        if o.get("status") not in ("cancelled",))
+            bits.append(f"{n_orders} recent orders · {self.store.money(spent)}")
+        self.details.setText("   ".join(bits))
+        for order in card.get("open_orders") or []:
+            status = str(order.get("status"))
+            item = QListWidgetItem(
+                f"{order.get('number')}  ·  {STATUS_LABELS.get(status, status)}  ·  "
+                f"{self.store.money(order.get('total'))}")
+            item.setData(Qt.ItemDataRole.UserRole, order.get("id"))
+            item.setForeground(QColor(STATUS_COLOURS.get(status, "#888")))
+            self.orders.addItem(item)
+        if not card.get("open_orders"):
+            last = (card.get("recent_orders") or [None])[0]
+            self.orders.addItem(_muted_item(
+                "No open orders" + (f" · last {last.get('number')} "
+                                    f"{local_time_text(last.get('created_at'))}" if last else "")))
+        entries = [("m", m) for m in card.get("messages") or []] + \
+            [("c", c) for c in card.get("calls") or []]
+        entries.sort(key=lambda e: str(e[1].get("received_at") or e[1].get("at") or ""),
+                     reverse=True)
+        for kind, entry in entries[:8]:
+            if kind == "m":
+                arrow = "→" if entry.get("direction") == "out" else "←"
+                text = (f"{arrow} {CHANNEL_LABELS.get(str(entry.get('channel')), '')} "
+                        f"{local_time_text(entry.get('received_at'))}: "
+                        f"{str(entry.get('body') or '')[:90]}")
+            else:
+                text = f"☎ Call {local_time_text(entry.get('at'))}"
+            self.messages.addItem(text)
+        if not entries:
+            self.messages.addItem(_muted_item("No messages"))
+
+    def _avatar(self, name: str, colour: str) -> None:
+        initials = "".join(w[0] for w in name.split()[:2] if w[:1].isalpha()).upper() or "?"
+        self.avatar.setText(initials)
+        self.avatar.setStyleSheet(f"background: {colour}; color: white; border-radius: 26px; "
+                                  "font-weight: 700; font-size: 14pt;")
+
+    def _new_order(self) -> None:
+        self.sig_new_order.emit(self.customer_id or "")
+
+
+def _muted_item(text: str) -> QListWidgetItem:
+    item = QListWidgetItem(text)
+    item.setFlags(Qt.ItemFlag.NoItemFlags)
+    item.setForeground(QColor("#8a93a3"))
+    return item
+
+
+class CustomersView(QWidget):
+    """The customers page: search on the left, the card on the right."""
+
+    def __init__(self, store: ReadStore, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        lay.addWidget(split)
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(16, 16, 8, 16)
+        title = QLabel("Customers")
+        title.setObjectName("PageTitle")
+        ll.addWidget(title)
+        self.search = SearchField("Search name, phone, email, notes…  (Ctrl+F)")
+        ll.addWidget(self.search)
+        self.model = CustomerListModel(store, self)
+        self.list = QListView()
+        self.list.setModel(self.model)
+        self.list.setSpacing(2)
+        ll.addWidget(self.list, 1)
+        split.addWidget(left)
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(16, 16, 16, 16)
+        self.stack = QStackedWidget()
+        self.empty = EmptyState("Pick a customer to see their card.")
+        self.card = CustomerCard(store)
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(self.card)
+        rl.addWidget(self.stack)
+        split.addWidget(right)
+        split.setSizes([320, 700])
+        self.search.textChanged.connect(lambda text: self.model.reload(text.strip()))
+        self.list.selectionModel().currentChanged.connect(self._current)
+
+    def _current(self, current: QModelIndex, _prev: QModelIndex) -> None:
+        cid = self.model.id_at(current.row()) if current.isValid() else None
+        if cid:
+            self.card.show_customer(cid)
+            self.stack.setCurrentWidget(self.card)
+        else:
+            self.stack.setCurrentWidget(self.empty)
+
+    def reload(self) -> None:
+        current = self.card.customer_id
+        self.model.reload()
+        if current:
+            self.card.show_customer(current)
+
+    def show_customer(self, customer_id: str) -> None:
+        self.card.show_customer(customer_id)
+        self.stack.setCurrentWidget(self.card)
+
+
+class ScreenPop(QDialog):
+    """The caller's card, up front when the phone rings. N starts an order, Esc closes."""
+
+    sig_new_order = Signal(str, str)  # customer id ("" if unknown), number
+
+    def __init__(self, store: ReadStore, theme: Theme, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Incoming call")
+        self.setObjectName("ScreenPop")
+        self.setModal(False)
+        self.resize(640, 460)
+        self.number = ""
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(20, 16, 20, 16)
+        lay.setSpacing(10)
+        ring = QHBoxLayout()
+        icon = QLabel()
+        icon.setPixmap(theme.icon("phone", theme.palette.success).pixmap(22, 22))
+        self.heading = QLabel("Incoming call")
+        self.heading.setStyleSheet(f"color: {theme.palette.success}; font-weight: 700;")
+        self.when = QLabel("")
+        self.when.setObjectName("Muted")
+        ring.addWidget(icon)
+        ring.addWidget(self.heading)
+        ring.addStretch(1)
+        ring.addWidget(self.when)
+        lay.addLayout(ring)
+        line = QFrame()
+        line.setFrameShape(QFrame.Shape.HLine)
+        line.setStyleSheet(f"color: {theme.palette.border};")
+        lay.addWidget(line)
+        self.card = CustomerCard(store)
+        self.card.sig_new_order.connect(self._new_order)
+        lay.addWidget(self.card, 1)
+        hint = QLabel("N  new order for this caller   ·   Esc  close")
+        hint.setObjectName("Muted")
+        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        lay.addWidget(hint)
+        QShortcut(QKeySequence("N"), self, lambda: self._new_order(self.card.customer_id or ""))
+        QShortcut(QKeySequence("Ctrl+N"), self,
+                  lambda: self._new_order(self.card.customer_id or ""))
+
+    def show_call(self, call: dict[str, Any], customer_id: str) -> None:
+        self.number = str(call.get("number") or "")
+        self.card.show_customer(customer_id or None, self.number, str(call.get("name") or ""))
+        self.when.setText(local_time_text(call.get("at")) or "now")
+        line = call.get("line")
+        self.heading.setText("Incoming call" + (f" on line {line}" if line else ""))
+        self.show()
+        self.raise_()
+        self.activateWindow()
+
+    def _new_order(self, customer_id: str) -> None:
+        self.sig_new_order.emit(customer_id, self.number)
+        self.hide()

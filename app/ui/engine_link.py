@@ -1,0 +1,349 @@
+"""The UI's line to its till's engine: connect (or start it), run commands, receive events.
+
+Everything that may block (connecting, starting the engine, every command) runs on one
+worker thread, so commands reach the engine in the order the user gave them and the
+event loop never waits on IPC. Results and engine events come back as Qt signals,
+queued into the GUI thread. ``changed`` events are coalesced into one ``sig_changed``
+per ~60 ms, so a burst of remote changes costs one refresh, not a thousand.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from app.client import EngineClient, EngineUnavailable, connect
+from sync.errors import CountertopError
+
+log = logging.getLogger("countertop.ui.engine")
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+CHANGE_KINDS = ("orders", "customers", "products", "stock", "messages", "calls", "alerts",
+                "suppliers")
+
+
+class UiChanges:
+    """Merged ``changed`` events: ids per kind, plus shop/tills flags."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, set[str]] = {k: set() for k in CHANGE_KINDS}
+        self.shop = False
+        self.tills = False
+        self.everything = False
+
+    @classmethod
+    def all(cls) -> UiChanges:
+        out = cls()
+        out.everything = True
+        out.shop = out.tills = True
+        return out
+
+    def add(self, data: dict[str, Any]) -> None:
+        for kind in CHANGE_KINDS:
+            self.ids[kind].update(data.get(kind) or ())
+        self.shop = self.shop or bool(data.get("shop"))
+        self.tills = self.tills or bool(data.get("tills"))
+
+    def touches(self, kind: str) -> bool:
+        return self.everything or bool(self.ids.get(kind))
+
+    def __getitem__(self, kind: str) -> set[str]:
+        return self.ids[kind]
+
+    def empty(self) -> bool:
+        return not (self.everything or self.shop or self.tills or any(self.ids.values()))
+
+
+class EngineCall(QObject):
+    """One command on its way: exactly one of the two signals fires, in the GUI thread."""
+
+    #: the command's result (JSON-shaped)
+    sig_done = Signal(object)
+    #: (plain-words message, exception class name)
+    sig_failed = Signal(str, str)
+
+    def __init__(self, cmd: str, args: dict[str, Any], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.cmd = cmd
+        self.args = args
+        self.result: Any = None
+        self.error: str | None = None
+        self.error_type: str | None = None
+        self.finished = False
+
+
+class EngineLink(QObject):
+    """Owns the connection to the engine; the one object the UI sends commands through."""
+
+    #: state in "connecting", "starting", "connected", "offline", "failed"; plus detail
+    sig_state = Signal(str, str)
+    #: a coalesced batch of changes (UiChanges)
+    sig_changed = Signal(object)
+    #: an incoming_call event: (call row, customer id or "")
+    sig_incoming_call = Signal(dict, str)
+    #: a device_status event as sent by the engine
+    sig_device_status = Signal(dict)
+    #: any other engine event (for extensions)
+    sig_event = Signal(dict)
+    _sig_raw_event = Signal(object)
+    _sig_connected = Signal(object)
+    _sig_attempt_failed = Signal(str)
+
+    COALESCE_MS = 60
+
+    def __init__(self, data_dir: Path, *, demo: bool = False, start_engine: bool = True,
+                 engine_args: list[str] | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.data_dir = Path(data_dir)
+        self.demo = demo
+        self.start_engine = start_engine
+        self.engine_args = list(engine_args or [])
+        self.client: EngineClient | None = None
+        self.state = "connecting"
+        self.engine_process: subprocess.Popen[bytes] | None = None
+        self._jobs: queue.Queue[tuple[Callable[[], Any], EngineCall | None] | None] = \
+            queue.Queue()
+        self._pending: set[EngineCall] = set()
+        self._closing = False
+        self._batch = UiChanges()
+        self._flush = QTimer(self)
+        self._flush.setSingleShot(True)
+        self._flush.setInterval(self.COALESCE_MS)
+        self._flush.timeout.connect(self._emit_batch)
+        self._retry = QTimer(self)
+        self._retry.setSingleShot(True)
+        self._retry.timeout.connect(self._attempt)
+        self._started_at = 0.0
+        self._sig_raw_event.connect(self._on_raw_event)
+        self._sig_connected.connect(self._on_connected)
+        self._sig_attempt_failed.connect(self._on_attempt_failed)
+        self._worker = threading.Thread(target=self._work, name="countertop-ui-engine",
+                                        daemon=True)
+        self._worker.start()
+
+    # ------------------------------------------------------------------ connection
+
+    def start(self) -> None:
+        """Connect to the running engine, starting one when none answers."""
+        self._set_state("connecting", "Connecting to the engine…")
+        self._attempt()
+
+    def _attempt(self) -> None:
+        if self._closing:
+            return
+        self._jobs.put((self._try_connect, None))
+
+    def _try_connect(self) -> None:
+        client = connect(self.data_dir, on_event=self._sig_raw_event.emit, timeout=30.0)
+        if client is not None:
+            self._sig_connected.emit(client)
+            return
+        if not self.start_engine:
+            self._sig_attempt_failed.emit("No engine runs for this data dir.")
+            return
+        proc = self.engine_process
+        if proc is None or proc.poll() is not None:
+            if proc is not None and proc.returncode not in (None, 0):
+                detail = self._engine_log_tail()
+                self._sig_attempt_failed.emit(
+                    f"The engine stopped (exit {proc.returncode}). {detail}".strip())
+                self.engine_process = None
+                return
+            self._spawn_engine()
+        self._sig_attempt_failed.emit("")
+
+    def _spawn_engine(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        cmd = [sys.executable, "-m", "app.cli", "engine", "--data-dir", str(self.data_dir)]
+        if self.demo:
+            cmd.append("--demo")
+        cmd += self.engine_args
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT),
+                                                          env.get("PYTHONPATH")]))
+        log_file = open(self.data_dir / "engine.log", "ab")  # noqa: SIM115 (child keeps it)
+        try:
+            self.engine_process = subprocess.Popen(
+                cmd, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
+                cwd=str(PROJECT_ROOT), env=env, start_new_session=True)
+        finally:
+            log_file.close()
+        self._started_at = time.monotonic()
+        log.info("started engine pid %s: %s", self.engine_process.pid, " ".join(cmd))
+
+    def _engine_log_tail(self) -> str:
+        try:
+            lines = (self.data_dir / "engine.log").read_text(errors="replace").splitlines()
+        except OSError:
+            return ""
+        for line in reversed(lines):
+            if line.strip():
+                return line.strip()[-200:]
+        return ""
+
+    def _on_connected(self, client: EngineClient) -> None:
+        if self._closing:
+            client.close()
+            return
+        self.client = client
+        self._set_state("connected", "Connected")
+        self.sig_changed.emit(UiChanges.all())
+
+    def _on_attempt_failed(self, detail: str) -> None:
+        if self._closing:
+            return
+        if detail and not self.start_engine:
+            self._set_state("offline", detail)
+            self._retry.start(1000)
+            return
+        if detail:
+            self._set_state("failed", detail)
+            self._retry.start(3000)
+            return
+        self._set_state("starting", "Starting the engine…")
+        self._retry.start(150)
+
+    def _set_state(self, state: str, detail: str) -> None:
+        self.state = state
+        self.sig_state.emit(state, detail)
+
+    # ------------------------------------------------------------------ events
+
+    def _on_raw_event(self, event: dict[str, Any]) -> None:
+        kind = event.get("event")
+        if kind == "changed":
+            self._batch.add(event.get("changes") or {})
+            if not self._flush.isActive():
+                self._flush.start()
+        elif kind == "incoming_call":
+            self.sig_incoming_call.emit(dict(event.get("call") or {}),
+                                        str(event.get("customer_id") or ""))
+        elif kind == "device_status":
+            self.sig_device_status.emit(dict(event))
+        elif kind == "disconnected":
+            if self.client is not None:
+                self.client = None
+                if not self._closing:
+                    self._set_state("offline", "The engine stopped; reconnecting…")
+                    self._retry.start(300)
+        else:
+            self.sig_event.emit(dict(event))
+
+    def _emit_batch(self) -> None:
+        batch, self._batch = self._batch, UiChanges()
+        if not batch.empty():
+            self.sig_changed.emit(batch)
+
+    def inject_event(self, event: dict[str, Any]) -> None:
+        """Feed an event as if the engine sent it (thread-safe; used by the demo and tests)."""
+        self._sig_raw_event.emit(event)
+
+    # ------------------------------------------------------------------ commands
+
+    def run(self, cmd: str, args: dict[str, Any] | None = None) -> EngineCall:
+        """Queue ``cmd`` for the engine; connect to the returned call's signals."""
+        call = EngineCall(cmd, dict(args or {}), self)
+        self._pending.add(call)
+        call.sig_done.connect(lambda _r, c=call: self._finish(c))
+        call.sig_failed.connect(lambda _m, _t, c=call: self._finish(c))
+        self._jobs.put((lambda c=call: self._execute(c), call))
+        return call
+
+    def run_function(self, name: str, fn: Callable[[Callable[[str, dict[str, Any]], Any]], Any]
+                     ) -> EngineCall:
+        """Run ``fn(call)`` on the worker, where ``call`` sends commands synchronously.
+
+        For multi-step jobs (seeding the demo shop) that must not hold up the event loop.
+        """
+        call = EngineCall(name, {}, self)
+        self._pending.add(call)
+        call.sig_done.connect(lambda _r, c=call: self._finish(c))
+        call.sig_failed.connect(lambda _m, _t, c=call: self._finish(c))
+
+        def job(c: EngineCall = call) -> None:
+            client = self.client
+            if client is None:
+                c.sig_failed.emit("The engine is not connected yet.", "EngineUnavailable")
+                return
+            try:
+                c.result = fn(client.call)
+            except CountertopError as exc:
+                c.sig_failed.emit(str(exc), type(exc).__name__)
+                return
+            except Exception as exc:
+                log.exception("job %s failed", name)
+                c.sig_failed.emit(f"{name} failed: {exc}", type(exc).__name__)
+                return
+            c.sig_done.emit(c.result)
+
+        self._jobs.put((job, call))
+        return call
+
+    def _finish(self, call: EngineCall) -> None:
+        call.finished = True
+        self._pending.discard(call)
+        call.deleteLater()
+
+    def _execute(self, call: EngineCall) -> None:
+        client = self.client
+        if client is None:
+            call.error, call.error_type = (("The engine is not connected yet; try again in a "
+                                           "moment."), "EngineUnavailable")
+            call.sig_failed.emit(call.error, call.error_type)
+            return
+        try:
+            call.result = client.call(call.cmd, call.args)
+        except EngineUnavailable as exc:
+            call.error, call.error_type = str(exc), "EngineUnavailable"
+        except CountertopError as exc:
+            call.error, call.error_type = str(exc), type(exc).__name__
+        except Exception as exc:  # a bug somewhere: log it, tell the user plainly
+            log.exception("command %s failed", call.cmd)
+            call.error, call.error_type = f"{call.cmd} failed: {exc}", type(exc).__name__
+        if call.error is not None:
+            call.sig_failed.emit(call.error, call.error_type or "")
+        else:
+            call.sig_done.emit(call.result)
+
+    def _work(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            fn, _call = job
+            try:
+                fn()
+            except Exception:
+                log.exception("engine worker job failed")
+
+    @property
+    def connected(self) -> bool:
+        return self.client is not None
+
+    def close(self, *, stop_engine: bool = False) -> None:
+        """Disconnect; the engine keeps running (it receives SMS with the window closed)."""
+        self._closing = True
+        self._retry.stop()
+        self._flush.stop()
+        self._jobs.put(None)
+        self._worker.join(timeout=5)
+        if self.client is not None:
+            self.client.close()
+            self.client = None
+        if stop_engine and self.engine_process is not None:
+            self.engine_process.terminate()
+            try:
+                self.engine_process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.engine_process.kill()
+                self.engine_process.wait(timeout=5)

@@ -1,0 +1,214 @@
+"""Wires the counter UI (STYLE.md point 9): settings, theme, read store, engine link, window.
+
+``main(data_dir, demo=True)`` is what ``countertop ui`` (``make run``) calls. On a till
+with no shop it creates a demo shop (when ``demo``) or asks to create or join one. The
+engine is started if none runs; it keeps running when the window closes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import shutil
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QApplication
+
+from app.ui.engine_link import EngineLink
+from app.ui.main_window import MainWindow
+from app.ui.read_store import ReadStore
+from app.ui.settings_dialog import FirstRunDialog, LeaveDemoDialog
+from app.ui.theme import Theme
+from app.ui.till_settings import TillSettings
+
+log = logging.getLogger("countertop.ui")
+
+
+def shop_is_demo(data_dir: Path) -> bool | None:
+    """True/False for an existing shop, None when this till has no shop yet."""
+    if not (data_dir / "shop.json").exists():
+        return None
+    store = ReadStore(data_dir)
+    try:
+        return store.is_demo
+    finally:
+        store.close()
+
+
+class CounterApp(QObject):
+    """The long-lived objects of one UI session, and the shop setup steps."""
+
+    #: the shop is there and the window shows it
+    sig_ready = Signal()
+    #: setup progress or problem, for the status bar
+    sig_setup = Signal(str)
+
+    def __init__(self, data_dir: Path, *, demo: bool = True,
+                 engine_args: list[str] | None = None, first_run_dialog: bool = True,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.data_dir = Path(data_dir).expanduser()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.demo = demo
+        self.engine_args = list(engine_args or [])
+        self.first_run_dialog = first_run_dialog
+        self.settings = TillSettings(self.data_dir)
+        self.theme = Theme(str(self.settings.get("theme")))
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            self.theme.apply(app)
+        self.pending_shop: dict[str, Any] | None = None
+        self.link: EngineLink
+        self.store: ReadStore
+        self.window: MainWindow
+        self._build()
+
+    def _build(self) -> None:
+        existing = shop_is_demo(self.data_dir)
+        demo_engine = self.demo and existing in (None, True) and self.pending_shop is None
+        self.store = ReadStore(self.data_dir)
+        self.link = EngineLink(self.data_dir, demo=demo_engine, engine_args=self.engine_args,
+                               parent=self)
+        self.window = MainWindow(self.link, self.store, self.settings, self.theme, self.data_dir)
+        self.window.sig_leave_demo.connect(self.leave_demo)
+        self._checked_shop = False
+        self.link.sig_state.connect(self._on_state)
+        self.sig_setup.connect(self.window.status.show_message)
+
+    def start(self) -> None:
+        self.window.show()
+        self.link.start()
+
+    # ------------------------------------------------------------------ shop setup
+
+    def _on_state(self, state: str, _detail: str) -> None:
+        if state != "connected" or self._checked_shop:
+            return
+        self._checked_shop = True
+        call = self.link.run("shop.info", {})
+        call.sig_done.connect(self._shop_info)
+        call.sig_failed.connect(lambda msg, _t: self.sig_setup.emit(msg))
+
+    def _shop_info(self, info: Any) -> None:
+        if info and info.get("shop"):
+            self.window.reload_all()
+            self.sig_ready.emit()
+            return
+        if self.pending_shop is not None:
+            args, self.pending_shop = self.pending_shop, None
+            call = self.link.run("shop.create", args)
+            call.sig_done.connect(lambda _r: self._ready())
+            call.sig_failed.connect(lambda msg, _t: self.sig_setup.emit(msg))
+            return
+        if self.demo:
+            self.sig_setup.emit("Setting up the demo shop…")
+            self.window.quiet = True
+            from app.demo_shop import create_demo_shop, seed_demo_shop
+
+            def setup(call: Any) -> Any:
+                create_demo_shop(call)
+                return seed_demo_shop(call)
+
+            job = self.link.run_function("demo setup", setup)
+            job.sig_done.connect(lambda made: self._ready(f"Demo shop ready: {made}"))
+            job.sig_failed.connect(lambda msg, _t: self.sig_setup.emit(
+                f"The demo shop could not be set up: {msg}"))
+            return
+        if self.first_run_dialog:
+            dialog = FirstRunDialog(self.link, self.window)
+            dialog.sig_created.connect(lambda _r: self._ready())
+            dialog.open()
+            self.first_run = dialog
+
+    def _ready(self, message: str = "") -> None:
+        self.window.quiet = False
+        self.window.reload_all()
+        if message:
+            log.info(message)
+            self.sig_setup.emit("Ready")
+        self.sig_ready.emit()
+
+    # ------------------------------------------------------------------ leaving the demo
+
+    def leave_demo(self) -> None:
+        dialog = LeaveDemoDialog(self.window)
+        if dialog.exec() != LeaveDemoDialog.DialogCode.Accepted:
+            return
+        self.switch_to_real_shop(dialog.shop_form.args())
+
+    def switch_to_real_shop(self, shop_args: dict[str, Any]) -> None:
+        """Stop the demo engine, move the demo data aside, start a real shop."""
+        self.sig_setup.emit("Moving the demo shop aside…")
+        pid = _engine_pid(self.data_dir)
+        self.link.close(stop_engine=True)
+        if pid is not None and self.link.engine_process is None:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except OSError:
+                pid = None
+        self.window.hide()
+        self.window.deleteLater()
+        self.store.close()
+        self.pending_shop = shop_args
+        self._wait_ticks = 0
+        self._wait_for_engine_exit(pid)
+
+    def _wait_for_engine_exit(self, pid: int | None) -> None:
+        alive = pid is not None and _pid_alive(pid)
+        if alive and self._wait_ticks < 100:
+            self._wait_ticks += 1
+            QTimer.singleShot(100, self, lambda: self._wait_for_engine_exit(pid))
+            return
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        aside = self.data_dir.with_name(f"{self.data_dir.name}-demo-{stamp}")
+        shutil.move(str(self.data_dir), str(aside))
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        settings_file = aside / "ui_settings.json"
+        if settings_file.exists():
+            shutil.copy2(settings_file, self.data_dir / "ui_settings.json")
+        log.info("demo shop moved to %s", aside)
+        self.demo = False
+        self._build()
+        self.start()
+
+    def close(self) -> None:
+        self.link.close()
+        self.store.close()
+
+
+def _engine_pid(data_dir: Path) -> int | None:
+    try:
+        return int(json.loads((data_dir / "engine.json").read_text())["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
+def main(data_dir: Path, demo: bool = True) -> int:
+    """Open the counter window on ``data_dir``; returns the exit code."""
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(sys.argv)
+    app.setApplicationName("Countertop")
+    app.setOrganizationName("Countertop")
+    app.setQuitOnLastWindowClosed(True)
+    counter = CounterApp(Path(data_dir), demo=demo)
+    counter.start()
+    code = app.exec()
+    counter.close()
+    return int(code)

@@ -1,0 +1,552 @@
+"""The counter window: navigation, the five views, demo banner, status bar, shortcuts.
+
+It routes engine change batches to the views that show the changed records (the visible
+one at once, the others when they are next shown), raises notifications for new
+messages, orders, calls and overbooking, and pops the caller's card on an incoming call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.ui.board_view import BoardView
+from app.ui.customer_view import CustomersView, ScreenPop
+from app.ui.engine_link import EngineLink, UiChanges
+from app.ui.inbox_view import InboxView
+from app.ui.notifications import Notifier
+from app.ui.order_actions import OrderActions
+from app.ui.order_draft import OrderDraft, draft_from_message, draft_from_order
+from app.ui.order_editor import OrderEditor
+from app.ui.orders_table_view import OrdersTableView
+from app.ui.read_store import ReadStore
+from app.ui.settings_dialog import SettingsDialog
+from app.ui.status_bar import TillStatusBar
+from app.ui.stock_view import StockView
+from app.ui.theme import CHANNEL_LABELS, Theme
+from app.ui.ticket_printer import print_ticket_pdf
+from app.ui.till_settings import TillSettings
+
+log = logging.getLogger("countertop.ui.window")
+
+PAGES = (("inbox", "Inbox", "inbox"), ("board", "Board", "board"),
+         ("orders", "Orders", "table"), ("customers", "Customers", "customers"),
+         ("stock", "Stock", "stock"))
+
+
+class NavRail(QWidget):
+    """The vertical page switcher on the left, with the inbox badge."""
+
+    sig_page = Signal(int)
+
+    def __init__(self, theme: Theme, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("NavRail")
+        self.setFixedWidth(100)
+        self.theme = theme
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 4, 0, 10)
+        lay.setSpacing(2)
+        logo = QLabel()
+        logo.setPixmap(theme.icon("logo", theme.palette.accent).pixmap(30, 30))
+        logo.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        logo.setContentsMargins(0, 12, 0, 0)
+        lay.addWidget(logo)
+        name = QLabel("Countertop")
+        name.setObjectName("AppTitle")
+        name.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        name.setStyleSheet("font-size: 8.5pt; padding-top: 2px; padding-bottom: 10px;")
+        lay.addWidget(name)
+        self.group = QButtonGroup(self)
+        self.group.setExclusive(True)
+        self.buttons: list[QToolButton] = []
+        for n, (_key, label, icon) in enumerate(PAGES):
+            button = QToolButton()
+            button.setText(label)
+            button.setIcon(theme.icon(icon, theme.palette.muted))
+            button.setIconSize(QSize(22, 22))
+            button.setCheckable(True)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+            button.setToolTip(f"{label}  (Ctrl+{n + 1})")
+            button.setFixedWidth(88)
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+            self.group.addButton(button, n)
+            self.buttons.append(button)
+            lay.addWidget(button, 0, Qt.AlignmentFlag.AlignHCenter)
+        lay.addStretch(1)
+        self.settings_button = QToolButton()
+        self.settings_button.setText("Settings")
+        self.settings_button.setIcon(theme.icon("settings", theme.palette.muted))
+        self.settings_button.setIconSize(QSize(20, 20))
+        self.settings_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+        self.settings_button.setFixedWidth(88)
+        lay.addWidget(self.settings_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.group.idClicked.connect(self.sig_page.emit)
+        self.badge = QLabel(self.buttons[0])
+        self.badge.setStyleSheet(f"background: {theme.palette.danger}; color: white; "
+                                 "border-radius: 9px; font-size: 8pt; font-weight: 700; "
+                                 "padding: 0px 5px;")
+        self.badge.hide()
+
+    def set_current(self, page: int) -> None:
+        self.buttons[page].setChecked(True)
+        for n, button in enumerate(self.buttons):
+            colour = self.theme.palette.accent if n == page else self.theme.palette.muted
+            button.setIcon(self.theme.icon(PAGES[n][2], colour))
+
+    def set_badge(self, count: int) -> None:
+        if count <= 0:
+            self.badge.hide()
+            return
+        self.badge.setText(str(count) if count < 100 else "99+")
+        self.badge.adjustSize()
+        self.badge.setMinimumWidth(18)
+        self.badge.move(self.buttons[0].width() - self.badge.width() - 14, 4)
+        self.badge.show()
+        self.badge.raise_()
+
+
+class DemoBanner(QWidget):
+    """The strip that says this is a demo shop, with the way out."""
+
+    sig_leave = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("DemoBanner")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(16, 6, 16, 6)
+        text = QLabel("DEMO SHOP — a simulated modem and caller-ID bring in messages and "
+                      "calls every few seconds. Nothing here is real.")
+        lay.addWidget(text, 1)
+        leave = QPushButton("Start using it for real…")
+        leave.clicked.connect(self.sig_leave.emit)
+        lay.addWidget(leave)
+
+
+class MainWindow(QMainWindow):
+    """The counter window."""
+
+    sig_leave_demo = Signal()
+
+    def __init__(self, link: EngineLink, store: ReadStore, settings: TillSettings, theme: Theme,
+                 data_dir: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.link = link
+        self.store = store
+        self.settings = settings
+        self.theme = theme
+        self.data_dir = Path(data_dir)
+        self.setWindowTitle("Countertop")
+        self.setWindowIcon(theme.icon("logo", theme.palette.accent))
+        self.resize(1360, 820)
+        self.actions_ = OrderActions(link, store, self)
+        self.notifier = Notifier(self, theme, settings, self)
+        self.editors: dict[str, OrderEditor] = {}
+        self._new_editors: list[OrderEditor] = []
+        self._seen: dict[str, str] = {}
+        self._dirty: dict[int, set[str] | None] = {}
+        self._ready = False
+        #: no notifications while the shop is being set up (demo seeding)
+        self.quiet = False
+
+        central = QWidget()
+        self.setCentralWidget(central)
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        self.banner = DemoBanner()
+        self.banner.sig_leave.connect(self.sig_leave_demo.emit)
+        self.banner.hide()
+        outer.addWidget(self.banner)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        outer.addLayout(row, 1)
+        self.nav = NavRail(theme)
+        self.nav.sig_page.connect(self.show_page)
+        self.nav.settings_button.clicked.connect(self.open_settings)
+        row.addWidget(self.nav)
+        self.stack = QStackedWidget()
+        row.addWidget(self.stack, 1)
+
+        self.inbox = InboxView(store, self.actions_, theme)
+        self.board = BoardView(store, self.actions_, theme)
+        self.orders = OrdersTableView(store, self.actions_)
+        self.customers = CustomersView(store)
+        self.stock = StockView(store, self.actions_)
+        for page in (self.inbox, self.board, self.orders, self.customers, self.stock):
+            self.stack.addWidget(page)
+        self.screen_pop = ScreenPop(store, theme, self)
+
+        self.status = TillStatusBar(link, self)
+        self.setStatusBar(self.status)
+        self.undo_label = ""
+
+        self.inbox.sig_unread_changed.connect(self.nav.set_badge)
+        self.inbox.conversation.sig_make_order.connect(self.order_from_message)
+        self.inbox.conversation.sig_open_order.connect(self.open_order)
+        self.inbox.conversation.sig_open_customer.connect(self.open_customer)
+        self.board.sig_open_order.connect(self.open_order)
+        self.orders.sig_open_order.connect(self.open_order)
+        self.customers.card.sig_new_order.connect(lambda cid: self.new_order(cid or None))
+        self.customers.card.sig_open_order.connect(self.open_order)
+        self.screen_pop.sig_new_order.connect(
+            lambda cid, number: self.new_order(cid or None, phone=number, channel="phone"))
+        self.screen_pop.card.sig_open_order.connect(self.open_order)
+        self.actions_.sig_error.connect(lambda text: self.notifier.toast("Not done", text,
+                                                                         "error"))
+        self.actions_.sig_info.connect(lambda text: self.status.show_message(text))
+        self.actions_.sig_undo_changed.connect(self._undo_changed)
+        link.sig_changed.connect(self.on_changes)
+        link.sig_incoming_call.connect(self.on_incoming_call)
+        link.sig_state.connect(self._on_state)
+        link.sig_device_status.connect(self._on_device_status)
+        self._build_menu()
+        self.show_page(1)
+
+    # ------------------------------------------------------------------ menus and keys
+
+    def _build_menu(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self._action(file_menu, "&New order", "Ctrl+N", lambda: self.new_order())
+        self._action(file_menu, "Order from selected &message", "Ctrl+Shift+N",
+                     self.inbox.conversation.make_order)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Settings…", "Ctrl+,", self.open_settings)
+        self.leave_demo_action = self._action(file_menu, "&Leave the demo…", None,
+                                              self.sig_leave_demo.emit)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", "Ctrl+Q", self.close)
+        edit = bar.addMenu("&Edit")
+        self.undo_action = self._action(edit, "&Undo", "Ctrl+Z", self.actions_.undo_last)
+        self.undo_action.setEnabled(False)
+        self._action(edit, "&Find", "Ctrl+F", self.focus_search)
+        self._action(edit, "Adjust stock…", "Ctrl+J", self._adjust_stock)
+        view = bar.addMenu("&View")
+        for n, (_key, label, _icon) in enumerate(PAGES):
+            self._action(view, label, f"Ctrl+{n + 1}", lambda n=n: self.show_page(n))
+        view.addSeparator()
+        self._action(view, "&Refresh", "F5", self.reload_all)
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&Keyboard shortcuts", "F1", self.show_shortcuts)
+
+    def _action(self, menu: Any, text: str, shortcut: str | None, slot: Any) -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(lambda _checked=False: slot())
+        menu.addAction(action)
+        self.addAction(action)
+        return action
+
+    def show_shortcuts(self) -> None:
+        QMessageBox.information(self, "Keyboard shortcuts", (
+            "Ctrl+1…5   Inbox, Board, Orders, Customers, Stock\n"
+            "Ctrl+N   New order          Ctrl+Shift+N   Order from message\n"
+            "Ctrl+F   Search              F5   Refresh\n"
+            "Ctrl+Z   Undo last action    Ctrl+J   Adjust stock\n"
+            "Board: ←/→ column, ↑/↓ card, Ctrl+→ or ] move on, Enter open, Del cancel\n"
+            "Editor: Ctrl+L add item, Ctrl+S save, Ctrl+P print, Ctrl+Z undo edit\n"
+            "Screen-pop: N new order for the caller, Esc close"))
+
+    def _undo_changed(self, available: bool, text: str) -> None:
+        self.undo_action.setEnabled(available)
+        self.undo_action.setText(f"&Undo {text}" if available else "&Undo")
+
+    def focus_search(self) -> None:
+        page = self.stack.currentWidget()
+        search = getattr(page, "search", None) or getattr(getattr(page, "filters", None),
+                                                          "search", None)
+        if search is not None:
+            search.setFocus()
+            search.selectAll()
+
+    def show_page(self, page: int) -> None:
+        self.stack.setCurrentIndex(page)
+        self.nav.set_current(page)
+        if page in self._dirty:
+            self._refresh_page(page, self._dirty.pop(page))
+        widget = self.stack.currentWidget()
+        if widget is self.board:
+            self.board.focus_first()
+        elif widget is self.inbox:
+            self.inbox.list.setFocus()
+        elif widget is self.orders:
+            self.orders.table.setFocus()
+
+    def _adjust_stock(self) -> None:
+        self.show_page(4)
+        self.stock.adjust_selected()
+
+    # ------------------------------------------------------------------ data
+
+    def reload_all(self) -> None:
+        """Re-read everything (F5, first connection)."""
+        self.store.reopen()
+        shop = self.store.shop(refresh=True)
+        self.banner.setVisible(bool(shop.get("setting.demo")))
+        self.leave_demo_action.setVisible(bool(shop.get("setting.demo")))
+        title = f"Countertop — {shop.get('name')}" if shop.get("name") else "Countertop"
+        self.setWindowTitle(title)
+        self.inbox.reload()
+        self.board.reload()
+        self.orders.reload()
+        self.customers.reload()
+        self.stock.reload()
+        self._dirty.clear()
+        self._remember_latest()
+        self._ready = True
+
+    def _refresh_page(self, page: int, changed: set[str] | None) -> None:
+        widget = self.stack.widget(page)
+        if widget is self.board:
+            self.board.refresh(changed)
+        elif widget is self.orders:
+            self.orders.refresh(changed)
+        elif widget is self.inbox:
+            self.inbox.refresh(changed)
+        elif widget is self.customers:
+            self.customers.reload()
+        elif widget is self.stock:
+            self.stock.reload()
+
+    def _mark(self, page: int, ids: set[str] | None) -> None:
+        if page == self.stack.currentIndex():
+            self._refresh_page(page, ids)
+            return
+        if page in self._dirty:
+            old = self._dirty[page]
+            self._dirty[page] = None if (old is None or ids is None) else old | ids
+        else:
+            self._dirty[page] = ids
+
+    def on_changes(self, changes: UiChanges) -> None:
+        """Refresh only what changed; notify about what is new."""
+        if changes.everything or not self._ready:
+            self.reload_all()
+            return
+        if changes.shop or changes.tills:
+            shop = self.store.shop(refresh=True)
+            self.banner.setVisible(bool(shop.get("setting.demo")))
+            self.leave_demo_action.setVisible(bool(shop.get("setting.demo")))
+        names_changed = changes.touches("customers")
+        if changes.touches("orders") or names_changed:
+            ids = None if names_changed else set(changes["orders"])
+            self._mark(1, ids)
+            self._mark(2, ids)
+            for oid in changes["orders"]:
+                editor = self.editors.get(oid)
+                if editor is not None and not editor.is_dirty():
+                    detail = self.store.order_detail(oid)
+                    if detail is not None:
+                        editor._saved(detail)
+        if changes.touches("messages") or names_changed or changes.touches("calls"):
+            self._mark(0, None if names_changed else set(changes["messages"]))
+            self.inbox._update_counts()
+        if names_changed or changes.touches("orders"):
+            self._mark(3, None)
+        if changes.touches("stock") or changes.touches("products") or changes.touches("alerts"):
+            self._mark(4, None)
+        self._notify_new(changes)
+
+    def _remember_latest(self) -> None:
+        self._seen = {
+            "order": str(self.store._scalar("SELECT MAX(created_at) FROM orders") or ""),
+            "message": str(self.store._scalar("SELECT MAX(received_at) FROM messages WHERE "
+                                              "direction = 'in'") or ""),
+            "alert": str(self.store._scalar("SELECT MAX(raised_at) FROM alerts") or ""),
+        }
+
+    def _notify_new(self, changes: UiChanges) -> None:
+        if self.quiet:
+            self._remember_latest()
+            return
+        if changes.touches("messages"):
+            rows = self.store._rows(
+                "SELECT m.*, c.name AS customer_name FROM messages m LEFT JOIN customers c ON "
+                "c.id = m.customer_id WHERE m.direction = 'in' AND m.received_at > ? "
+                "ORDER BY m.received_at LIMIT 5", [self._seen.get("message", "")])
+            for row in rows:
+                who = row.get("customer_name") or row.get("sender") or "someone"
+                self.notifier.notify(
+                    f"New {CHANNEL_LABELS.get(str(row.get('channel')), 'message')} from {who}",
+                    str(row.get("body") or "")[:120])
+                self._seen["message"] = str(row.get("received_at") or "")
+        if changes.touches("orders"):
+            rows = self.store._rows(
+                "SELECT * FROM orders WHERE created_at > ? ORDER BY created_at LIMIT 5",
+                [self._seen.get("order", "")])
+            mine = {oid for ed in self._new_editors for oid in [ed.draft.order_id] if oid}
+            for row in rows:
+                self._seen["order"] = str(row.get("created_at") or "")
+                if row["id"] in mine:
+                    continue
+                self.notifier.notify(
+                    f"New order {row.get('number')}",
+                    f"{row.get('customer_name') or 'Walk-in'} · "
+                    f"{CHANNEL_LABELS.get(str(row.get('channel')), '')} · "
+                    f"{self.store.money(row.get('total'))}")
+        if changes.touches("alerts"):
+            rows = self.store._rows(
+                "SELECT a.*, p.name FROM alerts a LEFT JOIN products p ON p.sku = a.sku "
+                "WHERE a.raised_at > ? AND a.resolved_at IS NULL ORDER BY a.raised_at LIMIT 3",
+                [self._seen.get("alert", "")])
+            for row in rows:
+                self._seen["alert"] = str(row.get("raised_at") or "")
+                self.notifier.notify("Overbooked: " + str(row.get("name") or row.get("sku")),
+                                     f"Stock at {row.get('location')} is {row.get('level')}. "
+                                     "Check the Stock page.", "error")
+
+    # ------------------------------------------------------------------ calls
+
+    def on_incoming_call(self, call: dict[str, Any], customer_id: str) -> None:
+        """Pop the caller's card (within a second of the ring) and notify."""
+        number = str(call.get("number") or "")
+        if not customer_id:
+            customer_id = self.store.customer_for_contact(number) or ""
+        if self.settings.get("screen_pop"):
+            self.screen_pop.show_call(call, customer_id)
+        name = self.screen_pop.card.name.text() if customer_id else (number or "Withheld")
+        self.notifier.notify(f"Call from {name}", number if customer_id else "", "call")
+
+    def _on_state(self, state: str, detail: str) -> None:
+        if state == "offline" and self._ready:
+            self.notifier.toast("Engine offline", detail or "Reconnecting…", "error")
+
+    def _on_device_status(self, event: dict[str, Any]) -> None:
+        if event.get("state") in ("error", "missing", "offline"):
+            self.notifier.toast(f"{str(event.get('device', 'device')).capitalize()} problem",
+                                str(event.get("detail") or ""), "error")
+
+    # ------------------------------------------------------------------ orders
+
+    def _open_editor(self, draft: OrderDraft) -> OrderEditor:
+        editor = OrderEditor(self.store, self.actions_, draft, print_ticket=self.print_ticket,
+                             parent=self)
+        editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        if draft.order_id:
+            self.editors[draft.order_id] = editor
+        else:
+            self._new_editors.append(editor)
+
+        def saved(order_id: str, ed: OrderEditor = editor) -> None:
+            self.editors[order_id] = ed
+
+        def gone(_obj: Any = None, ed: OrderEditor = editor) -> None:
+            for key in [k for k, v in self.editors.items() if v is ed]:
+                del self.editors[key]
+            if ed in self._new_editors:
+                self._new_editors.remove(ed)
+
+        editor.sig_saved.connect(saved)
+        editor.destroyed.connect(gone)
+        editor.show()
+        editor.raise_()
+        editor.activateWindow()
+        if not draft.order_id and not draft.live_lines():
+            editor.picker.setFocus()
+        return editor
+
+    def new_order(self, customer_id: str | None = None, *, phone: str = "",
+                  channel: str = "counter") -> OrderEditor:
+        draft = OrderDraft(customer_id=customer_id, customer_phone=phone, channel=channel,
+                           assignee=str(self.settings.get("staff_name") or ""))
+        editor = self._open_editor(draft)
+        if customer_id:
+            editor._show_customer()
+        editor.picker.setFocus()
+        return editor
+
+    def order_from_message(self, message: dict[str, Any]) -> OrderEditor:
+        skus = {p["sku"] for p in self.store.products()}
+        draft = draft_from_message(message, skus)
+        draft.assignee = str(self.settings.get("staff_name") or "")
+        return self._open_editor(draft)
+
+    def open_order(self, order_id: str) -> OrderEditor | None:
+        existing = self.editors.get(order_id)
+        if existing is not None:
+            existing.show()
+            existing.raise_()
+            existing.activateWindow()
+            return existing
+        detail = self.store.order_detail(order_id)
+        if detail is None:
+            self.notifier.toast("Order not found", order_id, "error")
+            return None
+        return self._open_editor(draft_from_order(detail))
+
+    def open_customer(self, customer_id: str) -> None:
+        self.show_page(3)
+        self.customers.show_customer(customer_id)
+
+    def print_ticket(self, order_id: str) -> Path | None:
+        detail = self.store.order_detail(order_id)
+        if detail is None:
+            return None
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        path = self.data_dir / "tickets" / f"{detail['number']}-{stamp}.pdf"
+        try:
+            print_ticket_pdf(detail, self.store.shop(), self.store.money, path)
+        except OSError as exc:
+            self.notifier.toast("Ticket not printed", str(exc), "error")
+            return None
+        self.notifier.toast("Ticket ready", str(path), "info")
+        return path
+
+    # ------------------------------------------------------------------ settings
+
+    def open_settings(self) -> SettingsDialog:
+        dialog = SettingsDialog(self.settings, self.store, self.link, self)
+        dialog.sig_saved.connect(self._settings_saved)
+        dialog.open()
+        return dialog
+
+    def _settings_saved(self) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        mode = str(self.settings.get("theme"))
+        if mode != self.theme.mode:
+            self.theme.set_mode(mode)
+            app = QApplication.instance()
+            if isinstance(app, QApplication):
+                self.theme.apply(app)
+            self.nav.set_current(self.stack.currentIndex())
+        self.status.show_message("Settings saved")
+
+    # ------------------------------------------------------------------ window
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.notifier.place()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        for editor in list(self.editors.values()) + list(self._new_editors):
+            if editor.isVisible() and editor.is_dirty():
+                editor.show()
+                editor.raise_()
+                QTimer.singleShot(0, editor, editor.close)
+                event.ignore()
+                return
+        event.accept()

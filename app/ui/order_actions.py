@@ -1,0 +1,164 @@
+"""What staff do to orders from any view, sent to the engine off the GUI thread.
+
+Views call these methods; results and refusals come back as signals, so the main window
+shows them the same way wherever the action started. The last reversible action is kept
+for Ctrl+Z (``undo_last``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from app.ui.engine_link import EngineCall, EngineLink
+from app.ui.read_store import ReadStore
+from app.ui.theme import STATUS_LABELS
+
+log = logging.getLogger("countertop.ui.actions")
+
+#: board column key -> target status, by fulfilment kind
+COLUMN_TARGETS = {
+    "new": {"pickup": "new", "delivery": "new"},
+    "confirmed": {"pickup": "confirmed", "delivery": "confirmed"},
+    "preparing": {"pickup": "preparing", "delivery": "preparing"},
+    "ready": {"pickup": "ready", "delivery": "ready"},
+    "out": {"pickup": "shipped", "delivery": "out_for_delivery"},
+    "delivered": {"pickup": "collected", "delivery": "delivered"},
+}
+NEXT_COLUMN = {"new": "confirmed", "confirmed": "preparing", "preparing": "ready",
+               "ready": "delivered", "out_for_delivery": "delivered", "shipped": "delivered"}
+COLUMN_OF_STATUS = {"new": "new", "confirmed": "confirmed", "preparing": "preparing",
+                    "ready": "ready", "out_for_delivery": "out", "shipped": "out",
+                    "delivered": "delivered", "collected": "delivered"}
+
+
+@dataclass
+class UndoStep:
+    """A description for the user and the command that reverses the action."""
+
+    text: str
+    cmd: str
+    args: dict[str, Any]
+
+
+class OrderActions(QObject):
+    """Sends order, message and stock commands; reports outcomes as signals."""
+
+    #: plain-words refusal or failure from the engine
+    sig_error = Signal(str)
+    #: a short confirmation for a toast
+    sig_info = Signal(str)
+    #: whether an undo step is available, and its description
+    sig_undo_changed = Signal(bool, str)
+
+    def __init__(self, link: EngineLink, store: ReadStore, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.link = link
+        self.store = store
+        self.undo_step: UndoStep | None = None
+
+    def run(self, cmd: str, args: dict[str, Any], *, done: Callable[[Any], None] | None = None,
+            failed: Callable[[str], None] | None = None, info: str = "",
+            undo: UndoStep | None = None) -> EngineCall:
+        """Send one command; on success show ``info`` and remember ``undo``."""
+        call = self.link.run(cmd, args)
+
+        def on_done(result: Any) -> None:
+            if undo is not None:
+                self.set_undo(undo)
+            if info:
+                self.sig_info.emit(info)
+            if done is not None:
+                done(result)
+
+        def on_failed(message: str, _kind: str) -> None:
+            if failed is not None:
+                failed(message)
+            else:
+                self.sig_error.emit(_sentence(message))
+
+        call.sig_done.connect(on_done)
+        call.sig_failed.connect(on_failed)
+        return call
+
+    def set_undo(self, step: UndoStep | None) -> None:
+        self.undo_step = step
+        self.sig_undo_changed.emit(step is not None, step.text if step else "")
+
+    def undo_last(self) -> None:
+        step = self.undo_step
+        if step is None:
+            self.sig_info.emit("Nothing to undo")
+            return
+        self.set_undo(None)
+        self.run(step.cmd, step.args, info=f"Undone: {step.text}")
+
+    # ------------------------------------------------------------------ orders
+
+    def move_to_column(self, order_ids: list[str], column: str) -> None:
+        rows = self.store.orders_by_id(order_ids)
+        for oid in order_ids:
+            row = rows.get(oid)
+            if row is None:
+                continue
+            kind = "delivery" if row.get("fulfilment") == "delivery" else "pickup"
+            target = COLUMN_TARGETS.get(column, {}).get(kind, column)
+            if row.get("status") == target:
+                continue
+            self.set_status(oid, target, number=str(row.get("number") or ""))
+
+    def advance(self, order_ids: list[str]) -> None:
+        """Move each order one column on (Ctrl+Right on the board)."""
+        rows = self.store.orders_by_id(order_ids)
+        for oid in order_ids:
+            row = rows.get(oid) or {}
+            nxt = NEXT_COLUMN.get(str(row.get("status") or ""))
+            if nxt is None:
+                self.sig_error.emit(f"Order {row.get('number', '')} is "
+                                    f"{STATUS_LABELS.get(str(row.get('status')), '?').lower()}; "
+                                    "it has no next step.")
+                continue
+            if row.get("status") == "ready" and row.get("fulfilment") == "delivery":
+                nxt = "out"
+            self.move_to_column([oid], nxt)
+
+    def set_status(self, order_id: str, status: str, *, number: str = "") -> EngineCall:
+        label = STATUS_LABELS.get(status, status)
+        return self.run("order.set_status", {"order": order_id, "status": status},
+                        info=f"{number or 'Order'} → {label}")
+
+    def cancel(self, order_id: str, number: str = "") -> EngineCall:
+        return self.set_status(order_id, "cancelled", number=number)
+
+    # ------------------------------------------------------------------ messages
+
+    def mark_read(self, message_id: str, read: bool = True) -> EngineCall:
+        return self.run("message.update", {"message": message_id, "read": read},
+                        undo=UndoStep("mark as " + ("read" if read else "unread"),
+                                      "message.update", {"message": message_id,
+                                                         "read": not read}))
+
+    # ------------------------------------------------------------------ stock
+
+    def adjust_stock(self, sku: str, delta: str, reason: str, location: str = "main") -> EngineCall:
+        back = delta[1:] if delta.startswith("-") else "-" + delta.lstrip("+")
+        return self.run("stock.adjust", {"sku": sku, "delta": delta, "reason": reason,
+                                         "location": location},
+                        info=f"Stock of {sku} adjusted by {delta}",
+                        undo=UndoStep(f"stock {sku} {delta}", "stock.adjust",
+                                      {"sku": sku, "delta": back, "location": location,
+                                       "reason": f"undo: {reason}"}))
+
+    def resolve_alert(self, alert_id: str, note: str = "") -> EngineCall:
+        return self.run("alert.resolve", {"alert": alert_id, "note": note},
+                        info="Alert resolved")
+
+
+def _sentence(message: str) -> str:
+    text = message.strip() or "The engine refused that."
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."

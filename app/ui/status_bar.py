@@ -1,0 +1,120 @@
+"""The status bar: engine connection, peers, last sync, modem and caller-ID state.
+
+Peers come from the ``peers.status`` command when the engine has it (polled every few
+seconds); devices from ``device_status`` events. Anything unknown says so plainly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+
+from app.ui.engine_link import EngineLink
+from app.ui.read_store import local_time_text
+
+DEVICE_NAMES = {"modem": "Modem", "callerid": "Caller-ID", "mailbox": "Mailbox"}
+STATE_WORDS = {"ok": "ready", "ready": "ready", "connected": "ready", "offline": "offline",
+               "error": "error", "missing": "not found", "starting": "starting"}
+
+
+class TillStatusBar(QStatusBar):
+    """Connection, peers, last sync and device states, one label each."""
+
+    PEER_POLL_MS = 5000
+
+    def __init__(self, link: EngineLink, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.link = link
+        self.setSizeGripEnabled(False)
+        self.engine = QLabel("● Connecting…")
+        self.peers = QLabel("Peers: –")
+        self.last_sync = QLabel("")
+        self.devices: dict[str, QLabel] = {}
+        self.message = QLabel("")
+        self.addWidget(self.engine)
+        self.addWidget(self.peers)
+        self.addWidget(self.last_sync)
+        self.addWidget(self.message, 1)
+        self.peers_supported: bool | None = None
+        self._last_change: dt.datetime | None = None
+        link.sig_state.connect(self.on_state)
+        link.sig_device_status.connect(self.on_device_status)
+        link.sig_changed.connect(self._on_changed)
+        self._poll = QTimer(self)
+        self._poll.setInterval(self.PEER_POLL_MS)
+        self._poll.timeout.connect(self.poll_peers)
+
+    def on_state(self, state: str, detail: str) -> None:
+        colours = {"connected": "#22a06b", "starting": "#c27c0e", "connecting": "#c27c0e",
+                   "offline": "#d93636", "failed": "#d93636"}
+        words = {"connected": "Online", "starting": "Starting engine…",
+                 "connecting": "Connecting…", "offline": "Offline", "failed": "Engine problem"}
+        self.engine.setText(f"<span style='color:{colours.get(state, '#888')}'>●</span> "
+                            f"{words.get(state, state)}")
+        self.engine.setToolTip(detail)
+        if state in ("failed", "offline") and detail:
+            self.message.setText(detail)
+        elif state == "connected":
+            self.message.setText("")
+            self.poll_peers()
+            self._poll.start()
+        else:
+            self._poll.stop()
+
+    def poll_peers(self) -> None:
+        if self.peers_supported is False or not self.link.connected:
+            return
+        call = self.link.run("peers.status", {})
+        call.sig_done.connect(self.on_peers)
+        call.sig_failed.connect(self._peers_failed)
+
+    def _peers_failed(self, message: str, kind: str) -> None:
+        if "unknown command" in message:
+            self.peers_supported = False
+            self.peers.setText("Peers: this engine does not report them")
+            self._poll.stop()
+        else:
+            self.peers.setText("Peers: ?")
+            self.peers.setToolTip(message)
+
+    def on_peers(self, result: Any) -> None:
+        self.peers_supported = True
+        peers = result.get("peers", result) if isinstance(result, dict) else result
+        if not isinstance(peers, list):
+            peers = []
+        connected = [p for p in peers if isinstance(p, dict) and p.get("connected", True)]
+        self.peers.setText(f"Peers: {len(connected)} connected")
+        names = ", ".join(str(p.get("name") or p.get("till") or "?") for p in connected)
+        self.peers.setToolTip(names or "No other till connected")
+        last = result.get("last_sync") if isinstance(result, dict) else None
+        if last:
+            self.last_sync.setText("Last sync " + local_time_text(str(last)))
+
+    def _on_changed(self, changes: Any) -> None:
+        self._last_change = dt.datetime.now(dt.UTC)
+        if not self.peers_supported:
+            self.last_sync.setText("Updated " + local_time_text(self._last_change.isoformat()))
+
+    def on_device_status(self, event: dict[str, Any]) -> None:
+        device = str(event.get("device") or "device")
+        label = self.devices.get(device)
+        if label is None:
+            label = QLabel()
+            self.devices[device] = label
+            self.addPermanentWidget(label)
+        state = str(event.get("state") or "?")
+        word = STATE_WORDS.get(state, state)
+        colour = "#22a06b" if word == "ready" else "#c27c0e" if word == "starting" \
+            else "#d93636"
+        bars = event.get("signal_bars")
+        signal = f" {'▮' * int(bars)}{'▯' * max(0, 4 - int(bars))}" if isinstance(bars, int) \
+            else ""
+        label.setText(f"<span style='color:{colour}'>●</span> "
+                      f"{DEVICE_NAMES.get(device, device.capitalize())} {word}{signal}")
+        label.setToolTip(str(event.get("detail") or ""))
+
+    def show_message(self, text: str) -> None:
+        self.message.setText(text)

@@ -1,0 +1,304 @@
+"""Stock: levels per product and location, low-stock and overbooking alerts, adjustments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.ui.order_actions import OrderActions
+from app.ui.read_store import ReadStore, local_time_text
+from app.ui.widgets import EmptyState, PageHeader, SearchField
+
+Index = QModelIndex | QPersistentModelIndex
+REASONS = ["delivery received", "stock count", "waste / spoiled", "breakage", "own use",
+           "correction"]
+
+
+class StockModel(QAbstractTableModel):
+    """One row per product and location; overbooked first, then low, then by name."""
+
+    COLUMNS = (("name", "Product"), ("sku", "SKU"), ("location", "Location"),
+               ("on_hand", "On hand"), ("reserved", "Reserved"), ("available", "Available"),
+               ("state", "State"))
+
+    def __init__(self, store: ReadStore, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.search = ""
+        self._rows: list[dict[str, Any]] = []
+
+    def reload(self) -> None:
+        rows = self.store.stock()
+        if self.search:
+            s = self.search.lower()
+            rows = [r for r in rows if s in str(r.get("name") or "").lower()
+                    or s in str(r.get("sku") or "").lower()]
+        self.beginResetModel()
+        self._rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
+                and 0 <= section < len(self.COLUMNS):
+            return self.COLUMNS[section][1]
+        return None
+
+    def row(self, index: int) -> dict[str, Any] | None:
+        return self._rows[index] if 0 <= index < len(self._rows) else None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        key = self.COLUMNS[index.column()][0]
+        if role == Qt.ItemDataRole.DisplayRole:
+            if key == "state":
+                if row.get("overbooked"):
+                    return "Overbooked"
+                if row.get("is_low"):
+                    return "Low"
+                return "OK"
+            if key == "name":
+                return str(row.get("name") or row.get("sku"))
+            return str(row.get(key) if row.get(key) is not None else "")
+        if role == Qt.ItemDataRole.TextAlignmentRole and key in ("on_hand", "reserved",
+                                                                 "available"):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole and key in ("state", "available"):
+            if row.get("overbooked"):
+                return QBrush(QColor("#d93636"))
+            if row.get("is_low"):
+                return QBrush(QColor("#c27c0e"))
+            if key == "state":
+                return QBrush(QColor("#138a5e"))
+        if role == Qt.ItemDataRole.FontRole and key in ("state", "available") and \
+                (row.get("overbooked") or row.get("is_low")):
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.UserRole:
+            return row.get("sku")
+        return None
+
+
+class AlertsModel(QAbstractTableModel):
+    """Open overbooking and low-stock alerts."""
+
+    COLUMNS = ("Alert", "Raised", "Level")
+
+    def __init__(self, store: ReadStore, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self._rows: list[dict[str, Any]] = []
+
+    def reload(self) -> None:
+        self.beginResetModel()
+        self._rows = self.store.alerts(open_only=True)
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
+                and 0 <= section < len(self.COLUMNS):
+            return self.COLUMNS[section]
+        return None
+
+    def alert_at(self, row: int) -> dict[str, Any] | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            if index.column() == 0:
+                kind = "Overbooked" if row.get("kind") == "overbooking" else \
+                    str(row.get("kind") or "Alert").capitalize()
+                return f"{kind}: {row.get('name') or row.get('sku')} ({row.get('location')})"
+            if index.column() == 1:
+                return local_time_text(row.get("raised_at"))
+            return str(row.get("level") or "")
+        if role == Qt.ItemDataRole.ForegroundRole and index.column() == 0:
+            return QBrush(QColor("#d93636"))
+        if role == Qt.ItemDataRole.UserRole:
+            return row.get("id")
+        return None
+
+
+class AdjustStockDialog(QDialog):
+    """Add or remove stock with a reason (kept in the ledger)."""
+
+    def __init__(self, sku: str, name: str, location: str, parent: QWidget | None = None
+                 ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Adjust stock: {name}")
+        self.sku = sku
+        self.location = location
+        form = QFormLayout(self)
+        form.addRow(QLabel(f"<b>{name}</b> <span style='color:gray'>{sku} · {location}</span>"))
+        self.delta = QLineEdit()
+        self.delta.setPlaceholderText("+12 received, -2 spoiled")
+        form.addRow("Change", self.delta)
+        self.reason = QComboBox()
+        self.reason.setEditable(True)
+        self.reason.addItems(REASONS)
+        form.addRow("Reason", self.reason)
+        self.error = QLabel("")
+        self.error.setStyleSheet("color: #d93636;")
+        form.addRow(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self._ok)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def values(self) -> tuple[str, str]:
+        return self.delta.text().strip().replace(",", "."), self.reason.currentText().strip()
+
+    def check(self) -> str:
+        delta, reason = self.values()
+        try:
+            number = float(delta)
+        except ValueError:
+            return "Type how much to add (12) or remove (-2)."
+        if number == 0:
+            return "A change of zero changes nothing."
+        if not reason:
+            return "Say why the stock changes."
+        return ""
+
+    def _ok(self) -> None:
+        problem = self.check()
+        if problem:
+            self.error.setText(problem)
+            return
+        self.accept()
+
+
+class StockView(QWidget):
+    """The stock page."""
+
+    def __init__(self, store: ReadStore, actions: OrderActions,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.actions = actions
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        self.header = PageHeader("Stock", "")
+        self.adjust_button = QPushButton("Adjust stock…")
+        self.adjust_button.setObjectName("Primary")
+        self.adjust_button.setToolTip("Change the level of the selected product (Ctrl+J)")
+        self.adjust_button.clicked.connect(self.adjust_selected)
+        self.header.add(self.adjust_button)
+        lay.addWidget(self.header)
+        body = QVBoxLayout()
+        body.setContentsMargins(16, 0, 16, 16)
+        body.setSpacing(10)
+        self.alerts_title = QLabel("Alerts")
+        self.alerts_title.setObjectName("SectionTitle")
+        body.addWidget(self.alerts_title)
+        alerts_row = QHBoxLayout()
+        self.alerts_model = AlertsModel(store, self)
+        self.alerts = QTableView()
+        self.alerts.setModel(self.alerts_model)
+        self.alerts.verticalHeader().hide()
+        self.alerts.setShowGrid(False)
+        self.alerts.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.alerts.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.alerts.setFixedHeight(130)
+        alerts_row.addWidget(self.alerts, 1)
+        self.resolve_button = QPushButton("Resolve")
+        self.resolve_button.setToolTip("Mark the selected alert as dealt with")
+        self.resolve_button.clicked.connect(self.resolve_selected)
+        alerts_row.addWidget(self.resolve_button, 0, Qt.AlignmentFlag.AlignTop)
+        body.addLayout(alerts_row)
+        self.no_alerts = EmptyState("No open alerts: nothing is overbooked.")
+        self.no_alerts.setFixedHeight(40)
+        body.addWidget(self.no_alerts)
+        self.search = SearchField("Filter products…  (Ctrl+F)")
+        body.addWidget(self.search)
+        self.model = StockModel(store, self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(32)
+        self.table.setShowGrid(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col, width in ((1, 110), (2, 90), (3, 90), (4, 90), (5, 90), (6, 110)):
+            self.table.setColumnWidth(col, width)
+        self.table.doubleClicked.connect(lambda _i: self.adjust_selected())
+        body.addWidget(self.table, 1)
+        lay.addLayout(body, 1)
+        self.search.textChanged.connect(self._search)
+
+    def _search(self, text: str) -> None:
+        self.model.search = text.strip()
+        self.model.reload()
+
+    def reload(self) -> None:
+        self.model.reload()
+        self.alerts_model.reload()
+        n_alerts = self.alerts_model.rowCount()
+        self.alerts.setVisible(n_alerts > 0)
+        self.resolve_button.setVisible(n_alerts > 0)
+        self.no_alerts.setVisible(n_alerts == 0)
+        self.alerts_title.setText(f"Alerts ({n_alerts})" if n_alerts else "Alerts")
+        rows = [self.model.row(i) for i in range(self.model.rowCount())]
+        low = sum(1 for r in rows if r and r.get("is_low") and not r.get("overbooked"))
+        over = sum(1 for r in rows if r and r.get("overbooked"))
+        self.header.subtitle.setText(f"{len(rows)} stocked products · {low} low · "
+                                     f"{over} overbooked")
+
+    def adjust_selected(self) -> None:
+        index = self.table.currentIndex()
+        row = self.model.row(index.row()) if index.isValid() else None
+        if row is None:
+            self.actions.sig_error.emit("Select a product in the list first.")
+            return
+        dialog = AdjustStockDialog(str(row["sku"]), str(row.get("name") or row["sku"]),
+                                   str(row.get("location") or "main"), self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            delta, reason = dialog.values()
+            self.actions.adjust_stock(dialog.sku, delta, reason, dialog.location)
+
+    def resolve_selected(self) -> None:
+        index = self.alerts.currentIndex()
+        alert = self.alerts_model.alert_at(index.row()) if index.isValid() else \
+            self.alerts_model.alert_at(0)
+        if alert is not None:
+            self.actions.resolve_alert(str(alert["id"]))

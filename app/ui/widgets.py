@@ -1,0 +1,114 @@
+"""Small building blocks shared by the views: page header, filter combo, empty state."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+
+class PageHeader(QWidget):
+    """Title, a muted subtitle and room for actions on the right."""
+
+    def __init__(self, title: str, subtitle: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("PageHeader")
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(18, 16, 16, 8)
+        lay.setSpacing(10)
+        text = QVBoxLayout()
+        text.setSpacing(2)
+        self.title = QLabel(title)
+        self.title.setObjectName("PageTitle")
+        self.subtitle = QLabel(subtitle)
+        self.subtitle.setObjectName("PageSubtitle")
+        text.addWidget(self.title)
+        text.addWidget(self.subtitle)
+        lay.addLayout(text)
+        lay.addStretch(1)
+        self.actions = QHBoxLayout()
+        self.actions.setSpacing(8)
+        lay.addLayout(self.actions)
+
+    def add(self, widget: QWidget) -> QWidget:
+        self.actions.addWidget(widget)
+        return widget
+
+
+class SearchField(QLineEdit):
+    """A line edit with a search look; Escape clears it."""
+
+    sig_escape = Signal()
+
+    def __init__(self, placeholder: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setPlaceholderText(placeholder)
+        self.setClearButtonEnabled(True)
+        self.setMinimumWidth(220)
+
+    def keyPressEvent(self, event: object) -> None:  # type: ignore[override]
+        from PySide6.QtGui import QKeyEvent
+
+        assert isinstance(event, QKeyEvent)
+        if event.key() == Qt.Key.Key_Escape and self.text():
+            self.clear()
+            return
+        super().keyPressEvent(event)
+
+
+class FilterCombo(QComboBox):
+    """A combo whose first item means "any"; ``value()`` is "" for it."""
+
+    def __init__(self, any_text: str, items: list[tuple[str, str]] | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.any_text = any_text
+        self.set_items(items or [])
+        self.setMinimumWidth(120)
+
+    def set_items(self, items: list[tuple[str, str]]) -> None:
+        current = self.value()
+        self.blockSignals(True)
+        self.clear()
+        self.addItem(self.any_text, "")
+        for value, label in items:
+            self.addItem(label, value)
+        pos = self.findData(current)
+        self.setCurrentIndex(max(0, pos))
+        self.blockSignals(False)
+
+    def value(self) -> str:
+        data = self.currentData()
+        return str(data) if data else ""
+
+
+class EmptyState(QLabel):
+    """A calm, centred message where a list has nothing to show."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setObjectName("EmptyState")
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setWordWrap(True)
+
+
+class Card(QFrame):
+    """A white rounded panel."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("Card")
+
+
+def muted(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("Muted")
+    label.setWordWrap(True)
+    return label
