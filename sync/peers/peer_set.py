@@ -152,6 +152,7 @@ class PeerSet:
         self._watch_task: asyncio.Task[None] | None = None
         self._links_changed = asyncio.Condition()
         self._stopping = False
+        self.discovery_error = ""
 
     # -- public API -------------------------------------------------------------------
 
@@ -180,12 +181,22 @@ class PeerSet:
         for relay in self._relays:
             relay.task = asyncio.create_task(self._relay_loop(relay), name=f"relay {relay.url}")
         if self.interfaces:
-            self._discovery = Discovery(
+            discovery = Discovery(
                 till_id=self.till_id, shop_id_hash=self.membership.shop_id_hash(),
                 port=self.port, interfaces=self.interfaces,
                 on_found=self._on_discovered, on_lost=self._on_lost,
             )
-            await self._discovery.start()
+            try:
+                await discovery.start()
+            except (OSError, ValueError) as exc:
+                # An interface that went away must not stop static peers and relays.
+                self.discovery_error = f"mDNS on {', '.join(self.interfaces)}: {exc}"
+                log.error("discovery unavailable (%s); static peers and relays still run",
+                          self.discovery_error)
+                await discovery.stop()
+            else:
+                self._discovery = discovery
+                self.discovery_error = ""
         self._watch_task = asyncio.create_task(self._watch_membership(), name="membership watch")
 
     async def stop(self) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+
+import pytest
 
 from sync.identity import TillIdentity
 from tests.sync.peers.conftest import (
@@ -55,3 +58,29 @@ def test_tills_discover_each_other_on_loopback_and_sync(
                     "till", "discovered"}
 
     run(scenario(), timeout=40)
+
+
+def test_missing_interface_disables_discovery_but_static_peers_still_sync(
+    make_identity: Callable[[str], TillIdentity], caplog: pytest.LogCaptureFixture
+) -> None:
+    a_id, b_id = make_identity("a"), make_identity("b")
+    members = {a_id.till_id, b_id.till_id}
+
+    async def scenario() -> None:
+        bus = ChangeBus()
+        async with (
+            running_repo(bus) as (repo_a, _),
+            running_repo(bus) as (repo_b, _),
+            running_peer_set(repo_a, a_id, ShopMembers("shop", members)) as pa,
+            # 192.0.2.1 is a documentation address no interface here has: binding fails
+            # locally and nothing is sent.
+            running_peer_set(repo_b, b_id, ShopMembers("shop", members),
+                             interfaces=["192.0.2.1"],
+                             static_peers=[f"127.0.0.1:{pa.port}"]) as pb,
+        ):
+            assert "192.0.2.1" in pb.discovery_error
+            await pb.wait_linked({a_id.till_id}, 10)
+
+    with caplog.at_level(logging.ERROR, logger="countertop.sync.peers"):
+        run(scenario())
+    assert any("discovery unavailable" in r.getMessage() for r in caplog.records)
