@@ -12,6 +12,7 @@ text plus ``*_milli`` integers for arithmetic.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 import re
@@ -29,7 +30,7 @@ from sync.ids import DocId
 
 log = logging.getLogger("countertop.sync.read_model")
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5  # 5: FTS rows keyed by fts_rowid(record id)
 
 _TABLES: dict[str, tuple[dict[str, Any], str | tuple[str, ...]]] = {
     "shop": ({"key": str, "value": str}, "key"),
@@ -92,6 +93,41 @@ _FTS = {
     "customers_fts": ("customer_id", ["name", "contacts", "notes"]),
     "messages_fts": ("message_id", ["sender", "subject", "body"]),
 }
+
+
+def fts_rowid(record_id: str) -> int:
+    """The FTS row of a record: a 63-bit hash of its id.
+
+    FTS5 tables index only their text, so ``DELETE ... WHERE order_id=?`` scans the whole
+    table (tens of ms at 300k orders, for every projected order). Keyed by rowid, a row is
+    replaced in O(log n). Two ids sharing a hash (odds ~1e-8 at 300k orders) would share
+    one search row; the read model is a cache, and nothing but search reads it.
+    """
+    digest = hashlib.blake2b(record_id.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") & ((1 << 63) - 1)
+
+
+class _FastReader(Reader):
+    """``Reader`` whose ``to_py`` fetches a map's values in one binding call.
+
+    ``keys`` and ``values`` of an Automerge object list the same entries in the same order
+    (winning values only, as ``get`` returns), so the result equals ``Reader.to_py`` at a
+    third of the cost: projection reads every field of every order.
+    """
+
+    def to_py(self, obj: Obj) -> Any:
+        src = self._src
+        kind = src.object_type(obj)
+        if kind == type(kind).Map:
+            keys = src.keys(obj)
+            if not keys:  # tags, custom fields, ...: mostly empty, one call is enough
+                return {}
+            return {key: (value[1] if isinstance(value, tuple) else self.to_py(bytes(child)))
+                    for key, (value, child) in zip(keys, src.values(obj), strict=True)}
+        if kind == type(kind).List:
+            return [value[1] if isinstance(value, tuple) else self.to_py(bytes(child))
+                    for value, child in src.values(obj)]
+        return src.text(obj)
 
 
 def iso(value: Any) -> str | None:
@@ -250,7 +286,7 @@ class ReadModel:
         the records touched since the stored heads are found with ``Document.diff``; with
         no stored heads (or an unusable diff) the whole document is projected.
         """
-        reader = Reader(doc)
+        reader = _FastReader(doc)
         kind = str(reader.value(Root, "kind") or "")
         new_heads = heads_text(doc.get_heads())
         if changes is None:
@@ -387,9 +423,10 @@ class ReadModel:
             c.execute("DELETE FROM customer_contacts WHERE customer_id=?", (cid,))
             c.executemany("INSERT OR IGNORE INTO customer_contacts VALUES (?,?,?)",
                           [(p, cid, "phone") for p in phones] + [(e, cid, "email") for e in emails])
-            c.execute("DELETE FROM customers_fts WHERE customer_id=?", (cid,))
-            c.execute("INSERT INTO customers_fts VALUES (?,?,?,?)",
-                      (cid, cu.get("name") or "", " ".join(phones + emails), cu.get("notes") or ""))
+            c.execute("INSERT OR REPLACE INTO customers_fts(rowid, customer_id, name, contacts, "
+                      "notes) VALUES (?,?,?,?,?)",
+                      (fts_rowid(cid), cid, cu.get("name") or "", " ".join(phones + emails),
+                       cu.get("notes") or ""))
             if cu.get("merged_into"):
                 # merged: its orders, messages and calls are the kept customer's now
                 merged, cid = cid, self._resolve_customer(cid) or cid
@@ -426,7 +463,8 @@ class ReadModel:
                 if table == "orders":
                     self._delete_orders(ids)
                 elif table == "messages":
-                    c.executemany("DELETE FROM messages_fts WHERE message_id=?", [(i,) for i in ids])
+                    c.executemany("DELETE FROM messages_fts WHERE rowid=?",
+                                  [(fts_rowid(i),) for i in ids])
                 c.execute(f"DELETE FROM {table} WHERE {col}=?", (doc_id,))
         orders = r.obj(Root, "orders")
         if orders is not None and ch.orders:
@@ -504,8 +542,9 @@ class ReadModel:
     def _delete_orders(self, ids: list[str]) -> None:
         c = self.conn
         for table, col in (("order_lines", "order_id"), ("payments", "order_id"),
-                           ("order_history", "order_id"), ("orders_fts", "order_id")):
+                           ("order_history", "order_id")):
             c.executemany(f"DELETE FROM {table} WHERE {col}=?", [(i,) for i in ids])
+        c.executemany("DELETE FROM orders_fts WHERE rowid=?", [(fts_rowid(i),) for i in ids])
 
     def _project_order(self, doc_id: str, oid: str, o: dict[str, Any]) -> None:
         c = self.conn
@@ -566,9 +605,9 @@ class ReadModel:
         custom_vals = " ".join(str(v) for v in json.loads(custom or "{}").values())
         body = " ".join(x for x in (lines, notes, " ".join(json.loads(tags or "[]")),
                                     custom_vals, address) if x)
-        c.execute("DELETE FROM orders_fts WHERE order_id=?", (oid,))
-        c.execute("INSERT INTO orders_fts VALUES (?,?,?,?)",
-                  (oid, f"{number} {number.replace('-', '')}" if number else "", customer or "",
+        c.execute("INSERT OR REPLACE INTO orders_fts(rowid, order_id, number, customer, body) "
+                  "VALUES (?,?,?,?,?)",
+                  (fts_rowid(oid), oid, f"{number} {number.replace('-', '')}" if number else "", customer or "",
                    body))
 
     def _project_message(self, doc_id: str, mid: str, m: dict[str, Any]) -> None:
@@ -584,9 +623,9 @@ class ReadModel:
                    m.get("dedupe_key"), _j(m.get("missing_parts") or []), m.get("reference") or "",
                    m.get("error") or "", int(m.get("attempts") or 0), m.get("till"),
                    m.get("raw") or "", m.get("intake")))
-        c.execute("DELETE FROM messages_fts WHERE message_id=?", (mid,))
-        c.execute("INSERT INTO messages_fts VALUES (?,?,?,?)",
-                  (mid, sender, m.get("subject") or "", m.get("body") or ""))
+        c.execute("INSERT OR REPLACE INTO messages_fts(rowid, message_id, sender, subject, body) "
+                  "VALUES (?,?,?,?,?)",
+                  (fts_rowid(mid), mid, sender, m.get("subject") or "", m.get("body") or ""))
 
     def _recompute_stock(self, skus: Iterable[str]) -> None:
         c = self.conn

@@ -76,6 +76,23 @@ class FulfilmentInput:
     tracking: str = ""
 
 
+@dataclass
+class ImportedOrder:
+    """A past order for ``ShopLedger.import_orders``: what happened to it, with times."""
+
+    created_at: dt.datetime
+    lines: list[LineInput]
+    customer_id: str | None = None
+    channel: str = "counter"
+    notes: str = ""
+    tags: list[str] = field(default_factory=list)
+    assignee: str = ""
+    fulfilment: FulfilmentInput | None = None
+    statuses: list[tuple[dt.datetime, str]] = field(default_factory=list)  # moves after new
+    payments: list[tuple[dt.datetime, int, str]] = field(default_factory=list)  # at, amount, method
+    by: str = ""
+
+
 class ShopLedger:
     """All commands of one till. Single writer: call from one thread/loop only."""
 
@@ -484,12 +501,18 @@ class ShopLedger:
         mails = [_check_email(e) for e in emails]
         cid = CustomerId(new_id("cus"))
         with self._write(self.shop) as w:
-            w.put_map(w.ensure_map(Root, "customers"), cid, {
-                "id": cid, "name": name, "phones": e164, "emails": mails,
+            w.put_map(w.ensure_map(Root, "customers"), cid, self._new_customer_record(
+                cid, name, e164, mails, addresses, notes, tags))
+        return Changes(customers={cid}, created=cid)
+
+    def _new_customer_record(self, cid: str, name: str, e164: list[str], mails: list[str],
+                             addresses: Iterable[str], notes: str, tags: Iterable[str],
+                             created_at: dt.datetime | None = None) -> dict[str, Any]:
+        """The stored layout of a customer: one place for ``add_customer`` and imports."""
+        return {"id": cid, "name": name, "phones": e164, "emails": mails,
                 "addresses": [a for a in addresses if a.strip()], "notes": notes,
                 "tags": {t: True for t in tags}, "merged_into": None,
-                "created_at": self.clock()})
-        return Changes(customers={cid}, created=cid)
+                "created_at": created_at or self.clock()}
 
     def update_customer(self, customer_id: str, *, name: str | None = None,
                         add_phones: Iterable[str] = (), add_emails: Iterable[str] = (),
@@ -896,6 +919,135 @@ class ShopLedger:
                 w.put(obj, "status", lifecycle.RETURNED)
                 self._history(w, obj, "status", status, lifecycle.RETURNED, by)
         return Changes(orders={oid}, stock=skus)
+
+    # ------------------------------------------------------------------ bulk import
+
+    def import_customers(self, customers: Iterable[Mapping[str, Any]], *,
+                         batch: int = 2000) -> Changes:
+        """Add many customers (keys as ``add_customer`` takes, plus ``created_at``).
+
+        Every record is checked before anything is written; ``batch`` customers share one
+        fsynced transaction on the shop document.
+        """
+        prepared = []
+        for c in customers:
+            name = str(c.get("name") or "").strip()
+            if not name:
+                raise CommandRejected("the customer needs a name")
+            cid = CustomerId(new_id("cus"))
+            prepared.append((cid, self._new_customer_record(
+                cid, name, [normalise_phone(p, self.region) for p in c.get("phones", ())],
+                [_check_email(e) for e in c.get("emails", ())], c.get("addresses", ()),
+                str(c.get("notes") or ""), c.get("tags", ()), c.get("created_at"))))
+        for start in range(0, len(prepared), batch):
+            with self._write(self.shop) as w:
+                customers_obj = w.ensure_map(Root, "customers")
+                for cid, record in prepared[start:start + batch]:
+                    w.put_map(customers_obj, cid, record)
+        return Changes(customers={cid for cid, _ in prepared})
+
+    def import_orders(self, orders: Iterable[ImportedOrder], *, batch: int = 500) -> Changes:
+        """Write many past orders in few transactions (history imports, benchmarks).
+
+        Each order gets the layout ``create_order`` writes, then its later status moves
+        (checked as ``set_status`` checks them) in its history, its payments as
+        ``record_payment`` stores them, and the stock its final status holds, counted in
+        this till's registers. Orders go into this till's period document for the month
+        they were made and are numbered in ``created_at`` order. Every order is checked
+        before anything is written; ``batch`` orders share one fsynced transaction.
+        """
+        catalog = self.products()
+        ordered = sorted(orders, key=lambda o: o.created_at)
+        for o in ordered:
+            self._check_imported(o, catalog)
+        prefix = self._prefix()
+        changes = Changes()
+        start = 0
+        while start < len(ordered):
+            month = self.month_of(ordered[start].created_at)
+            end = start
+            while (end < len(ordered) and end - start < batch
+                   and self.month_of(ordered[end].created_at) == month):
+                end += 1
+            period = self._my_period(ordered[start].created_at)
+            records = []
+            stock: dict[str, list[int]] = {}  # sku -> [on_hand delta, reserved delta]
+            for o in ordered[start:end]:
+                self._seq += 1
+                oid = OrderId(new_id("ord"))
+                records.append((oid, f"{prefix}-{self._seq:04d}",
+                                self._imported_record(oid, f"{prefix}-{self._seq:04d}", o,
+                                                      catalog, stock)))
+            with self._write(period) as w:
+                orders_obj = w.ensure_map(Root, "orders")
+                for oid, _, record in records:
+                    w.put_map(orders_obj, oid, record)
+                for sku, (on_hand, reserved) in sorted(stock.items()):
+                    self._bump_stock(w, sku, DEFAULT_LOCATION, on_hand=on_hand, reserved=reserved)
+                w.put(Root, "seq", self._seq)
+            for oid, number, _ in records:
+                self._orders[oid] = period.doc_id
+                self._numbers[number] = oid
+                changes.orders.add(oid)
+            changes.stock.update(stock)
+            start = end
+        for doc_id in self._my_period_docs()[-1:]:  # restarts read the sequence from here
+            stored = self.store.get(doc_id)
+            if int(Reader(stored.doc).value(Root, "seq", 0) or 0) < self._seq:
+                with self._write(stored) as w:
+                    w.put(Root, "seq", self._seq)
+        return changes
+
+    def _check_imported(self, o: ImportedOrder, catalog: Mapping[str, Any]) -> None:
+        if o.created_at.tzinfo is None:
+            raise CommandRejected("imported order times need a timezone")
+        if o.channel not in CHANNELS:
+            raise CommandRejected(f"unknown channel {o.channel!r}")
+        for line in o.lines:
+            self._resolve_line(line, catalog)
+        status = lifecycle.NEW
+        for _, target in o.statuses:
+            lifecycle.check_transition(status, target)
+            if target == lifecycle.RETURNED:
+                raise CommandRejected("imported orders cannot be returned; use `order return`")
+            status = target
+        for _, amount, method in o.payments:
+            if method not in PAYMENT_METHODS or amount <= 0:
+                raise CommandRejected(f"bad imported payment {amount} by {method!r}")
+
+    def _imported_record(self, oid: str, number: str, o: ImportedOrder,
+                         catalog: Mapping[str, Any], stock: dict[str, list[int]]) -> dict[str, Any]:
+        record = self._new_order_record(
+            oid, number, customer_id=o.customer_id,
+            resolved=[self._resolve_line(line, catalog) for line in o.lines], channel=o.channel,
+            notes=o.notes, tags=o.tags, assignee=o.assignee, due_at=None,
+            fulfil=o.fulfilment or FulfilmentInput(), custom_fields=None,
+            source_message_ids=(), by=o.by, now=o.created_at)
+        status, updated = lifecycle.NEW, o.created_at
+        for at, target in o.statuses:
+            record["history"].append({"at": at, "till": self.till_id, "by": o.by,
+                                      "field": "status", "old": status, "new": target})
+            status, updated = target, max(updated, at)
+        for at, amount, method in o.payments:
+            pid = new_id("pay")
+            record["payments"][pid] = {"id": pid, "kind": "payment", "method": method,
+                                       "amount": amount, "reference": "", "at": at,
+                                       "till": self.till_id, "by": o.by}
+            updated = max(updated, at)
+        state = _stock_state_for(status)
+        record.update(status=status, updated_at=updated, stock_state=state)
+        if state != "none":
+            for line in record["lines"].values():
+                if not line["sku"]:
+                    continue
+                want = milli(Decimal(line["qty"]))
+                line["stock_qty"] = qty_str(Decimal(want) / 1000)
+                deltas = stock.setdefault(line["sku"], [0, 0])
+                if state == "reserved":
+                    deltas[1] += want
+                else:
+                    deltas[0] -= want
+        return record
 
     # ------------------------------------------------------------------ alerts
 
