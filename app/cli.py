@@ -321,6 +321,14 @@ def main(argv: list[str] | None = None) -> int:
 
         return ui_main(data_dir, demo=not ns.no_demo)
     _setup_logging(ns.verbose)
+    try:
+        from app import cli_extra
+    except ImportError:
+        cli_extra = None  # type: ignore[assignment]
+    if cli_extra is not None:
+        code = cli_extra.run_local(ns, data_dir)
+        if code is not None:
+            return code
     engine = None
     try:
         cmd, args = to_command(ns)

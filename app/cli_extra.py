@@ -55,8 +55,6 @@ def to_command(ns: argparse.Namespace) -> tuple[str, dict[str, Any]] | None:
         return "devices.status", {}
     if g == "peers":
         return "peers.status", {}
-    if g == "join":
-        return "pair.join", {"address": ns.address, "name": ns.name}
     if g == "pair" and a == "approve":
         return "pair.approve", {"code": ns.code}
     if g == "pair" and a == "list":
@@ -66,3 +64,41 @@ def to_command(ns: argparse.Namespace) -> tuple[str, dict[str, Any]] | None:
     if g == "till" and a == "remove":
         return "till.remove", {"till": ns.till_id}
     return None
+
+
+def run_local(ns: argparse.Namespace, data_dir: Any) -> int | None:
+    """Commands that run here rather than in an engine; None when ``ns`` is not one."""
+    if ns.group != "join":
+        return None
+    import asyncio
+    import json
+    import sys
+
+    from app.client import connect
+    from app.engine.peer_wiring import join_shop
+    from sync.errors import CountertopError
+
+    if not ns.address:
+        sys.stderr.write("countertop: give the address (HOST:PORT) of a till of the shop; "
+                         "`countertop peers` on that till shows its port\n")
+        return 2
+    running = connect(data_dir)
+    if running is not None:
+        running.close()
+        sys.stderr.write("countertop: stop this till's engine before joining a shop\n")
+        return 2
+
+    def show(code: str) -> None:
+        print(f"Pairing code: {code}\nOn a till of the shop run: countertop pair approve "
+              f"\"{code}\"  (or approve it in Settings). Waiting...", flush=True)
+
+    try:
+        result = asyncio.run(join_shop(data_dir, ns.address, ns.name, on_code=show))
+    except CountertopError as exc:
+        sys.stderr.write(f"countertop: {exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    print(json.dumps(result, indent=2) if ns.json else
+          "Joined the shop. Start this till with: countertop engine")
+    return 0

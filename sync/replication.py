@@ -146,6 +146,10 @@ class Replicator:
         for session in self.sessions:
             session.wake.set()
 
+    def docs_in_sync(self) -> dict[int, tuple[int, int]]:
+        """id(transport) -> (documents with nothing left to send, documents shared)."""
+        return {id(s.transport): (len(s.in_sync), len(s.states)) for s in self.sessions}
+
     def status(self) -> list[dict[str, Any]]:
         out = []
         for s in self.sessions:

@@ -126,6 +126,11 @@ class ShopLedger:
             raise NoShop("no shop here yet: run `countertop shop create --name NAME` first")
         return self.store.get(self.shop_doc_id)
 
+    def attach_shop(self, shop_doc: DocId) -> None:
+        """Belong to the shop whose document is ``shop_doc`` (after joining it)."""
+        self.shop_doc_id = shop_doc
+        self._open_shop()
+
     def _open_shop(self) -> None:
         reader = Reader(self.shop.doc)
         if reader.value(Root, "kind") != "shop":
@@ -222,6 +227,8 @@ class ShopLedger:
         messages = reader.obj(Root, "messages")
         if messages is not None:
             for mid, obj in reader.items(messages):
+                if self._messages.get(mid, doc_id) < doc_id:
+                    continue  # two tills stored it: use the copy the read model shows
                 self._messages[mid] = doc_id
                 key = reader.value(obj, "dedupe_key")
                 if key:
@@ -548,10 +555,16 @@ class ShopLedger:
         """Fold ``merge`` into ``keep``: contacts copied, ``merge`` marked merged-into."""
         if keep == merge:
             raise CommandRejected("cannot merge a customer into itself")
-        target = self.customer(keep)
+        self.customer(keep)
         other = self.customer(merge)
         if other.get("merged_into"):
             raise CommandRejected(f"{merge} was already merged into {other['merged_into']}")
+        # ``keep`` may itself have been merged away: fold into the customer kept now, and
+        # never into ``merge`` (which would make a cycle and hide both)
+        keep = self._kept_customer(keep)
+        if keep == merge:
+            raise CommandRejected("those are already the same customer")
+        target = self.customer(keep)
         with self._write(self.shop) as w:
             kobj = w.path("customers", keep)
             mobj = w.path("customers", merge)
@@ -571,6 +584,15 @@ class ShopLedger:
                 w.put(kobj, "notes", joined)
             w.put(mobj, "merged_into", keep)
         return Changes(customers={keep, merge})
+
+    def _kept_customer(self, customer_id: str) -> str:
+        """Follow ``merged_into`` to the customer that is kept."""
+        customers = self.customers()
+        seen: set[str] = set()
+        while customer_id not in seen and customers.get(customer_id, {}).get("merged_into"):
+            seen.add(customer_id)
+            customer_id = str(customers[customer_id]["merged_into"])
+        return customer_id
 
     def find_customer(self, ref: str) -> str | None:
         """Customer id for an id, E.164 phone, or email; follows merges."""

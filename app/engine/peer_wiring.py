@@ -1,0 +1,230 @@
+"""Makes several tills one shop: the engine's side of sync/peers and sync/replication.
+
+- ``LedgerMembership`` answers the peer layer from the shop document's member list.
+- ``PeerService`` (an engine attachment) runs the Replicator behind a PeerSet: mDNS on
+  the chosen interfaces, static peers, relays, reconnects. Local commands wake the
+  sessions; merged remote changes reproject the read model and notify the UI.
+- Commands: ``peers.status``, ``pair.pending``, ``pair.approve``, ``pair.decline``,
+  ``till.remove``. Joining a shop is ``join_shop`` (run by ``countertop join`` before
+  the engine starts, since a till without a shop has nothing to serve).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from app.engine.main import EngineService
+from app.engine.till_engine import TillEngine
+from sync.am_doc import Reader, Root, is_doc_id
+from sync.changes import Changes
+from sync.data_dir import ShopPointer
+from sync.errors import CommandRejected, NotFound
+from sync.ids import DocId, TillId
+from sync.peers.membership import JoinRequest, hash_shop_id
+from sync.replication import Replicator
+
+log = logging.getLogger("countertop.engine.peers")
+
+
+def doc_url(doc_id: str) -> str:
+    return f"automerge:{doc_id}"
+
+
+def doc_id_from_url(url: str) -> DocId:
+    doc_id = url.removeprefix("automerge:")
+    if not is_doc_id(doc_id):
+        raise CommandRejected(f"{url!r} is not a document URL")
+    return DocId(doc_id)
+
+
+class LedgerMembership:
+    """The member list lives in the shop document; the engine is its only writer here."""
+
+    def __init__(self, service: EngineService) -> None:
+        self.service = service
+        self.engine = service.engine
+        self.extra_members: set[str] = set()  # a sponsor trusted until its shop doc arrives
+        self._shop_hash = ""
+
+    def is_member(self, till_id: TillId) -> bool:
+        if till_id in self.extra_members:
+            return True
+        if not self.engine.has_shop:
+            return False
+        return till_id in self.engine.ledger.members()
+
+    def shop_id_hash(self) -> str:
+        if self.engine.has_shop:
+            return hash_shop_id(str(self.engine.ledger.shop_doc_id))
+        return self._shop_hash
+
+    def join_requested(self, request: JoinRequest) -> None:
+        log.warning("till %s (%s) asks to join; code %s", request.till_id[:12], request.name,
+                    request.code)
+        self.service.publish({"event": "join_requested", "till_id": request.till_id,
+                              "name": request.name, "code": request.code,
+                              "address": request.address})
+
+    def admit(self, request: JoinRequest) -> str:
+        self.engine.execute(lambda L: L.add_till(request.till_id, request.name or "Till"))
+        return doc_url(str(self.engine.ledger.shop_doc_id))
+
+
+class PeerService:
+    """Runs replication over the peer set for as long as the engine runs."""
+
+    def __init__(self, service: EngineService) -> None:
+        from sync.peers.peer_set import PeerSet
+
+        self.service = service
+        self.engine: TillEngine = service.engine
+        options = service.options
+        self.membership = LedgerMembership(service)
+        self.replicator = Replicator(self.engine.store, self.engine.identity.till_id,
+                                     on_merged=self._merged, documents=self._shareable)
+        name = self._till_name()
+        self.peer_set = PeerSet(
+            self.replicator, self.engine.identity, self.membership,
+            listen_host=options.listen_host, listen_port=options.listen_port,
+            interfaces=options.interfaces if options.discovery else [],
+            static_peers=options.peers, relay_urls=options.relays, name=name)
+        self.last_merge: float | None = None
+        self.engine.subscribe(self._local)
+
+    def _till_name(self) -> str:
+        if not self.engine.has_shop:
+            return "Till"
+        info = self.engine.ledger.tills().get(self.engine.identity.till_id) or {}
+        return str(info.get("name") or "Till")
+
+    def _shareable(self) -> list[DocId]:
+        return self.engine.store.ids()
+
+    def _local(self, changes: Changes) -> None:
+        self.replicator.local_change()
+        if changes.tills:
+            self.peer_set.membership_changed()
+
+    def _merged(self, doc_ids: list[DocId]) -> None:
+        self.last_merge = time.time()
+        if not self.engine.has_shop:
+            return
+        changes = self.engine.merged_remote(doc_ids)
+        if changes.tills or changes.shop:
+            self.peer_set.membership_changed()
+            self._want_listed_periods()
+
+    def _want_listed_periods(self) -> None:
+        """Period documents named in the shop document but not held here: ask for them."""
+        for doc_id in self.engine.ledger.period_doc_ids():
+            if not self.engine.store.exists(doc_id):
+                self.replicator.want(doc_id)
+
+    async def start(self) -> None:
+        await self.peer_set.start()
+        if self.engine.has_shop:
+            self._want_listed_periods()
+        self.service.extra_commands.update({
+            "peers.status": self.status,
+            "pair.pending": lambda a: [vars(r) for r in self.peer_set.pending_joins()],
+            "pair.approve": self._approve,
+            "pair.decline": lambda a: vars(self.peer_set.decline(str(a.get("code") or ""))),
+            "till.remove": self._remove,
+        })
+
+    async def stop(self) -> None:
+        await self.peer_set.stop()
+
+    def status(self, args: dict[str, Any] | None = None) -> dict[str, Any]:
+        return {"till_id": self.engine.identity.till_id, "listen_port": self.peer_set.port,
+                "peers": self.peer_set.status(), "sessions": self.replicator.status(),
+                "last_merge": self.last_merge}
+
+    def _approve(self, args: dict[str, Any]) -> dict[str, Any]:
+        from sync.peers.pairing import UnknownPairingCode
+
+        try:
+            request = self.peer_set.approve(str(args.get("code") or ""))
+        except UnknownPairingCode as exc:
+            raise NotFound(str(exc)) from None
+        return {"till_id": request.till_id, "name": request.name, "approved": True}
+
+    def _remove(self, args: dict[str, Any]) -> dict[str, Any]:
+        ref = str(args.get("till") or "").strip().lower()
+        matches = [t for t in self.engine.ledger.tills() if t.startswith(ref.replace("-", ""))]
+        if not ref or len(matches) != 1:
+            raise NotFound(f"no single till matches {ref!r}")
+        self.engine.execute(lambda L: L.remove_till(matches[0]))
+        self.peer_set.membership_changed()
+        return {"removed": matches[0]}
+
+
+def attach_peers(service: EngineService) -> None:
+    service.attach(PeerService(service))
+
+
+async def join_shop(data_dir: Path, address: str, name: str, *, timeout: float = 600.0,
+                    on_code: Any = print) -> dict[str, Any]:
+    """New till: ask the member till at ``address`` to admit us, then fetch the shop.
+
+    Prints (``on_code``) the pairing code staff compare on both screens; returns once
+    approved and the shop document is here, or raises ``CommandRejected``.
+    """
+    from sync.peers.pairing import request_join
+    from sync.peers.peer_set import PeerSet
+    from sync.peers.tls_link import LinkError, PeerRejected
+
+    engine = TillEngine(data_dir, role="countertop join")
+    try:
+        if engine.has_shop:
+            raise CommandRejected("this till already belongs to a shop")
+        host, _, port = address.rpartition(":")
+        if not host or not port.isdigit():
+            raise CommandRejected(f"{address!r} is not HOST:PORT of a till")
+        try:
+            accepted = await request_join(host, int(port), identity=engine.identity, name=name,
+                                          on_code=on_code, timeout=timeout)
+        except PeerRejected as exc:
+            raise CommandRejected(f"the shop's till refused: {exc}") from None
+        except (LinkError, OSError) as exc:
+            raise CommandRejected(f"cannot reach the till at {address}: {exc}") from None
+        shop_doc = doc_id_from_url(accepted.shop_doc_url)
+
+        class _Sponsor:
+            def is_member(self, till_id: TillId) -> bool:
+                return till_id == accepted.sponsor_till_id
+
+            def shop_id_hash(self) -> str:
+                return accepted.shop_id_hash
+
+            def join_requested(self, request: JoinRequest) -> None:
+                return None
+
+            def admit(self, request: JoinRequest) -> str:
+                raise CommandRejected("a joining till cannot admit others")
+
+        replicator = Replicator(engine.store, engine.identity.till_id)
+        replicator.want(shop_doc)
+        peers = PeerSet(replicator, engine.identity, _Sponsor(), listen_host="127.0.0.1",
+                        static_peers=[accepted.sponsor_address], name=name)
+        await peers.start()
+        try:
+            async with asyncio.timeout(60):
+                while True:
+                    if engine.store.exists(shop_doc) and Reader(
+                            engine.store.get(shop_doc).doc).value(Root, "kind") == "shop":
+                        break
+                    await asyncio.sleep(0.05)
+        finally:
+            await peers.stop()
+        engine.data_dir.write_pointer(ShopPointer(shop_doc, engine.identity.till_id))
+        engine.ledger.attach_shop(shop_doc)
+        engine.catch_up()
+        return {"shop_doc": shop_doc, "sponsor": accepted.sponsor_till_id,
+                "till_id": engine.identity.till_id}
+    finally:
+        engine.close()
