@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from app.engine.device_bridge import EngineSink, Outbox
+from app.engine.device_bridge import CallAnnouncer, EngineSink, Outbox
 from app.engine.intake_bridge import IntakeService
 from app.engine.main import EngineService
 
@@ -89,6 +89,7 @@ def attach_all(service: EngineService) -> None:
     options = service.options
     intake = IntakeService(engine)
     engine._intake_service = intake  # type: ignore[attr-defined]
+    CallAnnouncer(service)
     service.extra_commands.update({
         "devices.status": lambda a: {k: vars(v) for k, v in service.device_status.items()},
     })
