@@ -6,10 +6,17 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test bench lint typecheck clean engine
 
+# Qt needs a few system libraries even offscreen; install them when missing (root + apt).
+QT_LIBS := libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0
+
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test]'
+	@QT_QPA_PLATFORM=offscreen $(BIN)/python -c "from PySide6 import QtGui" 2>/dev/null || \
+	  { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	      apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(QT_LIBS); \
+	    else echo "Qt needs: $(QT_LIBS) (install them with your package manager)"; fi; }
 	touch $(STAMP)
 
 venv: $(STAMP)
