@@ -5,8 +5,10 @@
   the chosen interfaces, static peers, relays, reconnects. Local commands wake the
   sessions; merged remote changes reproject the read model and notify the UI.
 - Commands: ``peers.status``, ``pair.pending``, ``pair.approve``, ``pair.decline``,
-  ``till.remove``. Joining a shop is ``join_shop`` (run by ``countertop join`` before
-  the engine starts, since a till without a shop has nothing to serve).
+  ``till.remove``, ``sync.heads`` (read-only: each document's heads, so tests and
+  support can check tills converged). Joining a shop is ``join_shop`` (run by
+  ``countertop join`` before the engine starts, since a till without a shop has nothing
+  to serve).
 """
 
 from __future__ import annotations
@@ -134,6 +136,7 @@ class PeerService:
             "pair.approve": self._approve,
             "pair.decline": lambda a: vars(self.peer_set.decline(str(a.get("code") or ""))),
             "till.remove": self._remove,
+            "sync.heads": self.heads,
         })
 
     async def stop(self) -> None:
@@ -143,6 +146,14 @@ class PeerService:
         return {"till_id": self.engine.identity.till_id, "listen_port": self.peer_set.port,
                 "peers": self.peer_set.status(), "sessions": self.replicator.status(),
                 "last_merge": self.last_merge}
+
+    def heads(self, args: dict[str, Any] | None = None) -> dict[str, list[str]]:
+        """Read-only: every stored document's heads (sorted hex), to check tills converged."""
+        out = {}
+        for doc_id in self.engine.store.ids():
+            heads = self.engine.store.get(doc_id).doc.get_heads()
+            out[str(doc_id)] = sorted(h.hex() for h in heads)
+        return out
 
     def _approve(self, args: dict[str, Any]) -> dict[str, Any]:
         from sync.peers.pairing import UnknownPairingCode
