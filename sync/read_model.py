@@ -30,7 +30,7 @@ from sync.ids import DocId
 
 log = logging.getLogger("countertop.sync.read_model")
 
-SCHEMA_VERSION = 5  # 5: FTS rows keyed by fts_rowid(record id)
+SCHEMA_VERSION = 6  # 5: FTS rows keyed by fts_rowid(record id); 6: customer_link
 
 _TABLES: dict[str, tuple[dict[str, Any], str | tuple[str, ...]]] = {
     "shop": ({"key": str, "value": str}, "key"),
@@ -57,7 +57,8 @@ _TABLES: dict[str, tuple[dict[str, Any], str | tuple[str, ...]]] = {
                 "paid": int, "balance": int, "tags": str, "assignee": str, "due_at": str,
                 "fulfilment": str, "address": str, "carrier": str, "tracking": str,
                 "notes": str, "custom": str, "source_messages": str, "created_at": str,
-                "updated_at": str, "line_count": int, "stock_state": str}, "id"),
+                "updated_at": str, "line_count": int, "stock_state": str,
+                "customer_link": str}, "id"),
     "order_lines": ({"order_id": str, "line_id": str, "pos": int, "sku": str,
                      "description": str, "qty": str, "unit_price": int, "line_total": int,
                      "notes": str, "modifiers": str, "removed": int, "returned_qty": str},
@@ -70,10 +71,11 @@ _TABLES: dict[str, tuple[dict[str, Any], str | tuple[str, ...]]] = {
                   "recipient": str, "subject": str, "body": str, "received_at": str,
                   "read": int, "order_id": str, "customer_id": str, "state": str,
                   "dedupe_key": str, "missing_parts": str, "reference": str, "error": str,
-                  "attempts": int, "till": str, "raw": str, "intake": str}, "id"),
+                  "attempts": int, "till": str, "raw": str, "intake": str,
+                  "customer_link": str}, "id"),
     "calls": ({"id": str, "doc_id": str, "number": str, "name": str, "at": str,
                "presentation": str, "customer_id": str, "answered": int, "line": str,
-               "till": str}, "id"),
+               "till": str, "customer_link": str}, "id"),
     "alerts": ({"id": str, "kind": str, "sku": str, "location": str, "level": str,
                 "raised_at": str, "raised_by": str, "resolved_at": str, "resolved_by": str,
                 "note": str}, "id"),
@@ -85,6 +87,8 @@ _INDEXES = [
     ("payments", ["order_id"]), ("messages", ["received_at"]), ("messages", ["customer_id"]),
     ("messages", ["dedupe_key"]), ("messages", ["order_id"]), ("messages", ["doc_id"]),
     ("calls", ["at"]), ("calls", ["doc_id"]), ("customer_contacts", ["customer_id"]),
+    ("messages", ["sender"]), ("messages", ["recipient"]), ("calls", ["number"]),
+    ("messages", ["customer_link"]), ("calls", ["customer_link"]), ("orders", ["customer_link"]),
     ("stock_parts", ["sku"]),
 ]
 
@@ -259,23 +263,14 @@ class ReadModel:
             norm = region_normalise(ref)
             if norm:
                 candidates.append(norm)
-        hit = None
         for value in candidates:
-            row = self.conn.execute("SELECT id FROM customers WHERE id=?", (value,)).fetchone() \
-                or self.conn.execute("SELECT customer_id FROM customer_contacts WHERE value=? "
-                                     "ORDER BY customer_id LIMIT 1", (value,)).fetchone()
+            row = self.conn.execute("SELECT id FROM customers WHERE id=?", (value,)).fetchone()
             if row:
-                hit = row[0]
-                break
-        seen: set[str] = set()
-        while hit and hit not in seen:
-            seen.add(hit)
-            row = self.conn.execute("SELECT merged_into FROM customers WHERE id=?",
-                                    (hit,)).fetchone()
-            if not row or not row[0]:
-                break
-            hit = row[0]
-        return hit
+                return self._resolve_customer(row[0])
+            hit = self._customer_for(value)
+            if hit:
+                return hit
+        return None
 
     # ------------------------------------------------------------------ projection
 
@@ -427,30 +422,60 @@ class ReadModel:
                       "notes) VALUES (?,?,?,?,?)",
                       (fts_rowid(cid), cid, cu.get("name") or "", " ".join(phones + emails),
                        cu.get("notes") or ""))
-            if cu.get("merged_into"):
-                # merged: its orders, messages and calls are the kept customer's now
-                merged, cid = cid, self._resolve_customer(cid) or cid
-                for table in ("orders", "messages", "calls"):
-                    c.execute(f"UPDATE {table} SET customer_id=? WHERE customer_id=?",
-                              (cid, merged))
-                name_row = c.execute("SELECT name FROM customers WHERE id=?", (cid,)).fetchone()
-                c.execute("UPDATE orders SET customer_name=? WHERE customer_id=?",
-                          (name_row[0] if name_row else None, cid))
-            else:
-                # denormalised name on orders, and messages from this customer's numbers
-                c.execute("UPDATE orders SET customer_name=? WHERE customer_id=?",
-                          (cu.get("name"), cid))
-            if (phones or emails) and not cu.get("merged_into"):
-                marks = ",".join("?" * len(phones + emails))
-                c.execute(f"UPDATE messages SET customer_id=? WHERE customer_id IS NULL AND "
-                          f"((direction='in' AND sender IN ({marks})) OR "
-                          f"(direction<>'in' AND recipient IN ({marks})))",
-                          (cid, *phones, *emails, *phones, *emails))
-                c.execute(f"UPDATE calls SET customer_id=? WHERE customer_id IS NULL "
-                          f"AND number IN ({marks})", (cid, *phones, *emails))
-            for (oid,) in c.execute("SELECT id FROM orders WHERE customer_id=?",
-                                    (cid,)).fetchall():
+            self._relink(cid)
+
+    def _relink(self, cid: str) -> None:
+        """Work out again whose orders, messages and calls these are after ``cid`` changed.
+
+        A record belongs to the customer its document names (``customer_link``), followed
+        through merges, or (messages and calls naming none) to the customer its number or
+        address belongs to (``_customer_for``). Both read the customers table, so when a
+        customer changes, every record whose answer may move is recomputed by the same
+        rule a rebuild uses: records linked to it or to a customer merged into it, and
+        records from their phone numbers and addresses. Names on orders follow too.
+        """
+        c = self.conn
+        group = [row[0] for row in c.execute(
+            "WITH RECURSIVE g(id) AS (SELECT ? UNION SELECT c.id FROM customers c JOIN g "
+            "ON c.merged_into = g.id) SELECT id FROM g", (cid,))]
+        kept = self._resolve_customer(cid)
+        ids = sorted(set(group) | ({kept} if kept else set()))
+        marks = ",".join("?" * len(ids))
+        contacts = [row[0] for row in c.execute(
+            f"SELECT DISTINCT value FROM customer_contacts WHERE customer_id IN ({marks})", ids)]
+        cmarks = ",".join("?" * len(contacts)) or "NULL"
+        orders = c.execute(f"SELECT id, customer_link, customer_id, customer_name FROM orders "
+                           f"WHERE customer_link IN ({marks}) OR customer_id IN ({marks})",
+                           (*ids, *ids)).fetchall()
+        for oid, link, current, name in orders:
+            customer = self._resolve_customer(link)
+            row = c.execute("SELECT name FROM customers WHERE id=?", (customer,)).fetchone() \
+                if customer else None
+            new_name = row[0] if row else None
+            if (customer, new_name) != (current, name):
+                c.execute("UPDATE orders SET customer_id=?, customer_name=? WHERE id=?",
+                          (customer, new_name, oid))
                 self._refresh_order_fts(oid)
+        messages = c.execute(
+            f"SELECT id, customer_link, CASE WHEN direction='in' THEN sender ELSE recipient "
+            f"END, customer_id FROM messages WHERE customer_link IN ({marks}) OR customer_id "
+            f"IN ({marks}) OR sender IN ({cmarks}) OR recipient IN ({cmarks})",
+            (*ids, *ids, *contacts, *contacts)).fetchall()
+        self._relink_rows("messages", messages)
+        calls = c.execute(
+            f"SELECT id, customer_link, number, customer_id FROM calls WHERE customer_link IN "
+            f"({marks}) OR customer_id IN ({marks}) OR number IN ({cmarks})",
+            (*ids, *ids, *contacts)).fetchall()
+        self._relink_rows("calls", calls)
+
+    def _relink_rows(self, table: str, rows: list[tuple[str, str | None, str | None,
+                                                      str | None]]) -> None:
+        updates = []
+        for rid, link, contact, current in rows:
+            customer = self._resolve_customer(link) or self._customer_for(contact)
+            if customer != current:
+                updates.append((customer, rid))
+        self.conn.executemany(f"UPDATE {table} SET customer_id=? WHERE id=?", updates)
 
     # -- period documents
 
@@ -488,11 +513,11 @@ class ReadModel:
                 number = ca.get("number")
                 customer = self._resolve_customer(ca.get("customer_id")) \
                     or self._customer_for(number)
-                c.execute("INSERT OR REPLACE INTO calls VALUES (?,?,?,?,?,?,?,?,?,?)",
+                c.execute("INSERT OR REPLACE INTO calls VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                           (cid, doc_id, number, ca.get("name"), iso(ca.get("at")),
                            ca.get("presentation"), customer,
                            None if ca.get("answered") is None else int(bool(ca.get("answered"))),
-                           ca.get("line"), ca.get("till")))
+                           ca.get("line"), ca.get("till"), ca.get("customer_id")))
         stock = r.obj(Root, "stock")
         if stock is not None and (ch.stock or full):
             # one register per (sku, location, till): sum the tills (see am_doc)
@@ -528,15 +553,21 @@ class ReadModel:
         return self._resolve_customer(row[0]) if row else None
 
     def _resolve_customer(self, cid: str | None) -> str | None:
-        """Follow ``merged_into`` to the customer that is kept (as far as projected)."""
-        seen: set[str] = set()
-        while cid and cid not in seen:
-            seen.add(cid)
+        """Follow ``merged_into`` to the customer that is kept (as far as projected).
+
+        Two tills merging the same pair opposite ways make a cycle; its lowest id stands
+        for it, so every path through the cycle ends at the same customer.
+        """
+        chain: list[str] = []
+        while cid and cid not in chain:
+            chain.append(cid)
             row = self.conn.execute("SELECT merged_into FROM customers WHERE id=?",
                                     (cid,)).fetchone()
             if not row or not row[0]:
-                break
+                return cid
             cid = str(row[0])
+        if cid:
+            return min(chain[chain.index(cid):])
         return cid
 
     def _delete_orders(self, ids: list[str]) -> None:
@@ -582,7 +613,7 @@ class ReadModel:
             if cust else None
         live_lines = sum(1 for ln in lines.values() if not ln.get("removed"))
         c.execute("INSERT OR REPLACE INTO orders VALUES "
-                  "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                  "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                   (oid, o.get("number"), doc_id, o.get("till"), o.get("channel"), cust,
                    name_row[0] if name_row else None, o.get("status"), total, paid, total - paid,
                    _j(tags), o.get("assignee") or "", iso(o.get("due_at")), f.get("kind"),
@@ -590,7 +621,7 @@ class ReadModel:
                    o.get("notes") or "", _j(o.get("custom") or {}),
                    _j(sorted(m for m, on in (o.get("source_messages") or {}).items() if on)),
                    iso(o.get("created_at")), iso(o.get("updated_at")), live_lines,
-                   o.get("stock_state")))
+                   o.get("stock_state"), o.get("customer_id")))
         self._refresh_order_fts(oid)
 
     def _refresh_order_fts(self, oid: str) -> None:
@@ -614,15 +645,20 @@ class ReadModel:
         c = self.conn
         sender = m.get("from") or ""
         contact = sender if m.get("direction") == "in" else (m.get("to") or "")
+        held = c.execute("SELECT doc_id FROM messages WHERE id=?", (mid,)).fetchone()
+        if held is not None and held[0] != doc_id and held[0] < doc_id:
+            # the same message (same dedupe key) stored by two tills: whichever order the
+            # documents arrive in, the copy in the lowest document id is the one shown
+            return
         customer = self._resolve_customer(m.get("customer_id")) or self._customer_for(contact)
         c.execute("INSERT OR REPLACE INTO messages VALUES "
-                  "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                  "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                   (mid, doc_id, m.get("channel"), m.get("direction"), sender, m.get("to") or "",
                    m.get("subject") or "", m.get("body") or "", iso(m.get("received_at")),
                    int(bool(m.get("read"))), m.get("order_id"), customer, m.get("state"),
                    m.get("dedupe_key"), _j(m.get("missing_parts") or []), m.get("reference") or "",
                    m.get("error") or "", int(m.get("attempts") or 0), m.get("till"),
-                   m.get("raw") or "", m.get("intake")))
+                   m.get("raw") or "", m.get("intake"), m.get("customer_id")))
         c.execute("INSERT OR REPLACE INTO messages_fts(rowid, message_id, sender, subject, body) "
                   "VALUES (?,?,?,?,?)",
                   (fts_rowid(mid), mid, sender, m.get("subject") or "", m.get("body") or ""))

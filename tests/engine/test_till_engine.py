@@ -7,15 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from automerge.core import Document
 
 from app.engine.commands import run
 from app.engine.till_engine import TillEngine
 from sync.changes import Changes
-from sync.doc_storage import DocumentStore
 from sync.errors import DataDirLocked, NoShop
-from sync.ids import DocId, TillId
+from sync.ids import DocId
 from sync.shop_ledger import LineInput, ShopLedger
+from tests.engine.remote_till import deliver, second_till
 
 
 def open_alerts(engine: TillEngine) -> list[dict[str, Any]]:
@@ -98,33 +97,6 @@ def test_engine_reopens_with_its_shop(engine: TillEngine, data_dir: Path) -> Non
 # ---------------------------------------------------------------------- remote merges
 
 
-def second_till(engine: TillEngine, root: Path) -> ShopLedger:
-    """Till B, paired: a member of the shop with its own copy of the shop document."""
-    engine.execute(lambda L: L.add_till("till-b", "Till 2"))
-    shop = engine.ledger.shop
-    store = DocumentStore(root)
-    store.create(shop.doc_id, Document.load(shop.doc.save()))
-    return ShopLedger(store, TillId("till-b"), shop.doc_id)
-
-
-def deliver(b: ShopLedger, engine: TillEngine) -> list[DocId]:
-    """What replication does with B's documents on A: merge, persist, then tell the engine."""
-    changed = []
-    for doc_id in b.store.ids():
-        theirs = b.store.get(doc_id).doc
-        if engine.store.exists(doc_id):
-            stored = engine.store.get(doc_id)
-            before = stored.doc.get_heads()
-            stored.doc.merge(theirs)
-            stored.persist()
-            if stored.doc.get_heads() != before:
-                changed.append(doc_id)
-        else:
-            engine.store.create(doc_id, Document.load(theirs.save()))
-            changed.append(doc_id)
-    return changed
-
-
 def test_merge_that_goes_below_zero_raises_an_alert(engine: TillEngine,
                                                     tmp_path: Path) -> None:
     b = second_till(engine, tmp_path / "till-b")
@@ -159,3 +131,31 @@ def test_merge_that_stays_above_zero_raises_nothing(engine: TillEngine,
     assert len(changes.customers) == 1 and len(changes.orders) == 1
     assert open_alerts(engine) == []
     assert run(engine, "customer.find", {"ref": "07700 900456"})["name"] == "Bob"
+
+
+def test_opposite_merges_on_two_tills_settle_on_one_customer(engine: TillEngine,
+                                                            tmp_path: Path) -> None:
+    b = second_till(engine, tmp_path / "till-b")
+    x = run(engine, "customer.add", {"name": "Kim", "phones": ["07700900111"]})["id"]
+    y = run(engine, "customer.add", {"name": "Kimberly", "emails": ["kim@example.com"]})["id"]
+    order = run(engine, "order.add", {"customer": y, "lines": ["MILK:1"]})
+    engine.merged_remote(deliver_shop_to(b, engine))
+    # each till merges the pair the other way round before they sync
+    engine.execute(lambda L: L.merge_customers(x, y))
+    b.merge_customers(y, x)
+    engine.merged_remote(deliver(b, engine))
+    kept = min(x, y)
+    assert run(engine, "order.show", {"order": order["id"]})["customer_id"] == kept
+    assert run(engine, "customer.find", {"ref": "07700900111"})["id"] == kept
+    live = engine.read_model.snapshot()
+    engine.rebuild_read_model()
+    assert engine.read_model.snapshot() == live
+
+
+def deliver_shop_to(b: ShopLedger, engine: TillEngine) -> list[DocId]:
+    """Give B the engine's shop document (what sync does the other way)."""
+    theirs = engine.ledger.shop
+    stored = b.store.get(theirs.doc_id)
+    stored.doc.merge(theirs.doc)
+    stored.persist()
+    return []

@@ -107,3 +107,17 @@ def test_orders_for_a_merged_customer_go_to_the_kept_one(ledger: ShopLedger) -> 
     oid = ledger.create_order(customer_id=other).created
     assert oid is not None
     assert ledger.order(oid)["customer_id"] == keep
+
+
+def test_merging_into_a_merged_customer_folds_into_the_kept_one(ledger: ShopLedger) -> None:
+    a = add(ledger, "Ann")
+    b = add(ledger, "Annie", phones=["07700900123"])
+    c = add(ledger, "A. Smith", emails=["as@example.com"])
+    ledger.merge_customers(b, a)  # a -> b
+    # a was merged away: merging into it lands on b, and never loops back
+    assert ledger.merge_customers(a, c).customers == {b, c}
+    assert ledger.customer(c)["merged_into"] == b
+    assert ledger.customer(b)["emails"] == ["as@example.com"]
+    with pytest.raises(CommandRejected, match="already the same customer"):
+        ledger.merge_customers(a, b)
+    assert ledger.customer(b)["merged_into"] is None
