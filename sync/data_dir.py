@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sync.doc_storage import write_atomic
-from sync.errors import DataDirLocked
+from sync.errors import CommandRejected, DataDirLocked
 from sync.ids import DocId, TillId
 
 LOCK_FILE = "writer.lock"
@@ -77,7 +77,11 @@ class DataDir:
         self.root = root.expanduser().resolve()
 
     def ensure(self) -> None:
-        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            raise CommandRejected(f"data dir {self.root} cannot be used: "
+                                  f"{exc.strerror or exc}") from None
 
     @property
     def identity_dir(self) -> Path:

@@ -522,8 +522,11 @@ def export(engine: TillEngine, a: dict[str, Any]) -> Any:
     else:
         raise CommandRejected("export format is csv or json")
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        raise CommandRejected(f"cannot write {path}: {exc.strerror or exc}") from None
     return {"path": str(path), "orders": len(orders), "format": fmt}
 
 
