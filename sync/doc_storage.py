@@ -193,6 +193,23 @@ class DocumentStore:
     def exists(self, doc_id: DocId) -> bool:
         return doc_id in self._open or (self.docs_dir / doc_id).is_dir()
 
+    def stored_stamp(self, doc_id: DocId) -> str:
+        """Sizes and times of the document's files, without loading it.
+
+        Anything persisted changes it (a log append grows the log, a compaction replaces
+        the snapshot), so a reader that noted it can tell cheaply whether to look again.
+        """
+        parts = []
+        for name in (SNAPSHOT, CHANGES):
+            try:
+                st = (self.docs_dir / doc_id / name).stat()
+            except FileNotFoundError:
+                parts.append("-")
+                continue
+            parts.append(f"{st.st_size}.{st.st_mtime_ns}" if name == SNAPSHOT
+                         else str(st.st_size))
+        return ":".join(parts)
+
     def is_loaded(self, doc_id: DocId) -> bool:
         return doc_id in self._open
 

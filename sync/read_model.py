@@ -36,6 +36,8 @@ _TABLES: dict[str, tuple[dict[str, Any], str | tuple[str, ...]]] = {
     "shop": ({"key": str, "value": str}, "key"),
     "doc_state": ({"doc_id": str, "kind": str, "month": str, "till": str, "heads": str,
                    "projected_at": str}, "doc_id"),
+    # DocumentStore.stored_stamp of each document when last projected (see catch-up)
+    "doc_files": ({"doc_id": str, "stamp": str}, "doc_id"),
     "tills": ({"id": str, "name": str, "prefix": str, "removed": int, "joined_at": str}, "id"),
     "products": ({"sku": str, "name": str, "aliases": str, "unit": str, "price": int,
                   "tax_rate": str, "active": int, "low_stock": str, "variants": str,
@@ -241,6 +243,10 @@ class ReadModel:
         row = self.conn.execute("SELECT heads FROM doc_state WHERE doc_id=?", (doc_id,)).fetchone()
         return row[0] if row else None
 
+    def doc_stamps(self) -> dict[str, str]:
+        """doc id -> the store's stamp of its files when it was last projected."""
+        return {r[0]: r[1] for r in self.conn.execute("SELECT doc_id, stamp FROM doc_files")}
+
     def known_docs(self) -> dict[str, dict[str, Any]]:
         return {r[0]: {"kind": r[1], "month": r[2], "till": r[3], "heads": r[4]}
                 for r in self.conn.execute(
@@ -274,12 +280,15 @@ class ReadModel:
 
     # ------------------------------------------------------------------ projection
 
-    def project_document(self, doc_id: DocId, doc: Any, changes: Changes | None = None) -> Changes:
+    def project_document(self, doc_id: DocId, doc: Any, changes: Changes | None = None, *,
+                         stamp: str | None = None) -> Changes:
         """Bring the rows of one document up to date.
 
         With ``changes`` (from a local command) only those records are re-read; without,
         the records touched since the stored heads are found with ``Document.diff``; with
-        no stored heads (or an unusable diff) the whole document is projected.
+        no stored heads (or an unusable diff) the whole document is projected. ``stamp``
+        (the store's ``stored_stamp``) is kept with the rows, so a restart can tell which
+        unloaded documents changed on disk after they were last projected.
         """
         reader = _FastReader(doc)
         kind = str(reader.value(Root, "kind") or "")
@@ -287,6 +296,9 @@ class ReadModel:
         if changes is None:
             old = self.doc_heads(doc_id)
             if old == new_heads:
+                if stamp is not None:
+                    self.conn.execute("INSERT OR REPLACE INTO doc_files VALUES (?,?)",
+                                      (doc_id, stamp))
                 return Changes()
             changes = self._changes_since(doc, kind, old)
         full = changes is None
@@ -301,6 +313,9 @@ class ReadModel:
                 "INSERT OR REPLACE INTO doc_state VALUES (?,?,?,?,?,?)",
                 (doc_id, kind, reader.value(Root, "month"), reader.value(Root, "till"),
                  new_heads, iso(dt.datetime.now(dt.UTC))))
+            if stamp is not None:
+                self.conn.execute("INSERT OR REPLACE INTO doc_files VALUES (?,?)",
+                                  (doc_id, stamp))
         return changes
 
     def _changes_since(self, doc: Any, kind: str, old: str | None) -> Changes | None:
@@ -699,7 +714,8 @@ class ReadModel:
             sql += f" ORDER BY {order_by}"
         return self.conn.execute(sql).fetchall()
 
-    def snapshot(self, skip: Iterable[str] = ("doc_state",)) -> dict[str, list[tuple[Any, ...]]]:
+    def snapshot(self, skip: Iterable[str] = ("doc_state", "doc_files")
+                 ) -> dict[str, list[tuple[Any, ...]]]:
         """Every row of every table, sorted: for rebuild-equality checks."""
         out = {}
         skip = set(skip)

@@ -18,7 +18,7 @@ from typing import Any
 from sync.changes import Changes
 from sync.data_dir import DataDir, ShopPointer, WriterLock
 from sync.doc_storage import DocumentStore
-from sync.errors import NoShop
+from sync.errors import NoShop, StorageCorrupt
 from sync.identity import TillIdentity, load_or_create
 from sync.ids import DocId
 from sync.phones import try_normalise_phone
@@ -112,8 +112,13 @@ class TillEngine:
             heads = stored.doc.get_heads()
             if self._projected.get(stored.doc_id) == heads:
                 continue
-            self.read_model.project_document(stored.doc_id, stored.doc, changes)
+            self._project_doc(stored.doc_id, changes)
             self._projected[stored.doc_id] = heads
+
+    def _project_doc(self, doc_id: DocId, changes: Changes | None) -> Changes:
+        stored = self.store.get(doc_id)
+        return self.read_model.project_document(doc_id, stored.doc, changes,
+                                                stamp=self.store.stored_stamp(doc_id))
 
     def _check_overbooking(self, changes: Changes) -> None:
         if not changes.stock or not self.has_shop:
@@ -133,7 +138,7 @@ class TillEngine:
             total = Changes()
             for doc_id in doc_ids:
                 stored = self.store.get(doc_id)
-                got = self.read_model.project_document(doc_id, stored.doc)
+                got = self._project_doc(doc_id, None)
                 self._projected[doc_id] = stored.doc.get_heads()
                 if doc_id != self.ledger.shop_doc_id:
                     self.ledger.reindex(doc_id)
@@ -145,11 +150,27 @@ class TillEngine:
     # ------------------------------------------------------------------ read model
 
     def catch_up(self) -> float:
-        """Bring the read model level with every loaded document; returns seconds taken."""
+        """Bring the read model level with the documents; returns seconds taken.
+
+        Loaded documents (the shop, recent periods) are compared by heads. Older periods
+        stay unloaded unless their files changed since they were last projected (the
+        engine died between persisting and projecting) or the read model never saw them
+        (it was deleted): only those are loaded and projected.
+        """
         started = time.perf_counter()
         self._projected: dict[DocId, list[bytes]] = {}
+        stamps = self.read_model.doc_stamps()
+        for doc_id in self.store.ids():
+            if self.store.is_loaded(doc_id) or stamps.get(doc_id) == \
+                    self.store.stored_stamp(doc_id):
+                continue
+            try:
+                self.store.get(doc_id)
+            except StorageCorrupt as exc:
+                log.error("document %s is not in the read model and cannot be read: %s",
+                          doc_id, exc)
         for stored in self.store.loaded():
-            self.read_model.project_document(stored.doc_id, stored.doc)
+            self._project_doc(stored.doc_id, None)
             self._projected[stored.doc_id] = stored.doc.get_heads()
         return time.perf_counter() - started
 
@@ -163,7 +184,7 @@ class TillEngine:
             ordered = ([shop] if shop in ids else []) + [d for d in ids if d != shop]
             for doc_id in ordered:
                 stored = self.store.get(doc_id)
-                self.read_model.project_document(doc_id, stored.doc, None)
+                self._project_doc(doc_id, None)
                 self._projected[doc_id] = stored.doc.get_heads()
             return {"documents": len(ordered), "seconds": round(time.perf_counter() - started, 3)}
 

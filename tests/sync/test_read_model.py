@@ -206,3 +206,51 @@ def test_messages_sent_before_the_customer_existed_become_theirs(engine: TillEng
     live = snapshot(engine)
     engine.rebuild_read_model()
     assert snapshot(engine) == live
+
+
+def old_message(engine: TillEngine) -> str:
+    """A message from three months ago: it lives in a period document not loaded at start."""
+    changes = engine.execute(lambda L: L.record_message(
+        channel="sms", direction="in", sender="+447700900123", recipient="",
+        body="old news", received_at=NOW - dt.timedelta(days=95), dedupe_key="old:1"))
+    assert changes.created is not None
+    # newer periods of this till, so the old one is neither this month's nor the last two
+    engine.execute(lambda L: L.record_message(
+        channel="sms", direction="in", sender="+447700900123", recipient="",
+        body="last month", received_at=NOW - dt.timedelta(days=33), dedupe_key="old:2"))
+    run(engine, "order.add", {"lines": ["MILK:1"]})
+    return changes.created
+
+
+def test_a_deleted_read_model_gets_old_periods_back(engine: TillEngine,
+                                                   data_dir: Path) -> None:
+    old_message(engine)
+    live = snapshot(engine)
+    path = engine.data_dir.read_model_path
+    engine.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    again = TillEngine(data_dir)
+    try:
+        assert [m["body"] for m in run(again, "message.list", {"search": "old"})] == [
+            "old news"]
+        assert snapshot(again) == live
+    finally:
+        again.close()
+
+
+def test_a_change_to_an_old_period_that_was_not_projected_is_caught_up(
+        engine: TillEngine, data_dir: Path) -> None:
+    """The engine died after persisting a change to an old period, before projecting it."""
+    mid = old_message(engine)
+    engine.ledger.update_message(mid, read=True)  # persisted, never projected
+    engine.close()
+    again = TillEngine(data_dir)
+    try:
+        (msg,) = run(again, "message.list", {"search": "old"})
+        assert msg["read"] == 1
+        live = snapshot(again)
+        again.rebuild_read_model()
+        assert snapshot(again) == live
+    finally:
+        again.close()
