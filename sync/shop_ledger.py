@@ -354,10 +354,22 @@ class ShopLedger:
         return Changes(shop=True)
 
     def _prefix(self) -> str:
-        info = self.tills().get(self.till_id)
+        """This till's order-number prefix, unique among the shop's tills.
+
+        ``add_till`` picks a free letter, but two tills pairing new tills at the same time
+        both pick the same one. Once the shop document has merged, the till that joined
+        first (then the lower id) keeps the letter and the others number ``C2-``, ``C3-``
+        on, so numbers stay unique without coordination from then on.
+        """
+        tills = self.tills()
+        info = tills.get(self.till_id)
         if info is None:
             raise CommandRejected("this till is not a member of the shop")
-        return str(info.get("prefix") or "A")
+        prefix = str(info.get("prefix") or "A")
+        sharing = sorted((iso_key(t.get("joined_at")), tid) for tid, t in tills.items()
+                         if str(t.get("prefix") or "A") == prefix)
+        rank = [tid for _, tid in sharing].index(self.till_id)
+        return prefix if rank == 0 else f"{prefix}{rank + 1}"
 
     # ------------------------------------------------------------------ catalog and stock
 
@@ -1192,6 +1204,13 @@ class ShopLedger:
                                    else "web", direction="in", sender=source, recipient="",
                                    body=f"[unreadable {source} input: {reason}]",
                                    received_at=at, raw=raw, dedupe_key=key, state="quarantined")
+
+
+def iso_key(value: Any) -> str:
+    """A sortable text for a stored timestamp (missing sorts first)."""
+    if isinstance(value, dt.datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).isoformat()
+    return ""
 
 
 def _check_rate(value: Any) -> str:

@@ -73,3 +73,19 @@ def test_customers_added_on_both_tills_merge(tmp_path: Path) -> None:
     sync_docs(b, a)
     assert set(a.customers()) == set(b.customers()) == {ann, bob}
     assert b.find_customer("07700900123") == ann
+
+
+def test_tills_paired_at_the_same_time_still_number_uniquely(tmp_path: Path) -> None:
+    a, b = two_tills(tmp_path)
+    # A pairs till C while B pairs till D, before they sync: both hand out prefix C
+    c = fork_till(a, tmp_path / "c", "till-c")
+    d = fork_till(b, tmp_path / "d", "till-d")
+    assert a.tills()["till-c"]["prefix"] == b.tills()["till-d"]["prefix"] == "C"
+    sync_docs(a, b)
+    sync_docs(b, a)
+    for till in (c, d):
+        sync_docs(a, till)
+    numbers = {till.till_id: till.order(order_of(till))["number"] for till in (c, d)}
+    assert sorted(numbers.values()) == ["C-0001", "C2-0001"]
+    first = min(("till-c", "till-d"), key=lambda t: (a.tills()[t]["joined_at"], t))
+    assert numbers[first] == "C-0001"
