@@ -81,6 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
     pa.add_argument("--unit", default="each")
     pa.add_argument("--tax-rate", default="0")
     pa.add_argument("--low-stock", default=None)
+    pa.add_argument("--variant", action="append", default=[],
+                    help="a variant the product comes in (repeat)")
+    pa.add_argument("--option", action="append", default=[],
+                    help="an option group, GROUP=a,b,c (e.g. Size=small,large)")
     pl = pr.add_parser("list", parents=[common])
     pl.add_argument("--search")
 
@@ -186,6 +190,17 @@ def _fields(items: list[str]) -> dict[str, str]:
     return out
 
 
+def _options(items: list[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for item in items:
+        name, sep, values = item.partition("=")
+        options = [v.strip() for v in values.split(",") if v.strip()]
+        if not sep or not name.strip() or not options:
+            raise CommandRejected(f"option group {item!r} should look like GROUP=a,b,c")
+        out[name.strip()] = options
+    return out
+
+
 def to_command(ns: argparse.Namespace) -> tuple[str, dict[str, Any]]:
     """Map parsed arguments to an engine command and its JSON arguments."""
     g, a = ns.group, getattr(ns, "action", None)
@@ -197,7 +212,8 @@ def to_command(ns: argparse.Namespace) -> tuple[str, dict[str, Any]]:
     if g == "product" and a == "add":
         return "product.add", {"sku": ns.sku, "name": ns.name, "price": ns.price,
                                "stock": ns.stock, "aliases": ns.alias, "unit": ns.unit,
-                               "tax_rate": ns.tax_rate, "low_stock": ns.low_stock}
+                               "tax_rate": ns.tax_rate, "low_stock": ns.low_stock,
+                               "variants": ns.variant, "option_groups": _options(ns.option)}
     if g == "product":
         return "product.list", {"search": ns.search}
     if g == "stock" and a == "adjust":

@@ -21,6 +21,10 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     intake = group("intake", "turn messages into draft orders")
     parse = intake.add_parser("parse", parents=[common], help="show the parser's proposal")
     parse.add_argument("text")
+    correct = intake.add_parser("correct", parents=[common],
+                                help="teach the parser: these words mean this product")
+    correct.add_argument("text", help="the words the customer used, e.g. 'margs'")
+    correct.add_argument("--sku", required=True)
 
     dev = sub.add_parser("devices", help="modem and caller-ID state", parents=[common])
     dev.set_defaults(action=None)
@@ -51,6 +55,8 @@ def to_command(ns: argparse.Namespace) -> tuple[str, dict[str, Any]] | None:
         return "sms.send", {"to": ns.to, "text": ns.text}
     if g == "intake" and a == "parse":
         return "intake.parse", {"text": ns.text}
+    if g == "intake" and a == "correct":
+        return "intake.correct", {"text": ns.text, "sku": ns.sku}
     if g == "devices":
         return "devices.status", {}
     if g == "peers":

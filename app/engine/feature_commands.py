@@ -62,3 +62,25 @@ def message_receive(engine: TillEngine, a: dict[str, Any]) -> Any:
         engine._intake_service.process_message(  # type: ignore[attr-defined]
             str(changes.created), body, channel=channel, customer_id=ledger.find_customer(sender))
     return {"id": changes.created}
+
+
+@command("intake.correct")
+def intake_correct(engine: TillEngine, a: dict[str, Any]) -> Any:
+    """Staff corrected a proposed line: remember the customer's words as a product alias."""
+    from app.intake.alias_learning import AliasRejected, learn_alias
+
+    span = str(a.get("text") or "").strip()
+    sku = str(a.get("sku") or "").strip()
+    if not span or not sku:
+        raise CommandRejected("give the words the customer used and the SKU they meant")
+    intake_parse(engine, {"text": span})  # builds the catalog
+    service = engine._intake_service  # type: ignore[attr-defined]
+    try:
+        learned = learn_alias(span, service.catalog(), sku=sku)
+    except AliasRejected as exc:
+        raise CommandRejected(str(exc)) from None
+    if learned is None:
+        return {"sku": sku, "alias": None, "learned": False}
+    engine.execute(lambda L: L.add_alias(sku, learned.alias))
+    return {"sku": sku, "alias": learned.alias, "learned": True,
+            "previously": list(learned.previously)}
