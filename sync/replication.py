@@ -14,7 +14,10 @@ servers interoperate:
   ``remote-heads-changed`` and ``remote-subscription-change`` are accepted and ignored.
 
 We announce every stored document to every peer (peers reach us only after the link
-layer verified them as shop members). Received changes are merged, fsynced in batches
+layer verified them as shop members). We take in a document we do not hold only when
+we asked for it (``want``) or the ``accepts`` policy says the shop lists it: a broken
+or hostile member offering thousands of made-up documents must not fill the disk, nor
+spread them to every other till. Received changes are merged, fsynced in batches
 and reported once per batch through ``on_merged`` (the engine reprojects the read model
 from them), so a burst of remote changes costs one projection, not one per message.
 """
@@ -62,6 +65,7 @@ class Session:
     states: dict[DocId, SyncState] = field(default_factory=dict)
     unavailable: set[DocId] = field(default_factory=set)
     in_sync: set[DocId] = field(default_factory=set)  # nothing left to send them
+    refused_docs: int = 0  # documents offered that the shop does not list
     connected_at: float = field(default_factory=time.time)
     last_received: float | None = None
     last_sent: float | None = None
@@ -87,11 +91,13 @@ class Replicator:
     def __init__(self, store: DocumentStore, peer_id: str, *,
                  on_merged: Callable[[list[DocId]], None] | None = None,
                  documents: Callable[[], Iterable[DocId]] | None = None,
+                 accepts: Callable[[DocId], bool] | None = None,
                  storage_id: str | None = None) -> None:
         self.store = store
         self.peer_id = peer_id
         self._on_merged = on_merged
         self._documents = documents or store.ids
+        self._accepts = accepts
         self._storage_id = storage_id
         self.sessions: set[Session] = set()
         self._dirty: set[DocId] = set()
@@ -179,13 +185,18 @@ class Replicator:
                 await self._handle(session, msg)
         except (ConnectionError, asyncio.IncompleteReadError, EOFError) as exc:
             return f"closed: {exc or 'connection ended'}"
+        except ProtocolError as exc:  # expected from a broken peer: the reason, no traceback
+            log.warning("dropping %s: %s", session.peer_id[:12] or "peer", exc)
+            return f"protocol error: {exc}"
         finally:
             self.sessions.discard(session)
             sender.cancel()
             try:
                 await sender
-            except (asyncio.CancelledError, Exception):
+            except asyncio.CancelledError:
                 pass
+            except Exception as exc:  # noqa: BLE001 - the link failed while sending; say how
+                log.info("sending to %s stopped: %s", session.peer_id[:12], exc)
             self._flush()
 
     async def _send_loop(self, session: Session) -> None:
@@ -233,6 +244,13 @@ class Replicator:
                                                "targetId": session.peer_id,
                                                "documentId": doc_id})
                     return
+                if doc_id not in self._wanted and not self._accept(doc_id):
+                    session.refused_docs += 1
+                    if session.refused_docs == 1 or session.refused_docs % 1000 == 0:
+                        log.warning("peer %s offers document %s that the shop does not list; "
+                                    "not taking it (%d so far)", session.peer_id[:12], doc_id,
+                                    session.refused_docs)
+                    return
                 log.info("peer %s shares document %s; creating it here", session.peer_id,
                          doc_id)
                 self.store.create(doc_id)
@@ -257,6 +275,15 @@ class Replicator:
             return
         else:
             log.info("ignoring unknown message type %r from %s", kind, session.peer_id)
+
+    def _accept(self, doc_id: DocId) -> bool:
+        if self._accepts is None:
+            return True
+        try:
+            return self._accepts(doc_id)
+        except Exception:  # a bug in the policy: refuse, with the context logged
+            log.exception("document policy failed for %s", doc_id)
+            return False
 
     def _mark_dirty(self, doc_id: DocId) -> None:
         self._dirty.add(doc_id)

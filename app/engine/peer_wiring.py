@@ -87,7 +87,8 @@ class PeerService:
         options = service.options
         self.membership = LedgerMembership(service)
         self.replicator = Replicator(self.engine.store, self.engine.identity.till_id,
-                                     on_merged=self._merged, documents=self._shareable)
+                                     on_merged=self._merged, documents=self._shareable,
+                                     accepts=self._listed)
         name = self._till_name()
         self.peer_set = PeerSet(
             self.replicator, self.engine.identity, self.membership,
@@ -105,6 +106,17 @@ class PeerService:
 
     def _shareable(self) -> list[DocId]:
         return self.engine.store.ids()
+
+    def _listed(self, doc_id: DocId) -> bool:
+        """A document we may take from a peer: the shop's own or one of its periods.
+
+        A period document offered before the shop document listing it has arrived is
+        refused once, then asked for (``_want_listed_periods``) when that listing merges.
+        """
+        if not self.engine.has_shop:
+            return False
+        return doc_id == self.engine.ledger.shop_doc_id or doc_id in set(
+            self.engine.ledger.period_doc_ids())
 
     def _local(self, changes: Changes) -> None:
         self.replicator.local_change()

@@ -97,22 +97,37 @@ class TillEngine:
     def execute(self, command: Callable[[ShopLedger], Changes]) -> Changes:
         """Run one ledger command, then update the read model and notify listeners."""
         with self._exec_lock:
+            before = {s.doc_id: s.doc.get_heads() for s in self.store.loaded()}
             changes = command(self.ledger)
             if changes.created and self.ledger.shop_doc_id == changes.created:
                 self.data_dir.write_pointer(ShopPointer(self.ledger.shop_doc_id,
                                                         self.identity.till_id))
-            self._project(changes)
+            self._project(changes, before)
             self._check_overbooking(changes)
         self._emit(changes)
         return changes
 
-    def _project(self, changes: Changes | None) -> None:
-        """Project every loaded document whose heads moved (``changes`` narrows the work)."""
+    def _project(self, changes: Changes,
+                 before: dict[DocId, list[bytes]] | None = None) -> None:
+        """Project every loaded document whose heads moved (``changes`` narrows the work).
+
+        ``changes`` names only what the command wrote. A document that already held
+        merged but unprojected remote changes when the command ran (the replicator
+        reports merges once per burst, so a command can come in between), or whose
+        heads ``before`` the command are unknown, is projected from its diff instead and
+        what the diff found joins ``changes``; projecting it narrowly would mark those
+        remote records projected without ever reading them.
+        """
         for stored in self.store.loaded():
             heads = stored.doc.get_heads()
-            if self._projected.get(stored.doc_id) == heads:
+            projected = self._projected.get(stored.doc_id)
+            if projected == heads:
                 continue
-            self._project_doc(stored.doc_id, changes)
+            prior = before.get(stored.doc_id, projected) if before is not None else heads
+            if prior == projected:
+                self._project_doc(stored.doc_id, changes)
+            else:
+                changes.merge(self._project_doc(stored.doc_id, None))
             self._projected[stored.doc_id] = heads
 
     def _project_doc(self, doc_id: DocId, changes: Changes | None) -> Changes:

@@ -159,15 +159,19 @@ class EngineProcess:
             except subprocess.TimeoutExpired:
                 self.popen.kill()
                 self.popen.wait(10)
-        self._reader.join(5)
-        self._log.close()
+        self._finish()
         return int(self.popen.returncode)
 
     def kill(self) -> None:
         if self.popen.poll() is None:
             self.popen.kill()
             self.popen.wait(10)
+        self._finish()
+
+    def _finish(self) -> None:
         self._reader.join(5)
+        if self.popen.stderr is not None:
+            self.popen.stderr.close()
         self._log.close()
 
 
