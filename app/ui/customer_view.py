@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QColor, QKeySequence, QShortcut
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QDialog,
     QFrame,
@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from app.ui.read_store import ReadStore, local_time_text
 from app.ui.theme import CHANNEL_LABELS, STATUS_COLOURS, STATUS_LABELS, Theme
-from app.ui.widgets import EmptyState, SearchField
+from app.ui.widgets import EmptyState, SearchField, bind_key
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -306,9 +306,9 @@ class ScreenPop(QDialog):
         hint.setObjectName("Muted")
         hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         lay.addWidget(hint)
-        QShortcut(QKeySequence("N"), self, lambda: self._new_order(self.card.customer_id or ""))
-        QShortcut(QKeySequence("Ctrl+N"), self,
-                  lambda: self._new_order(self.card.customer_id or ""))
+        self.shortcuts = [
+            bind_key(self, "N", lambda: self._new_order(self.card.customer_id or "")),
+            bind_key(self, "Ctrl+N", lambda: self._new_order(self.card.customer_id or ""))]
 
     def show_call(self, call: dict[str, Any], customer_id: str) -> None:
         self.number = str(call.get("number") or "")

@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QKeySequence, QPainter, QShortcut
+from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -38,7 +38,7 @@ from app.ui.order_actions import OrderActions
 from app.ui.order_models import ROW_ROLE
 from app.ui.read_store import MessageFilter, ReadStore, local_time_text
 from app.ui.theme import CHANNEL_COLOURS, CHANNEL_LABELS, STATUS_COLOURS, STATUS_LABELS, Theme
-from app.ui.widgets import EmptyState, FilterCombo, SearchField
+from app.ui.widgets import EmptyState, FilterCombo, SearchField, bind_key
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -270,8 +270,7 @@ class ConversationView(QWidget):
         self.reply_status = QLabel("")
         self.reply_status.setObjectName("Muted")
         lay.addWidget(self.reply_status)
-        send = QShortcut(QKeySequence("Ctrl+Return"), self.reply)
-        send.activated.connect(self.send_reply)
+        self.send_key = bind_key(self.reply, "Ctrl+Return", self.send_reply)
 
     # ------------------------------------------------------------------ showing
 

@@ -8,6 +8,7 @@ arguments. Pure Python, no Qt: the message-to-order rules are tested on their ow
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 import logging
 from dataclasses import dataclass, field
@@ -237,11 +238,11 @@ def edit_commands(before: OrderDraft, after: OrderDraft,
         update["notes"] = after.notes
     if after.assignee != before.assignee:
         update["assignee"] = after.assignee
-    if after.due_at != before.due_at:
+    if _instant(after.due_at) != _instant(before.due_at):
         update["due_at"] = after.due_at
     if after.customer_id != before.customer_id and after.customer_id:
         update["customer"] = after.customer_id
-    if (after.fulfilment, after.address) != (before.fulfilment, before.address):
+    if _fulfilment_key(after) != _fulfilment_key(before):
         update["fulfilment"] = {"kind": after.fulfilment, "address": after.address}
     if after.custom_fields != before.custom_fields:
         update["custom_fields"] = after.custom_fields
@@ -277,6 +278,22 @@ def edit_commands(before: OrderDraft, after: OrderDraft,
             cmds.append(("order.update_line", {"order": oid, "line_id": line.line_id,
                                                **change}))
     return cmds
+
+
+def _instant(text: str | None) -> Any:
+    if not text:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.astimezone(dt.UTC).replace(second=0, microsecond=0)
+
+
+def _fulfilment_key(d: OrderDraft) -> tuple[str, str]:
+    return d.fulfilment, d.address if d.fulfilment == "delivery" else ""
 
 
 def parse_price(text: str, currency: str) -> int | None:

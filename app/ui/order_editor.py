@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtCore import (
     QAbstractTableModel,
     QDateTime,
+    QEvent,
     QModelIndex,
     QPersistentModelIndex,
     QStringListModel,
@@ -22,7 +23,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QCloseEvent, QColor, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QColor, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -65,6 +66,7 @@ from app.ui.order_draft import (
 )
 from app.ui.read_store import ReadStore, local_time_text, parse_iso
 from app.ui.theme import CHANNEL_LABELS, STATUS_COLOURS, STATUS_LABELS
+from app.ui.widgets import bind_key
 from sync.errors import CommandRejected
 
 log = logging.getLogger("countertop.ui.editor")
@@ -252,6 +254,7 @@ class ProductPicker(QLineEdit):
         self.setPlaceholderText("Add item: type a SKU, name or alias and press Enter  (Ctrl+L)")
         self.setClearButtonEnabled(True)
         self._products: list[dict[str, Any]] = []
+        self._just_picked = False
         self._labels = QStringListModel(self)
         self.completer_ = QCompleter(self._labels, self)
         self.completer_.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
@@ -260,6 +263,15 @@ class ProductPicker(QLineEdit):
         self.setCompleter(self.completer_)
         self.completer_.activated[str].connect(self._activated)  # type: ignore[index]
         self.returnPressed.connect(self._enter)
+        self.textEdited.connect(lambda _t: self._reset())
+
+    def event(self, e: QEvent) -> bool:
+        # Ctrl+Z in an empty search field undoes the last order edit, not the typing
+        if e.type() == QEvent.Type.ShortcutOverride and isinstance(e, QKeyEvent) and \
+                e.matches(QKeySequence.StandardKey.Undo) and not self.text():
+            e.ignore()
+            return True
+        return super().event(e)
 
     def reload(self) -> None:
         self._products = self.store.products()
@@ -289,17 +301,24 @@ class ProductPicker(QLineEdit):
 
     def _activated(self, text: str) -> None:
         product = self.find(text)
-        if product is not None:
-            self.sig_picked.emit(product)
-            QTimer.singleShot(0, self, self.clear)
+        if product is not None and not self._just_picked:
+            self._pick(product)
 
     def _enter(self) -> None:
-        if self.completer_.popup().isVisible():
-            return
         product = self.find(self.text())
-        if product is not None:
-            self.sig_picked.emit(product)
-            self.clear()
+        if product is not None and not self._just_picked:
+            self._pick(product)
+
+    def _pick(self, product: dict[str, Any]) -> None:
+        # Enter on a highlighted completion fires both activated and returnPressed
+        self._just_picked = True
+        self.completer_.popup().hide()
+        self.clear()
+        self.sig_picked.emit(product)
+        QTimer.singleShot(0, self, self._reset)
+
+    def _reset(self) -> None:
+        self._just_picked = False
 
 
 class CustomerPicker(QLineEdit):
@@ -614,10 +633,14 @@ class OrderEditor(QDialog):
         buttons.addWidget(self.save_button)
         root.addLayout(buttons)
 
-        QShortcut(QKeySequence.StandardKey.Save, self, self.save)
-        QShortcut(QKeySequence.StandardKey.Undo, self, self.undo)
-        QShortcut(QKeySequence("Ctrl+L"), self, self.picker.setFocus)
-        QShortcut(QKeySequence("Ctrl+P"), self, self._print)
+        # Enter belongs to the item and customer search fields, never to a button
+        for button in self.findChildren(QPushButton):
+            button.setAutoDefault(False)
+            button.setDefault(False)
+        self.shortcuts = [bind_key(self, QKeySequence.StandardKey.Save, self.save),
+                          bind_key(self, QKeySequence.StandardKey.Undo, self.undo),
+                          bind_key(self, "Ctrl+L", self.picker.setFocus),
+                          bind_key(self, "Ctrl+P", self._print)]
         for widget in (self.address, self.tags):
             widget.textEdited.connect(self._widget_changed)
         self.notes.textChanged.connect(self._widget_changed)
@@ -812,8 +835,9 @@ class OrderEditor(QDialog):
 
     def _add_free_line(self) -> None:
         row = self.lines_model.add_line(DraftLine(description="", qty="1", unit_price=None))
-        self.lines.setCurrentIndex(self.lines_model.index(row, 0))
-        self.lines.edit(self.lines_model.index(row, 0))
+        index = self.lines_model.index(row, 0)
+        self.lines.setCurrentIndex(index)
+        self.lines.setFocus()  # typing now starts editing the description
 
     def _remove_selected(self) -> None:
         rows = sorted({i.row() for i in self.lines.selectionModel().selectedRows()},
@@ -984,6 +1008,9 @@ class OrderEditor(QDialog):
 
 
 def _comparable(d: OrderDraft) -> tuple[Any, ...]:
+    """What counts as a change (due times compared as instants to the minute)."""
+    due = parse_iso(d.due_at)
     return (d.customer_id, d.channel, [(ln.sku, ln.description, ln.qty, ln.unit_price, ln.notes,
                                          ln.modifiers, ln.removed) for ln in d.lines],
-            d.notes, d.tags, d.assignee, d.due_at, d.fulfilment, d.address, d.custom_fields)
+            d.notes, d.tags, d.assignee, due.replace(second=0, microsecond=0) if due else None,
+            d.fulfilment, d.address if d.fulfilment == "delivery" else "", d.custom_fields)

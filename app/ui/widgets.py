@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -105,6 +108,14 @@ class Card(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("Card")
+
+
+def bind_key(parent: QWidget, key: str | QKeySequence | QKeySequence.StandardKey,
+             slot: Callable[[], object]) -> QShortcut:
+    """A shortcut on ``parent`` calling ``slot``; keep the returned object referenced."""
+    shortcut = QShortcut(QKeySequence(key), parent)
+    shortcut.activated.connect(slot)
+    return shortcut
 
 
 def muted(text: str) -> QLabel:

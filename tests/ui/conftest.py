@@ -22,9 +22,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 
-# The offscreen platform plugin cannot propagate size hints and says so as a warning for
+# The offscreen platform plugin cannot propagate size hints or raise windows and says so for
 # every top-level window; it is a limitation of the test platform, not of the app.
-OFFSCREEN_NOISE = "This plugin does not support propagateSizeHints"
+OFFSCREEN_NOISE = r"This plugin does not support (propagateSizeHints|raise|activateWindow|grabbing)"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -163,7 +163,6 @@ def window(qtbot: Any, link: Any, store: Any, settings: Any, theme: Any, shop_di
     from app.ui.main_window import MainWindow
 
     win = MainWindow(link, store, settings, theme, shop_dir)
-    qtbot.addWidget(win)
     win.resize(1360, 820)
     win.show()
     qtbot.waitExposed(win)
@@ -172,6 +171,8 @@ def window(qtbot: Any, link: Any, store: Any, settings: Any, theme: Any, shop_di
     for editor in list(win.editors.values()) + list(win._new_editors):
         editor.discard_and_close()
     win.screen_pop.hide()
+    win.close()
+    win.deleteLater()
 
 
 def wait_for_change(qtbot: Any, link: Any, kind: str, ident: str | None = None,
@@ -191,3 +192,11 @@ def new_order(engine: EngineProcess, **kw: Any) -> dict[str, Any]:
     args.update(kw)
     result: dict[str, Any] = engine.call("order.add", args)
     return result
+
+
+def activate(qtbot: Any, widget: Any) -> None:
+    """Make ``widget``'s window the active one, so its shortcuts receive keys."""
+    from PySide6.QtWidgets import QApplication
+
+    widget.window().windowHandle().requestActivate()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is widget.window(), timeout=5_000)
