@@ -13,7 +13,9 @@ that only its till ever creates: two tills creating the same nested map concurre
 leave two maps of which a merge keeps one, dropping the other's counts. So stock lives
 flat in a period document's ``stock`` map (created with the document), one entry per
 (sku, location, till): ``stock["BREAD:main:<till>"] = {sku, location, till, on_hand,
-reserved}`` (``stock_register_key``); a level is the sum over every till and document.
+reserved}`` (``stock_register_key``) for goods counted in or out; a level is their sum
+over every till and document plus what orders hold, derived from the orders' merged
+state (``sync.read_model.order_stock``), never counted per move.
 Records are maps keyed by id, never list positions, and never deleted (DESIGN.md).
 """
 

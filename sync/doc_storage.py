@@ -38,6 +38,7 @@ _HEADER = struct.Struct(">2sII")
 MAX_RECORD = 64 * 1024 * 1024
 SNAPSHOT = "snapshot.am"
 CHANGES = "changes.log"
+HEADS = "heads.txt"
 
 
 def fsync_dir(path: Path) -> None:
@@ -62,6 +63,19 @@ def write_atomic(path: Path, data: bytes) -> None:
         os.close(fd)
     os.replace(tmp, path)
     fsync_dir(path.parent)
+
+
+def heads_text(heads: list[bytes]) -> str:
+    """Heads as text, the same for the same heads in any order."""
+    return ",".join(sorted(h.hex() for h in heads))
+
+
+def write_replace(path: Path, text: str) -> None:
+    """Replace a small hint file by rename, without fsync: after a crash it may be old
+    or missing, never half written, and readers treat it as a hint only."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
 
 
 def frame(payload: bytes) -> bytes:
@@ -149,9 +163,14 @@ class StoredDocument:
         os.fdatasync(fd)
         self._log_bytes += len(blob)
         self._persisted_heads = heads
+        self.note_heads()
         if self._log_bytes > max(1 << 20, self._snapshot_bytes):
             self.compact()
         return len(changes)
+
+    def note_heads(self) -> None:
+        """Write the persisted heads next to the log (see ``DocumentStore.stored_heads``)."""
+        write_replace(self.directory / HEADS, heads_text(self._persisted_heads))
 
     def compact(self) -> None:
         """Fold the log into a new snapshot. Crash-safe at every step.
@@ -193,22 +212,16 @@ class DocumentStore:
     def exists(self, doc_id: DocId) -> bool:
         return doc_id in self._open or (self.docs_dir / doc_id).is_dir()
 
-    def stored_stamp(self, doc_id: DocId) -> str:
-        """Sizes and times of the document's files, without loading it.
+    def stored_heads(self, doc_id: DocId) -> str | None:
+        """The heads last persisted for the document (``heads_text``), without loading it.
 
-        Anything persisted changes it (a log append grows the log, a compaction replaces
-        the snapshot), so a reader that noted it can tell cheaply whether to look again.
+        A reader that noted the heads it last saw (the read model does) can tell cheaply
+        whether an unloaded document changed since. None when not known.
         """
-        parts = []
-        for name in (SNAPSHOT, CHANGES):
-            try:
-                st = (self.docs_dir / doc_id / name).stat()
-            except FileNotFoundError:
-                parts.append("-")
-                continue
-            parts.append(f"{st.st_size}.{st.st_mtime_ns}" if name == SNAPSHOT
-                         else str(st.st_size))
-        return ":".join(parts)
+        try:
+            return (self.docs_dir / doc_id / HEADS).read_text()
+        except (OSError, UnicodeDecodeError):
+            return None
 
     def is_loaded(self, doc_id: DocId) -> bool:
         return doc_id in self._open
@@ -229,6 +242,7 @@ class DocumentStore:
         os.replace(tmp_dir, self.docs_dir / doc_id)
         fsync_dir(self.docs_dir)
         stored = StoredDocument(doc_id, self.docs_dir / doc_id, doc, 0, len(data))
+        stored.note_heads()
         self._open[doc_id] = stored
         return stored
 
@@ -258,7 +272,10 @@ class DocumentStore:
                                  f"the till can recover it from another till") from exc
         if scan.records:
             doc = self._apply_records(doc_id, doc, snapshot, scan.records)
-        return StoredDocument(doc_id, directory, doc, scan.good_bytes, len(snapshot))
+        stored = StoredDocument(doc_id, directory, doc, scan.good_bytes, len(snapshot))
+        if self.stored_heads(doc_id) != heads_text(stored.persisted_heads):
+            stored.note_heads()
+        return stored
 
     def _apply_records(self, doc_id: DocId, doc: Document, snapshot: bytes,
                        records: list[bytes]) -> Document:

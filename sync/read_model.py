@@ -24,24 +24,27 @@ from typing import Any
 
 import sqlite_utils
 
+from sync import lifecycle
 from sync.am_doc import Obj, Reader, Root, stock_register_sku
 from sync.changes import Changes
+from sync.doc_storage import heads_text as stored_heads_text
 from sync.ids import DocId
 
 log = logging.getLogger("countertop.sync.read_model")
 
-SCHEMA_VERSION = 6  # 5: FTS rows keyed by fts_rowid(record id); 6: customer_link
+SCHEMA_VERSION = 7  # 5: FTS rowid; 6: customer_link; 7: stock held by orders derived
 
 _TABLES: dict[str, tuple[dict[str, Any], str | tuple[str, ...]]] = {
     "shop": ({"key": str, "value": str}, "key"),
     "doc_state": ({"doc_id": str, "kind": str, "month": str, "till": str, "heads": str,
                    "projected_at": str}, "doc_id"),
-    # DocumentStore.stored_stamp of each document when last projected (see catch-up)
-    "doc_files": ({"doc_id": str, "stamp": str}, "doc_id"),
     "tills": ({"id": str, "name": str, "prefix": str, "removed": int, "joined_at": str}, "id"),
     "products": ({"sku": str, "name": str, "aliases": str, "unit": str, "price": int,
                   "tax_rate": str, "active": int, "low_stock": str, "variants": str,
                   "option_groups": str, "created_at": str}, "sku"),
+    # what each order holds (see order_stock); their sum is the stock part ORDERS_PART
+    "order_stock": ({"order_id": str, "sku": str, "location": str, "on_hand_milli": int,
+                     "reserved_milli": int}, ("order_id", "sku", "location")),
     "stock_parts": ({"doc_id": str, "sku": str, "location": str, "on_hand_milli": int,
                      "reserved_milli": int}, ("doc_id", "sku", "location")),
     "stock": ({"sku": str, "location": str, "on_hand": str, "reserved": str, "available": str,
@@ -136,6 +139,34 @@ class _FastReader(Reader):
         return src.text(obj)
 
 
+ORDERS_PART = "(orders)"
+DEFAULT_LOCATION = "main"
+
+
+def order_stock(order: dict[str, Any]) -> dict[tuple[str, str], tuple[int, int]]:
+    """(sku, location) -> (on-hand change, reserved) an order holds, in thousandths.
+
+    Follows from the order's merged state alone: a confirmed/preparing/ready order
+    reserves its live product lines; a dispatched, handed-over, closed or returned one has
+    taken them off the shelf; restocked returns are back on it. So the same move made on
+    two tills at once counts once, and a rebuild gives the same sums.
+    """
+    status = str(order.get("status") or "")
+    out: dict[tuple[str, str], list[int]] = {}
+    for line in (order.get("lines") or {}).values():
+        sku = line.get("sku")
+        if not sku:
+            continue
+        acc = out.setdefault((str(sku), DEFAULT_LOCATION), [0, 0])
+        qty = 0 if line.get("removed") else _milli(line.get("qty"))
+        if status in lifecycle.RESERVING:
+            acc[1] += qty
+        elif status in lifecycle.FULFILLING or status == lifecycle.RETURNED:
+            acc[0] -= qty
+        acc[0] += _milli(line.get("restocked_qty"))
+    return {k: (v[0], v[1]) for k, v in out.items() if v != [0, 0]}
+
+
 def iso(value: Any) -> str | None:
     if value is None:
         return None
@@ -165,7 +196,8 @@ def _qty(milli: int) -> str:
 
 
 def heads_text(heads: Iterable[bytes]) -> str:
-    return ",".join(sorted(h.hex() for h in heads))
+    """Same text as ``doc_storage.heads_text``: catch-up compares the two."""
+    return stored_heads_text(list(heads))
 
 
 _PATH = re.compile(r'Map\("((?:[^"\\]|\\.)*)"\)')
@@ -210,6 +242,7 @@ class ReadModel:
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA foreign_keys=OFF")
         self.db = sqlite_utils.Database(self.conn)
+        self._stock_moved: set[str] = set()  # SKUs whose order holdings moved, to recompute
         self._ensure_schema()
 
     # ------------------------------------------------------------------ schema
@@ -231,7 +264,7 @@ class ReadModel:
         self.conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     def _drop_all(self) -> None:
-        for name in list(_TABLES) + list(_FTS):
+        for name in [*_TABLES, *_FTS, "doc_files"]:  # doc_files: schema 6 only
             self.conn.execute(f"DROP TABLE IF EXISTS {name}")
 
     def close(self) -> None:
@@ -242,10 +275,6 @@ class ReadModel:
     def doc_heads(self, doc_id: str) -> str | None:
         row = self.conn.execute("SELECT heads FROM doc_state WHERE doc_id=?", (doc_id,)).fetchone()
         return row[0] if row else None
-
-    def doc_stamps(self) -> dict[str, str]:
-        """doc id -> the store's stamp of its files when it was last projected."""
-        return {r[0]: r[1] for r in self.conn.execute("SELECT doc_id, stamp FROM doc_files")}
 
     def known_docs(self) -> dict[str, dict[str, Any]]:
         return {r[0]: {"kind": r[1], "month": r[2], "till": r[3], "heads": r[4]}
@@ -280,15 +309,12 @@ class ReadModel:
 
     # ------------------------------------------------------------------ projection
 
-    def project_document(self, doc_id: DocId, doc: Any, changes: Changes | None = None, *,
-                         stamp: str | None = None) -> Changes:
+    def project_document(self, doc_id: DocId, doc: Any, changes: Changes | None = None) -> Changes:
         """Bring the rows of one document up to date.
 
         With ``changes`` (from a local command) only those records are re-read; without,
         the records touched since the stored heads are found with ``Document.diff``; with
-        no stored heads (or an unusable diff) the whole document is projected. ``stamp``
-        (the store's ``stored_stamp``) is kept with the rows, so a restart can tell which
-        unloaded documents changed on disk after they were last projected.
+        no stored heads (or an unusable diff) the whole document is projected.
         """
         reader = _FastReader(doc)
         kind = str(reader.value(Root, "kind") or "")
@@ -296,9 +322,6 @@ class ReadModel:
         if changes is None:
             old = self.doc_heads(doc_id)
             if old == new_heads:
-                if stamp is not None:
-                    self.conn.execute("INSERT OR REPLACE INTO doc_files VALUES (?,?)",
-                                      (doc_id, stamp))
                 return Changes()
             changes = self._changes_since(doc, kind, old)
         full = changes is None
@@ -313,9 +336,6 @@ class ReadModel:
                 "INSERT OR REPLACE INTO doc_state VALUES (?,?,?,?,?,?)",
                 (doc_id, kind, reader.value(Root, "month"), reader.value(Root, "till"),
                  new_heads, iso(dt.datetime.now(dt.UTC))))
-            if stamp is not None:
-                self.conn.execute("INSERT OR REPLACE INTO doc_files VALUES (?,?)",
-                                  (doc_id, stamp))
         return changes
 
     def _changes_since(self, doc: Any, kind: str, old: str | None) -> Changes | None:
@@ -502,6 +522,8 @@ class ReadModel:
                                                    (doc_id,))]
                 if table == "orders":
                     self._delete_orders(ids)
+                    for oid in ids:
+                        self._set_order_stock(oid, {})
                 elif table == "messages":
                     c.executemany("DELETE FROM messages_fts WHERE rowid=?",
                                   [(fts_rowid(i),) for i in ids])
@@ -512,6 +534,11 @@ class ReadModel:
                 obj = r.obj(orders, oid)
                 if obj is not None:
                     self._project_order(doc_id, oid, r.to_py(obj))
+        if self._stock_moved:  # levels of what orders hold are recomputed with the registers
+            ch.stock.update(self._stock_moved)
+            self._stock_moved.clear()
+            if r.obj(Root, "stock") is None:
+                self._recompute_stock(ch.stock)
         messages = r.obj(Root, "messages")
         if messages is not None and ch.messages:
             for mid in ch.messages:
@@ -556,6 +583,9 @@ class ReadModel:
                           [(doc_id, sku, loc, on_hand, reserved)
                            for (sku, loc), (on_hand, reserved) in sums.items()])
             self._recompute_stock(skus)
+        if self._stock_moved:
+            self._recompute_stock(self._stock_moved)
+            self._stock_moved.clear()
 
     def _customer_for(self, contact: str | None) -> str | None:
         """The customer a phone number or email belongs to: not a merged one, the oldest."""
@@ -584,6 +614,30 @@ class ReadModel:
         if cid:
             return min(chain[chain.index(cid):])
         return cid
+
+    def _set_order_stock(self, oid: str, held: dict[tuple[str, str], tuple[int, int]]) -> None:
+        """Record what order ``oid`` holds now; ORDERS_PART moves by the difference."""
+        c = self.conn
+        old = {(r[0], r[1]): (r[2], r[3]) for r in c.execute(
+            "SELECT sku, location, on_hand_milli, reserved_milli FROM order_stock "
+            "WHERE order_id=?", (oid,))}
+        if old == held:
+            return
+        c.execute("DELETE FROM order_stock WHERE order_id=?", (oid,))
+        c.executemany("INSERT INTO order_stock VALUES (?,?,?,?,?)",
+                      [(oid, sku, loc, on, res) for (sku, loc), (on, res) in held.items()])
+        for key in set(old) | set(held):
+            d_on = held.get(key, (0, 0))[0] - old.get(key, (0, 0))[0]
+            d_res = held.get(key, (0, 0))[1] - old.get(key, (0, 0))[1]
+            if not (d_on or d_res):
+                continue
+            c.execute("INSERT INTO stock_parts VALUES (?,?,?,?,?) ON CONFLICT(doc_id, sku, "
+                      "location) DO UPDATE SET on_hand_milli = on_hand_milli + "
+                      "excluded.on_hand_milli, reserved_milli = reserved_milli + "
+                      "excluded.reserved_milli", (ORDERS_PART, key[0], key[1], d_on, d_res))
+            c.execute("DELETE FROM stock_parts WHERE doc_id=? AND sku=? AND location=? AND "
+                      "on_hand_milli=0 AND reserved_milli=0", (ORDERS_PART, key[0], key[1]))
+            self._stock_moved.add(key[0])
 
     def _delete_orders(self, ids: list[str]) -> None:
         c = self.conn
@@ -638,6 +692,7 @@ class ReadModel:
                    iso(o.get("created_at")), iso(o.get("updated_at")), live_lines,
                    o.get("stock_state"), o.get("customer_id")))
         self._refresh_order_fts(oid)
+        self._set_order_stock(oid, order_stock(o))
 
     def _refresh_order_fts(self, oid: str) -> None:
         c = self.conn
@@ -714,8 +769,7 @@ class ReadModel:
             sql += f" ORDER BY {order_by}"
         return self.conn.execute(sql).fetchall()
 
-    def snapshot(self, skip: Iterable[str] = ("doc_state", "doc_files")
-                 ) -> dict[str, list[tuple[Any, ...]]]:
+    def snapshot(self, skip: Iterable[str] = ("doc_state",)) -> dict[str, list[tuple[Any, ...]]]:
         """Every row of every table, sorted: for rebuild-equality checks."""
         out = {}
         skip = set(skip)

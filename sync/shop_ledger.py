@@ -10,10 +10,12 @@ Documents (DESIGN.md "Keep each document small"):
   ever create the same document.
 
 Every command is one Automerge transaction on one document, fsynced before it returns,
-and returns a ``Changes`` naming what it touched. Stock levels are counters
-kept per period document; a product's level is the sum over all documents (the read
-model keeps that sum), so a confirm reserves stock in the same transaction that moves
-the order, and two tills selling at once both count.
+and returns a ``Changes`` naming what it touched. A product's level is goods counted in
+or out (``adjust_stock``: per-till counters in period documents, summed over all of
+them) plus what orders hold, which follows from each order's merged state: confirmed
+orders reserve their lines, dispatched or handed-over orders have taken them, returns
+put back what was restocked. The read model keeps both sums. So two tills selling at
+once both count, and the same move made on two tills at once counts once.
 """
 
 from __future__ import annotations
@@ -779,10 +781,12 @@ class ShopLedger:
             self._history(w, obj, "total", old, total, by)
 
     def _sync_stock(self, w: Writer, obj: Obj, status: str) -> set[str]:
-        """Bring reserved/fulfilled stock of every product line in line with ``status``.
+        """Record what every product line holds (``stock_qty``, ``stock_state``) at ``status``.
 
-        Each line remembers how much it holds (``stock_qty``) and in which state, so a
-        line edited after confirming moves only the difference.
+        No counter moves here: what an order reserves or has taken off the shelf follows
+        from its merged state (status, lines, returns) and the read model adds it up
+        (``sync.read_model.order_stock``). Counting per move instead made the same move
+        done on two tills at once count twice. Returns the SKUs whose holding changed.
         """
         target_state = _stock_state_for(status)
         current_state = w.value(obj, "stock_state", "none")
@@ -795,15 +799,6 @@ class ShopLedger:
             want = 0 if line.get("removed") or target_state == "none" else milli(Decimal(line["qty"]))
             if current_state == target_state and held == want:
                 continue
-            # undo what the line holds now, then apply the target
-            if current_state == "reserved" and held:
-                self._bump_stock(w, sku, DEFAULT_LOCATION, reserved=-held)
-            elif current_state == "fulfilled" and held:
-                self._bump_stock(w, sku, DEFAULT_LOCATION, on_hand=held)
-            if target_state == "reserved" and want:
-                self._bump_stock(w, sku, DEFAULT_LOCATION, reserved=want)
-            elif target_state == "fulfilled" and want:
-                self._bump_stock(w, sku, DEFAULT_LOCATION, on_hand=-want)
             w.put(lobj, "stock_qty", qty_str(Decimal(want) / 1000))
             touched.add(sku)
         w.put(obj, "stock_state", target_state)
@@ -942,7 +937,9 @@ class ShopLedger:
                                           f"{qty_str(Decimal(line['qty']) - already)} left")
                 w.put(lobj, "returned_qty", qty_str(already + qty))
                 if restock and line.get("sku"):
-                    self._bump_stock(w, str(line["sku"]), DEFAULT_LOCATION, on_hand=milli(qty))
+                    # back on the shelf: the read model adds restocked_qty to the level
+                    back = Decimal(line.get("restocked_qty") or "0") + qty
+                    w.put(lobj, "restocked_qty", qty_str(back))
                     skus.add(str(line["sku"]))
             fully = all(Decimal(w.value(lo, "returned_qty") or "0") >= Decimal(li["qty"])
                         for lo, li in all_lines.values() if not li.get("removed"))
@@ -1016,8 +1013,7 @@ class ShopLedger:
                 orders_obj = w.ensure_map(Root, "orders")
                 for oid, _, record in records:
                     w.put_map(orders_obj, oid, record)
-                for sku, (on_hand, reserved) in sorted(stock.items()):
-                    self._bump_stock(w, sku, DEFAULT_LOCATION, on_hand=on_hand, reserved=reserved)
+                # what the orders hold follows from their state (see _sync_stock)
                 w.put(Root, "seq", self._seq)
             for oid, number, _ in records:
                 self._orders[oid] = period.doc_id

@@ -132,8 +132,7 @@ class TillEngine:
 
     def _project_doc(self, doc_id: DocId, changes: Changes | None) -> Changes:
         stored = self.store.get(doc_id)
-        return self.read_model.project_document(doc_id, stored.doc, changes,
-                                                stamp=self.store.stored_stamp(doc_id))
+        return self.read_model.project_document(doc_id, stored.doc, changes)
 
     def _check_overbooking(self, changes: Changes) -> None:
         if not changes.stock or not self.has_shop:
@@ -168,16 +167,18 @@ class TillEngine:
         """Bring the read model level with the documents; returns seconds taken.
 
         Loaded documents (the shop, recent periods) are compared by heads. Older periods
-        stay unloaded unless their files changed since they were last projected (the
-        engine died between persisting and projecting) or the read model never saw them
-        (it was deleted): only those are loaded and projected.
+        stay unloaded unless the heads their store last persisted differ from the heads
+        the read model projected (the engine died between persisting and projecting) or
+        the read model never saw them (it was deleted): only those are loaded.
         """
         started = time.perf_counter()
         self._projected: dict[DocId, list[bytes]] = {}
-        stamps = self.read_model.doc_stamps()
+        projected = self.read_model.known_docs()
         for doc_id in self.store.ids():
-            if self.store.is_loaded(doc_id) or stamps.get(doc_id) == \
-                    self.store.stored_stamp(doc_id):
+            if self.store.is_loaded(doc_id):
+                continue
+            seen = projected.get(doc_id)
+            if seen is not None and seen["heads"] == self.store.stored_heads(doc_id):
                 continue
             try:
                 self.store.get(doc_id)

@@ -51,7 +51,10 @@ def order_of(ledger: ShopLedger, *lines: LineInput, customer: str | None = None)
 
 
 def stock_level(ledger: ShopLedger, sku: str, location: str = "main") -> dict[str, Decimal]:
-    """on_hand / reserved / available summed over every period document the store holds."""
+    """on_hand / reserved / available over every document the store holds: goods counted
+    in and out (the per-till registers) plus what every order holds in its merged state."""
+    from sync.read_model import order_stock
+
     on_hand = reserved = 0
     for doc_id in ledger.store.ids():
         reader = Reader(ledger.store.get(doc_id).doc)
@@ -60,6 +63,10 @@ def stock_level(ledger: ShopLedger, sku: str, location: str = "main") -> dict[st
             if reg["sku"] == sku and reg["location"] == location:
                 on_hand += reg["on_hand"]
                 reserved += reg["reserved"]
+        for order in (reader.value(Root, "orders") or {}).values():
+            held_on_hand, held = order_stock(order).get((sku, location), (0, 0))
+            on_hand += held_on_hand
+            reserved += held
     return {"on_hand": Decimal(on_hand) / 1000, "reserved": Decimal(reserved) / 1000,
             "available": Decimal(on_hand - reserved) / 1000}
 
