@@ -185,9 +185,6 @@ class Replicator:
                 await self._handle(session, msg)
         except (ConnectionError, asyncio.IncompleteReadError, EOFError) as exc:
             return f"closed: {exc or 'connection ended'}"
-        except ProtocolError as exc:  # expected from a broken peer: the reason, no traceback
-            log.warning("dropping %s: %s", session.peer_id[:12] or "peer", exc)
-            return f"protocol error: {exc}"
         finally:
             self.sessions.discard(session)
             sender.cancel()

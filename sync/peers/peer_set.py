@@ -34,6 +34,7 @@ from sync.peers.tls_link import (
     send_welcome,
     server_ssl_context,
 )
+from sync.replication import ProtocolError
 
 log = logging.getLogger("countertop.sync.peers")
 
@@ -365,7 +366,9 @@ class PeerSet:
         except LinkError as exc:
             log.info("link to %s ended: %s", peer[:12], exc)
         except Exception as exc:  # the sync engine gave up on this peer: drop the link only
-            log.warning("sync with %s failed: %s", peer[:12], exc, exc_info=True)
+            # a peer breaking the protocol is expected: its reason, without a traceback
+            log.warning("sync with %s failed: %s", peer[:12], exc,
+                        exc_info=not isinstance(exc, ProtocolError))
         finally:
             await link.close()
             entry = self._links.get(peer)
