@@ -242,11 +242,16 @@ class Replicator:
                                                "documentId": doc_id})
                     return
                 if doc_id not in self._wanted and not self._accept(doc_id):
+                    # Once is normal: a till's new period document can arrive before the
+                    # shop document listing it (we ask for it when the listing merges).
+                    # Many are a broken or hostile peer.
                     session.refused_docs += 1
-                    if session.refused_docs == 1 or session.refused_docs % 1000 == 0:
-                        log.warning("peer %s offers document %s that the shop does not list; "
-                                    "not taking it (%d so far)", session.peer_id[:12], doc_id,
-                                    session.refused_docs)
+                    count = session.refused_docs
+                    if count == 1 or count == 10 or count % 1000 == 0:
+                        log.log(logging.INFO if count == 1 else logging.WARNING,
+                                "peer %s offers document %s that the shop does not list; "
+                                "not taking it (%d so far)", session.peer_id[:12], doc_id,
+                                count)
                     return
                 log.info("peer %s shares document %s; creating it here", session.peer_id,
                          doc_id)

@@ -222,7 +222,7 @@ async def _request_flood(o: Offender) -> None:
     request = frame(KIND_MESSAGE, cbor2.dumps({"type": "request", "documentId": unknown,
                                                "data": empty.encode()}))
     try:
-        async with asyncio.timeout(3):
+        async with asyncio.timeout(1):
             while not writer.is_closing():  # A answers each with doc-unavailable, unread
                 writer.write(request * 200)
                 await writer.drain()
