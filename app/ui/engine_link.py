@@ -65,7 +65,11 @@ class UiChanges:
 
 
 class EngineCall(QObject):
-    """One command on its way: exactly one of the two signals fires, in the GUI thread."""
+    """One command on its way: exactly one of the two signals fires, in the GUI thread.
+
+    The worker thread never emits these itself: it hands the finished call to the link,
+    whose slot runs in the GUI thread and emits them there.
+    """
 
     #: the command's result (JSON-shaped)
     sig_done = Signal(object)
@@ -98,6 +102,7 @@ class EngineLink(QObject):
     _sig_raw_event = Signal(object)
     _sig_connected = Signal(object)
     _sig_attempt_failed = Signal(str)
+    _sig_result = Signal(object)
 
     COALESCE_MS = 60
 
@@ -127,6 +132,7 @@ class EngineLink(QObject):
         self._sig_raw_event.connect(self._on_raw_event)
         self._sig_connected.connect(self._on_connected)
         self._sig_attempt_failed.connect(self._on_attempt_failed)
+        self._sig_result.connect(self._deliver)
         self._worker = threading.Thread(target=self._work, name="countertop-ui-engine",
                                         daemon=True)
         self._worker.start()
@@ -254,8 +260,6 @@ class EngineLink(QObject):
         """Queue ``cmd`` for the engine; connect to the returned call's signals."""
         call = EngineCall(cmd, dict(args or {}), self)
         self._pending.add(call)
-        call.sig_done.connect(lambda _r, c=call: self._finish(c))
-        call.sig_failed.connect(lambda _m, _t, c=call: self._finish(c))
         self._jobs.put((lambda c=call: self._execute(c), call))
         return call
 
@@ -267,31 +271,32 @@ class EngineLink(QObject):
         """
         call = EngineCall(name, {}, self)
         self._pending.add(call)
-        call.sig_done.connect(lambda _r, c=call: self._finish(c))
-        call.sig_failed.connect(lambda _m, _t, c=call: self._finish(c))
 
         def job(c: EngineCall = call) -> None:
             client = self.client
             if client is None:
-                c.sig_failed.emit("The engine is not connected yet.", "EngineUnavailable")
-                return
-            try:
-                c.result = fn(client.call)
-            except CountertopError as exc:
-                c.sig_failed.emit(str(exc), type(exc).__name__)
-                return
-            except Exception as exc:
-                log.exception("job %s failed", name)
-                c.sig_failed.emit(f"{name} failed: {exc}", type(exc).__name__)
-                return
-            c.sig_done.emit(c.result)
+                c.error, c.error_type = "The engine is not connected yet.", "EngineUnavailable"
+            else:
+                try:
+                    c.result = fn(client.call)
+                except CountertopError as exc:
+                    c.error, c.error_type = str(exc), type(exc).__name__
+                except Exception as exc:
+                    log.exception("job %s failed", name)
+                    c.error, c.error_type = f"{name} failed: {exc}", type(exc).__name__
+            self._sig_result.emit(c)
 
         self._jobs.put((job, call))
         return call
 
-    def _finish(self, call: EngineCall) -> None:
+    def _deliver(self, call: EngineCall) -> None:
+        """In the GUI thread: fire the call's own signal, then let it go."""
         call.finished = True
         self._pending.discard(call)
+        if call.error is not None:
+            call.sig_failed.emit(call.error, call.error_type or "")
+        else:
+            call.sig_done.emit(call.result)
         call.deleteLater()
 
     def _execute(self, call: EngineCall) -> None:
@@ -299,7 +304,7 @@ class EngineLink(QObject):
         if client is None:
             call.error, call.error_type = (("The engine is not connected yet; try again in a "
                                            "moment."), "EngineUnavailable")
-            call.sig_failed.emit(call.error, call.error_type)
+            self._sig_result.emit(call)
             return
         try:
             call.result = client.call(call.cmd, call.args)
@@ -310,10 +315,7 @@ class EngineLink(QObject):
         except Exception as exc:  # a bug somewhere: log it, tell the user plainly
             log.exception("command %s failed", call.cmd)
             call.error, call.error_type = f"{call.cmd} failed: {exc}", type(exc).__name__
-        if call.error is not None:
-            call.sig_failed.emit(call.error, call.error_type or "")
-        else:
-            call.sig_done.emit(call.result)
+        self._sig_result.emit(call)
 
     def _work(self) -> None:
         while True:

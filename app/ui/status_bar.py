@@ -46,6 +46,8 @@ class TillStatusBar(QStatusBar):
         self._poll = QTimer(self)
         self._poll.setInterval(self.PEER_POLL_MS)
         self._poll.timeout.connect(self.poll_peers)
+        if link.connected:
+            self.on_state("connected", "")
 
     def on_state(self, state: str, detail: str) -> None:
         colours = {"connected": "#22a06b", "starting": "#c27c0e", "connecting": "#c27c0e",
