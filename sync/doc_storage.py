@@ -265,13 +265,20 @@ class DocumentStore:
         scan = scan_log(raw_log)
         if scan.torn:
             self._cut_torn_tail(doc_id, log_path, raw_log, scan)
-        try:
-            doc = Document.load(snapshot) if snapshot else Document()
-        except Exception as exc:
-            raise StorageCorrupt(f"snapshot {snap_path} cannot be read ({exc}); "
-                                 f"the till can recover it from another till") from exc
-        if scan.records:
-            doc = self._apply_records(doc_id, doc, snapshot, scan.records)
+        doc: Document | None = None
+        if scan.records:  # the usual case in one load: loading the snapshot first doubled it
+            try:
+                doc = Document.load(snapshot + b"".join(scan.records))
+            except Exception:
+                doc = None
+        if doc is None:
+            try:
+                doc = Document.load(snapshot) if snapshot else Document()
+            except Exception as exc:
+                raise StorageCorrupt(f"snapshot {snap_path} cannot be read ({exc}); "
+                                     f"the till can recover it from another till") from exc
+            if scan.records:
+                doc = self._apply_records(doc_id, doc, snapshot, scan.records)
         stored = StoredDocument(doc_id, directory, doc, scan.good_bytes, len(snapshot))
         if self.stored_heads(doc_id) != heads_text(stored.persisted_heads):
             stored.note_heads()
@@ -294,8 +301,11 @@ class DocumentStore:
                 log.error("document %s: change %d of the log is unreadable (%s); skipping it, "
                           "a copy is in quarantine", doc_id, i, exc)
                 self.quarantine_dir.mkdir(exist_ok=True)
-                write_atomic(self.quarantine_dir / f"{doc_id}-{time.strftime('%Y%m%dT%H%M%S')}"
-                             f"-{os.getpid()}-change{i}.bad", rec)
+                # named by content: reopening the same log keeps one copy, not one per open
+                kept = self.quarantine_dir / (f"{doc_id}-change-"
+                                              f"{zlib.crc32(rec):08x}-{len(rec)}.bad")
+                if not kept.exists():
+                    write_atomic(kept, rec)
                 continue
             good += rec
         return Document.load(good) if good else doc

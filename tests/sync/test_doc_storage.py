@@ -167,8 +167,10 @@ def test_unreadable_change_in_the_middle_keeps_what_comes_before(
         got = values(reopen(store_with_ten))
     assert got == {f"k{i}": i for i in range(10)}
     assert any("change 4 of the log is unreadable" in r.getMessage() for r in caplog.records)
-    (kept,) = list((store_with_ten / "quarantine").glob("*change4.bad"))
+    (kept,) = list((store_with_ten / "quarantine").glob("*.bad"))
     assert kept.read_bytes() == b"junk change"
+    assert values(reopen(store_with_ten)) == got  # and again: still one copy kept
+    assert len(list((store_with_ten / "quarantine").glob("*.bad"))) == 1
 
 
 def test_missing_document_and_duplicate_create(tmp_path: Path) -> None:
