@@ -25,11 +25,12 @@ import logging
 import os
 import select
 import threading
-import tty
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Self
+
+from devices.simulated.stable_pty import StablePty
 
 log = logging.getLogger("countertop.devices.simulated.callerid")
 
@@ -151,6 +152,7 @@ class CallerIdSimulator:
         if role not in ROLES or unit_format not in UNIT_FORMATS or unformatted not in UNFORMATTED_KINDS:
             raise ValueError(f"unsupported simulator setup: {role}/{unit_format}/{unformatted}")
         self.path = str(link_path)
+        self._pty = StablePty(self.path)
         self.role = role
         self.unit_format = unit_format
         self.unformatted = unformatted
@@ -193,30 +195,17 @@ class CallerIdSimulator:
             stop.set()
         if reader is not None:
             reader.join(timeout=2)
-        try:
-            os.unlink(self.path)
-        except FileNotFoundError:
-            pass
+        self._pty.unlink()
         with self._lock:
-            for fd in (self._master, self._slave):
-                if fd is not None:
-                    os.close(fd)
+            self._pty.close()
             self._master = self._slave = None
             self._changed.notify_all()
 
     def replug(self) -> None:
         """Plug a (reset) device in again on a fresh pty behind the same path."""
         self.unplug()
-        master, slave = os.openpty()
-        tty.setraw(slave)  # no echo or newline translation before the driver opens it
-        os.set_blocking(master, False)
-        temp = f"{self.path}.{os.getpid()}.tmp"
-        try:
-            os.unlink(temp)
-        except FileNotFoundError:
-            pass
-        os.symlink(os.ttyname(slave), temp)
-        os.replace(temp, self.path)
+        master = self._pty.open()
+        slave = self._pty.slave
         stop = threading.Event()
         with self._lock:
             self._master, self._slave = master, slave

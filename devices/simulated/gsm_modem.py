@@ -25,7 +25,6 @@ import random
 import select
 import threading
 import time
-import tty
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -41,6 +40,7 @@ from devices.gsm.sms_pdu import (
     encode_deliver,
     encode_status_report,
 )
+from devices.simulated.stable_pty import StablePty
 
 log = logging.getLogger("countertop.devices.simulated.modem")
 
@@ -89,6 +89,7 @@ class GsmModemSimulator:
         status_reports: bool = True,
     ) -> None:
         self.path = str(link_path)
+        self._pty = StablePty(self.path)
         self.pin = pin
         self.sim_present = sim_present
         self.capacity = capacity
@@ -147,14 +148,9 @@ class GsmModemSimulator:
             stop.set()
         if reader is not None and reader is not threading.current_thread():
             reader.join(timeout=2)
-        try:
-            os.unlink(self.path)
-        except FileNotFoundError:
-            pass
+        self._pty.unlink()
         with self._lock:
-            for fd in (self._master, self._slave):
-                if fd is not None:
-                    os.close(fd)
+            self._pty.close()
             self._master = self._slave = None
             self._changed.notify_all()
 
@@ -164,16 +160,8 @@ class GsmModemSimulator:
 
     def _plug(self, *, announce: bool) -> None:
         self.unplug()
-        master, slave = os.openpty()
-        tty.setraw(slave)
-        os.set_blocking(master, False)
-        temp = f"{self.path}.{os.getpid()}.tmp"
-        try:
-            os.unlink(temp)
-        except FileNotFoundError:
-            pass
-        os.symlink(os.ttyname(slave), temp)
-        os.replace(temp, self.path)
+        master = self._pty.open()
+        slave = self._pty.slave
         stop = threading.Event()
         with self._lock:
             self._master, self._slave = master, slave
