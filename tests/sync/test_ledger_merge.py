@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-
 from sync.shop_ledger import ShopLedger
 from tests.sync.ledger_shop import fork_till, line, order_of, shop_ledger, stock_level, sync_docs
 
