@@ -63,7 +63,7 @@ class EngineService:
 
     def publish(self, event: dict[str, Any]) -> None:
         """Thread-safe: post an event to every subscribed UI/CLI client."""
-        if self.loop is None:
+        if self.loop is None or self.loop.is_closed():
             return
         self.loop.call_soon_threadsafe(self.ipc.publish, event)
 
@@ -97,7 +97,8 @@ class EngineService:
         return 0
 
     def stop(self) -> None:
-        if self.loop is not None:
+        """Thread-safe: ask a running engine to shut down (no-op once its loop is gone)."""
+        if self.loop is not None and not self.loop.is_closed():
             self.loop.call_soon_threadsafe(self._stopping.set)
 
 
