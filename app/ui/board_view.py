@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from app.ui.order_actions import COLUMN_TARGETS, OrderActions
 from app.ui.order_models import ROW_ROLE, BoardColumnModel, due_state, due_text
 from app.ui.read_store import OrderFilter, ReadStore, utc_iso
+from app.ui.signal_emit import emit
 from app.ui.theme import BOARD_COLUMNS, CHANNEL_COLOURS, STATUS_COLOURS, Theme
 from app.ui.widgets import FilterCombo, PageHeader, SearchField
 
@@ -70,8 +71,8 @@ class OrderFilterBar(QWidget):
         lay.addWidget(self.search, 3)
         for combo in (self.tag, self.assignee, self.channel, self.date):
             lay.addWidget(combo, 1)
-            combo.currentIndexChanged.connect(lambda _i: self.sig_changed.emit())
-        self.search.textChanged.connect(lambda _t: self.sig_changed.emit())
+            combo.currentIndexChanged.connect(lambda _i: emit(self.sig_changed))
+        self.search.textChanged.connect(lambda _t: emit(self.sig_changed))
 
     def reload_choices(self) -> None:
         self.tag.set_items([(t, "#" + t) for t in self.store.tags()])
@@ -185,20 +186,20 @@ class BoardList(QListView):
         mods = event.modifiers()
         key = event.key()
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self.sig_key.emit("open")
+            emit(self.sig_key, "open")
             return
         if (key == Qt.Key.Key_Right and mods & Qt.KeyboardModifier.ControlModifier) or \
                 key == Qt.Key.Key_BracketRight:
-            self.sig_key.emit("advance")
+            emit(self.sig_key, "advance")
             return
         if key == Qt.Key.Key_Right:
-            self.sig_key.emit("focus_right")
+            emit(self.sig_key, "focus_right")
             return
         if key == Qt.Key.Key_Left and not mods & Qt.KeyboardModifier.ControlModifier:
-            self.sig_key.emit("focus_left")
+            emit(self.sig_key, "focus_left")
             return
         if key == Qt.Key.Key_Delete:
-            self.sig_key.emit("cancel")
+            emit(self.sig_key, "cancel")
             return
         super().keyPressEvent(event)
 
@@ -328,7 +329,7 @@ class BoardView(QWidget):
     def _open_index(self, index: QModelIndex) -> None:
         oid = index.data(Qt.ItemDataRole.UserRole)
         if oid:
-            self.sig_open_order.emit(str(oid))
+            emit(self.sig_open_order, str(oid))
 
     def _key(self, column: BoardColumn, action: str) -> None:
         pos = self.columns.index(column)
@@ -359,7 +360,7 @@ class BoardView(QWidget):
         if not ids:
             return
         menu = QMenu(self)
-        menu.addAction("Open", lambda: self.sig_open_order.emit(ids[0]))
+        menu.addAction("Open", lambda: emit(self.sig_open_order, ids[0]))
         move = menu.addMenu("Move to")
         for key, title, _statuses in BOARD_COLUMNS:
             if key != column.key:

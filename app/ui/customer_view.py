@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.ui.read_store import ReadStore, local_time_text
+from app.ui.signal_emit import emit
 from app.ui.theme import CHANNEL_LABELS, STATUS_COLOURS, STATUS_LABELS, Theme
 from app.ui.widgets import EmptyState, SearchField, bind_key
 
@@ -119,7 +120,7 @@ class CustomerCard(QWidget):
         self.orders = QListWidget()
         self.orders.itemActivated.connect(
             lambda item: item.data(Qt.ItemDataRole.UserRole)
-            and self.sig_open_order.emit(str(item.data(Qt.ItemDataRole.UserRole))))
+            and emit(self.sig_open_order, str(item.data(Qt.ItemDataRole.UserRole))))
         orders_box.addWidget(self.orders, 1)
         msgs_box = QVBoxLayout()
         t2 = QLabel("Last messages and calls")
@@ -201,7 +202,7 @@ class CustomerCard(QWidget):
                                   "font-weight: 700; font-size: 14pt;")
 
     def _new_order(self) -> None:
-        self.sig_new_order.emit(self.customer_id or "")
+        emit(self.sig_new_order, self.customer_id or "")
 
 
 def _muted_item(text: str) -> QListWidgetItem:
@@ -321,5 +322,5 @@ class ScreenPop(QDialog):
         self.activateWindow()
 
     def _new_order(self, customer_id: str) -> None:
-        self.sig_new_order.emit(customer_id, self.number)
+        emit(self.sig_new_order, customer_id, self.number)
         self.hide()

@@ -23,6 +23,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.client import EngineClient, EngineUnavailable, connect
+from app.ui.signal_emit import emit
 from sync.errors import CountertopError
 
 log = logging.getLogger("countertop.ui.engine")
@@ -150,23 +151,23 @@ class EngineLink(QObject):
         self._jobs.put((self._try_connect, None))
 
     def _try_connect(self) -> None:
-        client = connect(self.data_dir, on_event=self._sig_raw_event.emit, timeout=30.0)
+        client = connect(self.data_dir, on_event=self._forward_event, timeout=30.0)
         if client is not None:
-            self._sig_connected.emit(client)
+            emit(self._sig_connected, client)
             return
         if not self.start_engine:
-            self._sig_attempt_failed.emit("No engine runs for this data dir.")
+            emit(self._sig_attempt_failed, "No engine runs for this data dir.")
             return
         proc = self.engine_process
         if proc is None or proc.poll() is not None:
             if proc is not None and proc.returncode not in (None, 0):
                 detail = self._engine_log_tail()
-                self._sig_attempt_failed.emit(
+                emit(self._sig_attempt_failed, 
                     f"The engine stopped (exit {proc.returncode}). {detail}".strip())
                 self.engine_process = None
                 return
             self._spawn_engine()
-        self._sig_attempt_failed.emit("")
+        emit(self._sig_attempt_failed, "")
 
     def _spawn_engine(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -203,7 +204,7 @@ class EngineLink(QObject):
             return
         self.client = client
         self._set_state("connected", "Connected")
-        self.sig_changed.emit(UiChanges.all())
+        emit(self.sig_changed, UiChanges.all())
 
     def _on_attempt_failed(self, detail: str) -> None:
         if self._closing:
@@ -221,7 +222,7 @@ class EngineLink(QObject):
 
     def _set_state(self, state: str, detail: str) -> None:
         self.state = state
-        self.sig_state.emit(state, detail)
+        emit(self.sig_state, state, detail)
 
     # ------------------------------------------------------------------ events
 
@@ -232,10 +233,10 @@ class EngineLink(QObject):
             if not self._flush.isActive():
                 self._flush.start()
         elif kind == "incoming_call":
-            self.sig_incoming_call.emit(dict(event.get("call") or {}),
+            emit(self.sig_incoming_call, dict(event.get("call") or {}),
                                         str(event.get("customer_id") or ""))
         elif kind == "device_status":
-            self.sig_device_status.emit(dict(event))
+            emit(self.sig_device_status, dict(event))
         elif kind == "disconnected":
             if self.client is not None:
                 self.client = None
@@ -243,16 +244,20 @@ class EngineLink(QObject):
                     self._set_state("offline", "The engine stopped; reconnecting…")
                     self._retry.start(300)
         else:
-            self.sig_event.emit(dict(event))
+            emit(self.sig_event, dict(event))
 
     def _emit_batch(self) -> None:
         batch, self._batch = self._batch, UiChanges()
         if not batch.empty():
-            self.sig_changed.emit(batch)
+            emit(self.sig_changed, batch)
+
+    def _forward_event(self, event: dict[str, Any]) -> None:
+        """On the client's reader thread: queue the event into the GUI thread."""
+        emit(self._sig_raw_event, event)
 
     def inject_event(self, event: dict[str, Any]) -> None:
         """Feed an event as if the engine sent it (thread-safe; used by the demo and tests)."""
-        self._sig_raw_event.emit(event)
+        emit(self._sig_raw_event, event)
 
     # ------------------------------------------------------------------ commands
 
@@ -284,7 +289,7 @@ class EngineLink(QObject):
                 except Exception as exc:
                     log.exception("job %s failed", name)
                     c.error, c.error_type = f"{name} failed: {exc}", type(exc).__name__
-            self._sig_result.emit(c)
+            emit(self._sig_result, c)
 
         self._jobs.put((job, call))
         return call
@@ -294,9 +299,9 @@ class EngineLink(QObject):
         call.finished = True
         self._pending.discard(call)
         if call.error is not None:
-            call.sig_failed.emit(call.error, call.error_type or "")
+            emit(call.sig_failed, call.error, call.error_type or "")
         else:
-            call.sig_done.emit(call.result)
+            emit(call.sig_done, call.result)
         call.deleteLater()
 
     def _execute(self, call: EngineCall) -> None:
@@ -304,7 +309,7 @@ class EngineLink(QObject):
         if client is None:
             call.error, call.error_type = (("The engine is not connected yet; try again in a "
                                            "moment."), "EngineUnavailable")
-            self._sig_result.emit(call)
+            emit(self._sig_result, call)
             return
         try:
             call.result = client.call(call.cmd, call.args)
@@ -315,7 +320,7 @@ class EngineLink(QObject):
         except Exception as exc:  # a bug somewhere: log it, tell the user plainly
             log.exception("command %s failed", call.cmd)
             call.error, call.error_type = f"{call.cmd} failed: {exc}", type(exc).__name__
-        self._sig_result.emit(call)
+        emit(self._sig_result, call)
 
     def _work(self) -> None:
         while True:

@@ -13,6 +13,8 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
+from app.ui.signal_emit import emit
+
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -135,7 +137,7 @@ class IdWindowModel(QAbstractTableModel):
             rows = range(len(self._ids)) if changed is None else \
                 [i for i, x in enumerate(self._ids) if x in changed]
             if rows:
-                self.dataChanged.emit(self.index(min(rows), 0),
+                emit(self.dataChanged, self.index(min(rows), 0),
                                       self.index(max(rows), self.columnCount() - 1))
 
     def reset(self) -> None:
@@ -164,14 +166,14 @@ class IdWindowModel(QAbstractTableModel):
         old_set = set(self._ids)
         kept = [x for x in new if x in old_set]
         if kept != self._ids:
-            self.layoutAboutToBeChanged.emit()
+            emit(self.layoutAboutToBeChanged)
             where = {x: k for k, x in enumerate(kept)}
             for idx in self.persistentIndexList():
                 if 0 <= idx.row() < len(self._ids):
                     target = where[self._ids[idx.row()]]
                     self.changePersistentIndex(idx, self.index(target, idx.column()))
             self._ids = kept
-            self.layoutChanged.emit()
+            emit(self.layoutChanged)
         # 3. insertions, in runs
         k = 0
         while k < len(new):

@@ -37,6 +37,7 @@ from app.ui.inbox_model import STATE_LABELS, InboxModel, sender_label
 from app.ui.order_actions import OrderActions
 from app.ui.order_models import ROW_ROLE
 from app.ui.read_store import MessageFilter, ReadStore, local_time_text
+from app.ui.signal_emit import emit
 from app.ui.theme import CHANNEL_COLOURS, CHANNEL_LABELS, STATUS_COLOURS, STATUS_LABELS, Theme
 from app.ui.widgets import EmptyState, FilterCombo, SearchField, bind_key
 
@@ -249,7 +250,7 @@ class ConversationView(QWidget):
         self.orders = QListWidget()
         self.orders.setSpacing(3)
         self.orders.itemActivated.connect(
-            lambda item: self.sig_open_order.emit(str(item.data(Qt.ItemDataRole.UserRole))))
+            lambda item: emit(self.sig_open_order, str(item.data(Qt.ItemDataRole.UserRole))))
         side_lay.addWidget(self.orders, 1)
         split.addWidget(side)
         split.setStretchFactor(0, 3)
@@ -408,13 +409,13 @@ class ConversationView(QWidget):
         if self.message is None:
             return
         if self.message.get("order_id"):
-            self.sig_open_order.emit(str(self.message["order_id"]))
+            emit(self.sig_open_order, str(self.message["order_id"]))
             return
-        self.sig_make_order.emit(dict(self.message))
+        emit(self.sig_make_order, dict(self.message))
 
     def _open_customer(self) -> None:
         if self.message and self.message.get("customer_id"):
-            self.sig_open_customer.emit(str(self.message["customer_id"]))
+            emit(self.sig_open_customer, str(self.message["customer_id"]))
 
     def _mark_unread(self) -> None:
         if self.message:
@@ -540,7 +541,7 @@ class InboxView(QWidget):
         unread = self.store.unread_count()
         self.count.setText(f"{unread} unread" if unread else "All read")
         self.list_stack.setCurrentWidget(self.list if self.model.total else self.empty)
-        self.sig_unread_changed.emit(unread)
+        emit(self.sig_unread_changed, unread)
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         row = current.data(ROW_ROLE) if current.isValid() else None

@@ -14,6 +14,7 @@ import os
 import shutil
 import signal
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,8 @@ from PySide6.QtWidgets import QApplication
 from app.ui.engine_link import EngineLink
 from app.ui.main_window import MainWindow
 from app.ui.read_store import ReadStore
-from app.ui.settings_dialog import FirstRunDialog, LeaveDemoDialog
+from app.ui.settings_dialog import FirstRunDialog, JoinShopDialog, LeaveDemoDialog
+from app.ui.signal_emit import emit
 from app.ui.theme import Theme
 from app.ui.till_settings import TillSettings
 
@@ -93,21 +95,21 @@ class CounterApp(QObject):
         self._checked_shop = True
         call = self.link.run("shop.info", {})
         call.sig_done.connect(self._shop_info)
-        call.sig_failed.connect(lambda msg, _t: self.sig_setup.emit(msg))
+        call.sig_failed.connect(lambda msg, _t: emit(self.sig_setup, msg))
 
     def _shop_info(self, info: Any) -> None:
         if info and info.get("shop"):
             self.window.reload_all()
-            self.sig_ready.emit()
+            emit(self.sig_ready)
             return
         if self.pending_shop is not None:
             args, self.pending_shop = self.pending_shop, None
             call = self.link.run("shop.create", args)
             call.sig_done.connect(lambda _r: self._ready())
-            call.sig_failed.connect(lambda msg, _t: self.sig_setup.emit(msg))
+            call.sig_failed.connect(lambda msg, _t: emit(self.sig_setup, msg))
             return
         if self.demo:
-            self.sig_setup.emit("Setting up the demo shop…")
+            emit(self.sig_setup, "Setting up the demo shop…")
             self.window.quiet = True
             from app.demo_shop import create_demo_shop, seed_demo_shop
 
@@ -117,12 +119,13 @@ class CounterApp(QObject):
 
             job = self.link.run_function("demo setup", setup)
             job.sig_done.connect(lambda made: self._ready(f"Demo shop ready: {made}"))
-            job.sig_failed.connect(lambda msg, _t: self.sig_setup.emit(
+            job.sig_failed.connect(lambda msg, _t: emit(self.sig_setup, 
                 f"The demo shop could not be set up: {msg}"))
             return
         if self.first_run_dialog:
             dialog = FirstRunDialog(self.link, self.window)
             dialog.sig_created.connect(lambda _r: self._ready())
+            dialog.sig_join.connect(self.join_shop)
             dialog.open()
             self.first_run = dialog
 
@@ -131,8 +134,39 @@ class CounterApp(QObject):
         self.window.reload_all()
         if message:
             log.info(message)
-            self.sig_setup.emit("Ready")
-        self.sig_ready.emit()
+            emit(self.sig_setup, "Ready")
+        emit(self.sig_ready)
+
+    # ------------------------------------------------------------------ joining a shop
+
+    def join_shop(self) -> None:
+        """Pair this new till with a shop: the engine is stopped while ``countertop join``
+        runs, then started again on the joined shop."""
+        dialog = JoinShopDialog(self.data_dir, before=self._stop_engine_now,
+                                after=lambda _joined: self._restart_session(),
+                                parent=self.window)
+        dialog.open()
+        self.join_dialog = dialog
+
+    def _stop_engine_now(self) -> None:
+        pid = _engine_pid(self.data_dir)
+        started_here = self.link.engine_process is not None
+        self.link.close(stop_engine=True)
+        if pid is not None and not started_here:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except OSError:
+                return
+            deadline = time.monotonic() + 10
+            while _pid_alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.05)  # a one-off setup step; the engine exits in well under 1 s
+
+    def _restart_session(self) -> None:
+        self.window.hide()
+        self.window.deleteLater()
+        self.store.close()
+        self._build()
+        self.start()
 
     # ------------------------------------------------------------------ leaving the demo
 
@@ -144,7 +178,7 @@ class CounterApp(QObject):
 
     def switch_to_real_shop(self, shop_args: dict[str, Any]) -> None:
         """Stop the demo engine, move the demo data aside, start a real shop."""
-        self.sig_setup.emit("Moving the demo shop aside…")
+        emit(self.sig_setup, "Moving the demo shop aside…")
         pid = _engine_pid(self.data_dir)
         self.link.close(stop_engine=True)
         if pid is not None and self.link.engine_process is None:
@@ -174,6 +208,7 @@ class CounterApp(QObject):
             shutil.copy2(settings_file, self.data_dir / "ui_settings.json")
         log.info("demo shop moved to %s", aside)
         self.demo = False
+        self.moved_demo_to = aside
         self._build()
         self.start()
 

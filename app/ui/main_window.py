@@ -38,6 +38,7 @@ from app.ui.order_editor import OrderEditor
 from app.ui.orders_table_view import OrdersTableView
 from app.ui.read_store import ReadStore
 from app.ui.settings_dialog import SettingsDialog
+from app.ui.signal_emit import emit
 from app.ui.status_bar import TillStatusBar
 from app.ui.stock_view import StockView
 from app.ui.theme import CHANNEL_LABELS, Theme
@@ -98,7 +99,7 @@ class NavRail(QWidget):
         self.settings_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
         self.settings_button.setFixedWidth(88)
         lay.addWidget(self.settings_button, 0, Qt.AlignmentFlag.AlignHCenter)
-        self.group.idClicked.connect(self.sig_page.emit)
+        self.group.idClicked.connect(self.sig_page)
         self.badge = QLabel(self.buttons[0])
         self.badge.setStyleSheet(f"background: {theme.palette.danger}; color: white; "
                                  "border-radius: 9px; font-size: 8pt; font-weight: 700; "
@@ -138,7 +139,7 @@ class DemoBanner(QWidget):
                       "calls every few seconds. Nothing here is real.")
         lay.addWidget(text, 1)
         leave = QPushButton("Start using it for real…")
-        leave.clicked.connect(self.sig_leave.emit)
+        leave.clicked.connect(lambda: emit(self.sig_leave))
         lay.addWidget(leave)
 
 
@@ -174,7 +175,7 @@ class MainWindow(QMainWindow):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
         self.banner = DemoBanner()
-        self.banner.sig_leave.connect(self.sig_leave_demo.emit)
+        self.banner.sig_leave.connect(self.sig_leave_demo)
         self.banner.hide()
         outer.addWidget(self.banner)
         row = QHBoxLayout()
@@ -234,7 +235,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "&Settings…", "Ctrl+,", self.open_settings)
         self.leave_demo_action = self._action(file_menu, "&Leave the demo…", None,
-                                              self.sig_leave_demo.emit)
+                                              lambda: emit(self.sig_leave_demo))
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", "Ctrl+Q", self.close)
         edit = bar.addMenu("&Edit")

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ui.signal_emit import emit
 from app.ui.theme import Theme
 from app.ui.till_settings import TillSettings
 
@@ -85,7 +86,7 @@ class Notifier(QObject):
     def notify(self, title: str, text: str = "", level: str = "info", *,
                sound: bool = True) -> None:
         """Tray message if available and enabled (and the window is not active), else a toast."""
-        self.sig_notified.emit(title, text, level)
+        emit(self.sig_notified, title, text, level)
         if sound and level != "error" and self.settings.get("sound"):
             QApplication.beep()
         use_tray = (self.tray is not None and self.settings.get("tray_notifications")

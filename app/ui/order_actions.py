@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, Signal
 
 from app.ui.engine_link import EngineCall, EngineLink
 from app.ui.read_store import ReadStore
+from app.ui.signal_emit import emit
 from app.ui.theme import STATUS_LABELS
 
 log = logging.getLogger("countertop.ui.actions")
@@ -71,7 +72,7 @@ class OrderActions(QObject):
             if undo is not None:
                 self.set_undo(undo)
             if info:
-                self.sig_info.emit(info)
+                emit(self.sig_info, info)
             if done is not None:
                 done(result)
 
@@ -79,7 +80,7 @@ class OrderActions(QObject):
             if failed is not None:
                 failed(message)
             else:
-                self.sig_error.emit(_sentence(message))
+                emit(self.sig_error, _sentence(message))
 
         call.sig_done.connect(on_done)
         call.sig_failed.connect(on_failed)
@@ -87,12 +88,12 @@ class OrderActions(QObject):
 
     def set_undo(self, step: UndoStep | None) -> None:
         self.undo_step = step
-        self.sig_undo_changed.emit(step is not None, step.text if step else "")
+        emit(self.sig_undo_changed, step is not None, step.text if step else "")
 
     def undo_last(self) -> None:
         step = self.undo_step
         if step is None:
-            self.sig_info.emit("Nothing to undo")
+            emit(self.sig_info, "Nothing to undo")
             return
         self.set_undo(None)
         self.run(step.cmd, step.args, info=f"Undone: {step.text}")
@@ -118,7 +119,7 @@ class OrderActions(QObject):
             row = rows.get(oid) or {}
             nxt = NEXT_COLUMN.get(str(row.get("status") or ""))
             if nxt is None:
-                self.sig_error.emit(f"Order {row.get('number', '')} is "
+                emit(self.sig_error, f"Order {row.get('number', '')} is "
                                     f"{STATUS_LABELS.get(str(row.get('status')), '?').lower()}; "
                                     "it has no next step.")
                 continue

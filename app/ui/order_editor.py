@@ -65,6 +65,7 @@ from app.ui.order_draft import (
     validate,
 )
 from app.ui.read_store import ReadStore, local_time_text, parse_iso
+from app.ui.signal_emit import emit
 from app.ui.theme import CHANNEL_LABELS, STATUS_COLOURS, STATUS_LABELS
 from app.ui.widgets import bind_key
 from sync.errors import CommandRejected
@@ -169,40 +170,40 @@ class LinesModel(QAbstractTableModel):
         if index.column() == 1:
             if text == line.qty:
                 return False
-            self.sig_about_to_edit.emit()
+            emit(self.sig_about_to_edit)
             line.qty = text
         elif index.column() == 2:
             try:
                 price = parse_price(text, self.store.currency)
             except CommandRejected as exc:
                 self.error = str(exc)
-                self.sig_edited.emit()
+                emit(self.sig_edited)
                 return False
             if price == line.unit_price:
                 return False
-            self.sig_about_to_edit.emit()
+            emit(self.sig_about_to_edit)
             line.unit_price = price
         elif index.column() == 3:
             if text == line.notes:
                 return False
-            self.sig_about_to_edit.emit()
+            emit(self.sig_about_to_edit)
             line.notes = text
         elif index.column() == 0 and not line.sku:
             if text == line.description:
                 return False
-            self.sig_about_to_edit.emit()
+            emit(self.sig_about_to_edit)
             line.description = text
         else:
             return False
-        self.dataChanged.emit(self.index(index.row(), 0), self.index(index.row(), 4))
-        self.sig_edited.emit()
+        emit(self.dataChanged, self.index(index.row(), 0), self.index(index.row(), 4))
+        emit(self.sig_edited)
         return True
 
     def remove_row(self, row: int) -> None:
         live = self._live()
         if not 0 <= row < len(live):
             return
-        self.sig_about_to_edit.emit()
+        emit(self.sig_about_to_edit)
         self.beginRemoveRows(QModelIndex(), row, row)
         line = live[row]
         if line.line_id:
@@ -210,10 +211,10 @@ class LinesModel(QAbstractTableModel):
         else:
             self.draft.lines.remove(line)
         self.endRemoveRows()
-        self.sig_edited.emit()
+        emit(self.sig_edited)
 
     def add_line(self, line: DraftLine) -> int:
-        self.sig_about_to_edit.emit()
+        emit(self.sig_about_to_edit)
         # one more of a product already on the order adds to its quantity
         for row, existing in enumerate(self._live()):
             if line.sku and existing.sku == line.sku and not existing.line_id \
@@ -222,8 +223,8 @@ class LinesModel(QAbstractTableModel):
                 if qty is not None:
                     existing.qty = str(qty + (line.quantity() or 1)).rstrip("0").rstrip(".") \
                         if "." in str(qty) else str(int(qty) + int(line.quantity() or 1))
-                    self.dataChanged.emit(self.index(row, 0), self.index(row, 4))
-                    self.sig_edited.emit()
+                    emit(self.dataChanged, self.index(row, 0), self.index(row, 4))
+                    emit(self.sig_edited)
                     return row
         # drop the empty placeholder line a message draft starts with
         empties = [ln for ln in self._live() if not ln.sku and not ln.description
@@ -239,7 +240,7 @@ class LinesModel(QAbstractTableModel):
             self.beginInsertRows(QModelIndex(), row, row)
             self.draft.lines.append(line)
             self.endInsertRows()
-        self.sig_edited.emit()
+        emit(self.sig_edited)
         return len(self._live()) - 1
 
 
@@ -314,7 +315,7 @@ class ProductPicker(QLineEdit):
         self._just_picked = True
         self.completer_.popup().hide()
         self.clear()
-        self.sig_picked.emit(product)
+        emit(self.sig_picked, product)
         QTimer.singleShot(0, self, self._reset)
 
     def _reset(self) -> None:
@@ -358,10 +359,10 @@ class CustomerPicker(QLineEdit):
     def _activated(self, text: str) -> None:
         for c in self._found:
             if self.label(c) == text or c["name"].lower() == text.strip().lower():
-                self.sig_picked.emit(c)
+                emit(self.sig_picked, c)
                 return
         if len(self._found) == 1:
-            self.sig_picked.emit(self._found[0])
+            emit(self.sig_picked, self._found[0])
 
 
 class NewCustomerDialog(QDialog):
@@ -412,7 +413,7 @@ class LinesTable(QTableView):
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Delete and self.state() != \
                 QAbstractItemView.State.EditingState:
-            self.sig_delete.emit()
+            emit(self.sig_delete)
             return
         super().keyPressEvent(event)
 
@@ -942,7 +943,7 @@ class OrderEditor(QDialog):
         self.title.setText(self._title())
         self._load_into_widgets()
         self._update_state()
-        self.sig_saved.emit(str(detail["id"]))
+        emit(self.sig_saved, str(detail["id"]))
 
     def _save_failed(self, message: str) -> None:
         self._saving = False

@@ -10,6 +10,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 
 from app.ui.id_window_model import IdWindowModel
 from app.ui.read_store import OrderFilter, ReadStore, local_time_text, parse_iso
+from app.ui.signal_emit import emit
 from app.ui.theme import CHANNEL_LABELS, STATUS_COLOURS, STATUS_LABELS
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -84,7 +85,7 @@ class OrdersTableModel(IdWindowModel):
         self.filter.order_by = f"{key} DESC" if desc else key
         if self.filter.order_by == "created_at DESC" or key == "created_at":
             self.filter.order_by = "created_at DESC" if desc else "created_at"
-        self.layoutAboutToBeChanged.emit()
+        emit(self.layoutAboutToBeChanged)
         self._cache.clear()
         self._total = self.query_count()
         old = {x: i for i, x in enumerate(self._ids)}
@@ -98,7 +99,7 @@ class OrdersTableModel(IdWindowModel):
                 idx, self.index(target, idx.column()) if target >= 0 else QModelIndex())
         del old
         self._ids = new
-        self.layoutChanged.emit()
+        emit(self.layoutChanged)
 
     def cell(self, row: dict[str, Any], column: int, role: int) -> Any:
         key = self.COLUMNS[column][0]

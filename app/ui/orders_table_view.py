@@ -18,6 +18,7 @@ from app.ui.board_view import OrderFilterBar
 from app.ui.order_actions import OrderActions
 from app.ui.order_models import OrdersTableModel
 from app.ui.read_store import ReadStore
+from app.ui.signal_emit import emit
 from app.ui.theme import STATUS_LABELS
 from app.ui.widgets import PageHeader
 
@@ -33,11 +34,11 @@ class OrdersTable(QTableView):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self.sig_key.emit("open")
+            emit(self.sig_key, "open")
             return
         if event.key() == Qt.Key.Key_Right and \
                 event.modifiers() & Qt.KeyboardModifier.ControlModifier:
-            self.sig_key.emit("advance")
+            emit(self.sig_key, "advance")
             return
         super().keyPressEvent(event)
 
@@ -140,7 +141,7 @@ class OrdersTableView(QWidget):
     def _open_index(self, index: QModelIndex) -> None:
         oid = self.model.id_at(index.row())
         if oid:
-            self.sig_open_order.emit(oid)
+            emit(self.sig_open_order, oid)
 
     def _key(self, action: str) -> None:
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})

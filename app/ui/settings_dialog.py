@@ -7,9 +7,11 @@ from the shop document through the engine. Pairing uses the ``pair.join`` and
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QProcess, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -20,6 +22,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QPushButton,
     QStackedWidget,
     QVBoxLayout,
@@ -28,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from app.ui.engine_link import EngineLink
 from app.ui.read_store import ReadStore
+from app.ui.signal_emit import emit
 from app.ui.till_settings import SCHEMA, TillSettings
 
 CURRENCIES = ["EUR", "GBP", "USD", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "JPY", "AUD",
@@ -81,39 +86,137 @@ class ShopForm(QWidget):
 
 
 class PairingDialog(QDialog):
-    """Join a shop from a new till, or approve a new till from this one.
+    """Approve a till that asked to join (on a member till).
 
-    Both screens show a short code derived from both certificates; staff compare them.
+    The new till shows a short pairing code; this dialog lists the requests waiting
+    (``pair.pending``, polled) with their codes. Staff approve only the one whose code
+    matches the other screen (``pair.approve``), or decline it (``pair.decline``).
     """
 
-    sig_joined = Signal()
+    POLL_MS = 1500
 
-    def __init__(self, link: EngineLink, mode: str = "join", parent: QWidget | None = None
-                 ) -> None:
+    def __init__(self, link: EngineLink, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.link = link
-        self.mode = mode
-        self.setWindowTitle("Join a shop" if mode == "join" else "Pair another till")
-        self.resize(460, 260)
+        self.setWindowTitle("Pair another till")
+        self.resize(480, 320)
         lay = QVBoxLayout(self)
         lay.setSpacing(10)
-        intro = QLabel(
-            "On a till that already belongs to the shop, open Settings → Pair another till. "
-            "Both screens show the same short code; check they match, then confirm."
-            if mode == "join" else
-            "Start “Join a shop” on the new till. When its request arrives, compare the "
-            "code on both screens before approving.")
+        intro = QLabel("On the new till choose “Join a shop” and give it this till's address. "
+                       "Its request appears below with a code: approve it only if the code "
+                       "matches the one on the new till's screen.")
+        intro.setWordWrap(True)
+        lay.addWidget(intro)
+        self.requests = QListWidget()
+        lay.addWidget(self.requests, 1)
+        self.status = QLabel("Waiting for a till to ask…")
+        self.status.setWordWrap(True)
+        self.status.setObjectName("Muted")
+        lay.addWidget(self.status)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        close = QPushButton("Close")
+        close.clicked.connect(self.reject)
+        self.decline = QPushButton("Decline")
+        self.decline.clicked.connect(lambda: self._answer("pair.decline"))
+        self.approve = QPushButton("Codes match: approve")
+        self.approve.setObjectName("Primary")
+        self.approve.clicked.connect(lambda: self._answer("pair.approve"))
+        for b in (close, self.decline, self.approve):
+            buttons.addWidget(b)
+        lay.addLayout(buttons)
+        self.requests.currentRowChanged.connect(lambda _r: self._update_buttons())
+        self._timer = QTimer(self)
+        self._timer.setInterval(self.POLL_MS)
+        self._timer.timeout.connect(self.poll)
+        self._timer.start()
+        self.available = True
+        self._update_buttons()
+        self.poll()
+
+    def poll(self) -> None:
+        call = self.link.run("pair.pending", {})
+        call.sig_done.connect(self._pending)
+        call.sig_failed.connect(self._failed)
+
+    def _pending(self, result: Any) -> None:
+        current = self._selected_code()
+        self.requests.clear()
+        for req in result or []:
+            item = QListWidgetItem(f"{req.get('name') or 'New till'}   ·   code "
+                                   f"{req.get('code')}   ·   {req.get('address') or ''}")
+            item.setData(Qt.ItemDataRole.UserRole, req.get("code"))
+            self.requests.addItem(item)
+            if req.get("code") == current:
+                self.requests.setCurrentItem(item)
+        if self.requests.count() and self.requests.currentRow() < 0:
+            self.requests.setCurrentRow(0)
+        self.status.setText("Compare the code with the new till's screen." if
+                            self.requests.count() else "Waiting for a till to ask…")
+        self._update_buttons()
+
+    def _selected_code(self) -> str:
+        item = self.requests.currentItem()
+        return str(item.data(Qt.ItemDataRole.UserRole)) if item is not None else ""
+
+    def _update_buttons(self) -> None:
+        has = bool(self._selected_code()) and self.available
+        self.approve.setEnabled(has)
+        self.decline.setEnabled(has)
+
+    def _answer(self, cmd: str) -> None:
+        code = self._selected_code()
+        if not code:
+            return
+        call = self.link.run(cmd, {"code": code})
+        call.sig_done.connect(lambda r: self.status.setText(
+            f"{(r or {}).get('name') or 'The till'} "
+            f"{'is now a member of the shop' if cmd == 'pair.approve' else 'was declined'}."))
+        call.sig_failed.connect(self._failed)
+        call.sig_done.connect(lambda _r: self.poll())
+
+    def _failed(self, message: str, _kind: str) -> None:
+        if _not_available(message):
+            self.available = False
+            self._timer.stop()
+            self.status.setText("Pairing is not available in this version of the engine.")
+        else:
+            self.status.setText(message[:1].upper() + message[1:])
+        self._update_buttons()
+
+
+class JoinShopDialog(QDialog):
+    """Join an existing shop from this (new) till: runs ``countertop join`` and shows the
+    pairing code it prints, until a member till approves.
+
+    The join runs without an engine on this data dir, so the caller stops the engine
+    first (``before``) and starts it again afterwards (``after``, with success or not).
+    """
+
+    def __init__(self, data_dir: Path, *, before: Any = None, after: Any = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.data_dir = data_dir
+        self.before = before
+        self.after = after
+        self.setWindowTitle("Join a shop")
+        self.resize(480, 300)
+        lay = QVBoxLayout(self)
+        lay.setSpacing(10)
+        intro = QLabel("Type the address of a till of your shop (its Settings show it), "
+                       "then compare the code below with the one that till shows.")
         intro.setWordWrap(True)
         lay.addWidget(intro)
         form = QFormLayout()
         self.address = QLineEdit()
-        self.address.setPlaceholderText("Found automatically on this network, or host:port")
-        if mode == "join":
-            form.addRow("Existing till", self.address)
+        self.address.setPlaceholderText("e.g. 192.168.1.20:47321")
+        self.name = QLineEdit("Till 2")
+        form.addRow("Shop till", self.address)
+        form.addRow("This till's name", self.name)
         lay.addLayout(form)
         self.code = QLabel("– – –")
         self.code.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.code.setStyleSheet("font-size: 22pt; font-weight: 700; letter-spacing: 4px;")
+        self.code.setStyleSheet("font-size: 22pt; font-weight: 700; letter-spacing: 3px;")
         lay.addWidget(self.code)
         self.status = QLabel("")
         self.status.setWordWrap(True)
@@ -121,63 +224,73 @@ class PairingDialog(QDialog):
         lay.addWidget(self.status)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
-        self.start = QPushButton("Look for the shop" if mode == "join" else "Wait for a till")
+        close = QPushButton("Cancel")
+        close.clicked.connect(self.reject)
+        self.start = QPushButton("Ask to join")
         self.start.setObjectName("Primary")
         self.start.clicked.connect(self.begin)
-        self.confirm = QPushButton("Codes match: confirm")
-        self.confirm.setEnabled(False)
-        self.confirm.clicked.connect(self.approve)
-        close = QPushButton("Close")
-        close.clicked.connect(self.reject)
         buttons.addWidget(close)
         buttons.addWidget(self.start)
-        buttons.addWidget(self.confirm)
         lay.addLayout(buttons)
-        self._request: dict[str, Any] = {}
+        self.process: QProcess | None = None
+        self.joined = False
 
     def begin(self) -> None:
-        self.status.setText("Asking the engine…")
+        address = self.address.text().strip()
+        if not address:
+            self.status.setText("Type the address of a till of the shop.")
+            return
         self.start.setEnabled(False)
-        cmd = "pair.join" if self.mode == "join" else "pair.approve"
-        args: dict[str, Any] = {"address": self.address.text().strip()} \
-            if self.mode == "join" else {"wait": True}
-        call = self.link.run(cmd, args)
-        call.sig_done.connect(self._started)
-        call.sig_failed.connect(self._failed)
+        if self.before is not None:
+            self.before()
+        self.status.setText("Asking the shop's till…")
+        proc = QProcess(self)
+        proc.setProgram(sys.executable)
+        proc.setArguments(["-m", "app.cli", "--data-dir", str(self.data_dir), "join", address,
+                           "--name", self.name.text().strip() or "Till"])
+        proc.setWorkingDirectory(str(Path(__file__).resolve().parents[2]))
+        proc.readyReadStandardOutput.connect(self._output)
+        proc.finished.connect(self._finished)
+        self.process = proc
+        proc.start()
 
-    def _started(self, result: Any) -> None:
-        self._request = dict(result or {})
-        code = self._request.get("code") or self._request.get("short_code")
-        if code:
-            self.code.setText(str(code))
-            self.confirm.setEnabled(True)
-            self.status.setText("Check that the other screen shows the same code.")
+    def _output(self) -> None:
+        assert self.process is not None
+        text = bytes(self.process.readAllStandardOutput().data()).decode(errors="replace")
+        for line in text.splitlines():
+            if line.startswith("Pairing code:"):
+                self.code.setText(line.split(":", 1)[1].strip())
+                self.status.setText("Approve this code on the shop's till "
+                                    "(Settings → Pair another till).")
+
+    def _finished(self, code: int, _status: Any) -> None:
+        assert self.process is not None
+        err = bytes(self.process.readAllStandardError().data()).decode(errors="replace")
+        self.joined = code == 0
+        self.start.setEnabled(not self.joined)
+        if self.joined:
+            self.status.setText("Joined the shop.")
         else:
-            self.status.setText("Waiting for the other till…")
-        if self._request.get("joined"):
-            self.sig_joined.emit()
+            self.status.setText(err.strip().removeprefix("countertop: ")
+                                or f"Joining failed (exit {code}).")
+        if self.after is not None:
+            self.after(self.joined)
+        if self.joined:
             self.accept()
 
-    def _failed(self, message: str, _kind: str) -> None:
-        self.start.setEnabled(True)
-        if _not_available(message):
-            self.status.setText("Pairing is not available in this version of the engine yet. "
-                                "Create a shop for now; tills can be paired once it is.")
-            self.start.setEnabled(False)
-        else:
-            self.status.setText(message)
-
-    def approve(self) -> None:
-        args = dict(self._request, confirm=True)
-        call = self.link.run("pair.approve" if self.mode != "join" else "pair.join", args)
-        call.sig_done.connect(lambda r: self._started(dict(r or {}, joined=True)))
-        call.sig_failed.connect(self._failed)
+    def reject(self) -> None:
+        if self.process is not None and self.process.state() != QProcess.ProcessState.NotRunning:
+            self.process.terminate()
+            self.process.waitForFinished(3000)
+        super().reject()
 
 
 class FirstRunDialog(QDialog):
     """No shop on this till yet: create one, or join an existing shop."""
 
     sig_created = Signal(dict)
+    #: staff chose to join an existing shop
+    sig_join = Signal()
 
     def __init__(self, link: EngineLink, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -248,7 +361,7 @@ class FirstRunDialog(QDialog):
         call.sig_failed.connect(self._failed)
 
     def _created(self, result: Any) -> None:
-        self.sig_created.emit(dict(result or {}))
+        emit(self.sig_created, dict(result or {}))
         self.accept()
 
     def _failed(self, message: str, _kind: str) -> None:
@@ -256,9 +369,8 @@ class FirstRunDialog(QDialog):
         self.error.setText(message[:1].upper() + message[1:])
 
     def _pair(self) -> None:
-        dialog = PairingDialog(self.link, "join", self)
-        dialog.sig_joined.connect(self.accept)
-        dialog.exec()
+        emit(self.sig_join)
+        self.accept()
 
 
 class LeaveDemoDialog(QDialog):
@@ -349,7 +461,7 @@ class SettingsDialog(QDialog):
                           if not t.get("removed"))
         shop_form.addRow("Tills", QLabel(tills or "–"))
         pair = QPushButton("Pair another till…")
-        pair.clicked.connect(lambda: PairingDialog(self.link, "approve", self).exec())
+        pair.clicked.connect(lambda: PairingDialog(self.link, self).exec())
         shop_form.addRow("", pair)
         lay.addWidget(shop_box)
         lay.addStretch(1)
@@ -377,7 +489,7 @@ class SettingsDialog(QDialog):
         for name, value in self.values().items():
             self.settings.set(name, value)
         self.settings.save()
-        self.sig_saved.emit()
+        emit(self.sig_saved)
         self.accept()
 
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from app.ui.order_actions import OrderActions
 from app.ui.read_store import ReadStore, local_time_text
+from app.ui.signal_emit import emit
 from app.ui.widgets import EmptyState, PageHeader, SearchField
 
 Index = QModelIndex | QPersistentModelIndex
@@ -288,7 +289,7 @@ class StockView(QWidget):
         index = self.table.currentIndex()
         row = self.model.row(index.row()) if index.isValid() else None
         if row is None:
-            self.actions.sig_error.emit("Select a product in the list first.")
+            emit(self.actions.sig_error, "Select a product in the list first.")
             return
         dialog = AdjustStockDialog(str(row["sku"]), str(row.get("name") or row["sku"]),
                                    str(row.get("location") or "main"), self)

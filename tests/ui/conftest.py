@@ -145,7 +145,8 @@ def theme(qapp: Any) -> Any:
     from app.ui.theme import Theme
 
     t = Theme("light")
-    t.apply(qapp)
+    if qapp.styleSheet() != t.style_sheet():  # restyling the app is slow; only on change
+        t.apply(qapp)
     return t
 
 
