@@ -95,6 +95,7 @@ _INDEXES = [
     ("messages", ["sender"]), ("messages", ["recipient"]), ("calls", ["number"]),
     ("messages", ["customer_link"]), ("calls", ["customer_link"]), ("orders", ["customer_link"]),
     ("stock_parts", ["sku"]),
+    ("customers", ["merged_into"]),  # _relink's merge-group query: a scan per customer without
 ]
 
 _FTS = {
@@ -568,11 +569,14 @@ class ReadModel:
                 skus |= {row[0] for row in c.execute(
                     "SELECT sku FROM stock_parts WHERE doc_id=?", (doc_id,))}
             sums: dict[tuple[str, str], list[int]] = {}
-            for key, regs in r.items(stock):
+            for key in r.keys(stock):  # keys only: a command reads just its SKUs' registers
                 sku = stock_register_sku(key)
                 if full:
                     skus.add(sku)
                 elif sku not in skus:
+                    continue
+                regs = r.obj(stock, key)
+                if regs is None:
                     continue
                 acc = sums.setdefault((sku, str(r.value(regs, "location") or "main")), [0, 0])
                 acc[0] += int(r.value(regs, "on_hand", 0) or 0)

@@ -18,25 +18,26 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import multiprocessing
 import os
 import random
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from sync.data_dir import DataDir, ShopPointer
 from sync.doc_storage import DocumentStore
-from sync.identity import load_or_create
 from sync.ids import DocId, TillId
 from sync.shop_ledger import FulfilmentInput, ImportedOrder, LineInput, ShopLedger
 
 log = logging.getLogger("countertop.bench.synthetic_shop")
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
+DOCUMENTS_DONE = "documents.json"
+WRITER_CORE = "automerge==1.0.0rc1"  # see synthetic_writer: 20x faster transactions
 FULL = {"orders": 300_000, "customers": 20_000, "products": 300, "messages": 2_000,
         "calls": 1_000}
 MONTHS = 36
@@ -106,10 +107,12 @@ def ensure_shop(scale: float | None = None, *, rebuild: bool = False) -> tuple[S
     if not rebuild and (target / "synthetic.json").exists():
         return SyntheticShop.load(target), False
     work = target.with_name(target.name + ".building")
-    shutil.rmtree(work, ignore_errors=True)
     shutil.rmtree(target, ignore_errors=True)
-    work.mkdir(parents=True)
-    shop = build_shop(work, scale, now)
+    if rebuild or not (work / DOCUMENTS_DONE).exists():
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        build_documents(work, scale, now)
+    shop = build_read_model(work, scale)
     work.rename(target)
     shop.root = target
     return shop, True
@@ -214,12 +217,12 @@ def _price_payments(orders: list[ImportedOrder], prices: dict[str, int]) -> None
             o.payments[0] = (at, total, method)
 
 
-def _write_till_history(root: Path, till_id: str, shop_doc: str, share: float, seed: int,
+def write_till_history(root: Path, till_id: str, shop_doc: str, share: float, seed: int,
                         scale: float, now_iso: str, customers: list[str]) -> int:
     """Write one till's orders for every month into ``root`` (its own store); returns lines."""
     now = dt.datetime.fromisoformat(now_iso)
     counts = _counts(scale)
-    store = DocumentStore(root)
+    store = DocumentStore(Path(root))
     ledger = ShopLedger(store, TillId(till_id), DocId(shop_doc), clock=lambda: now)
     catalog = _catalog(counts["products"])
     skus = [sku for sku, _, _ in catalog]
@@ -244,8 +247,14 @@ def _write_till_history(root: Path, till_id: str, shop_doc: str, share: float, s
     return lines
 
 
-def build_shop(root: Path, scale: float, now: dt.datetime) -> SyntheticShop:
-    """Write the synthetic shop into the empty data dir ``root`` and build its read model."""
+def build_documents(root: Path, scale: float, now: dt.datetime) -> None:
+    """Write the synthetic shop's documents into the empty data dir ``root``.
+
+    Ends by writing ``DOCUMENTS_DONE``: a later run resumes from there (read model only).
+    """
+    from sync.data_dir import DataDir, ShopPointer
+    from sync.identity import load_or_create
+
     started = time.perf_counter()
     counts = _counts(scale)
     data_dir = DataDir(root)
@@ -282,19 +291,19 @@ def build_shop(root: Path, scale: float, now: dt.datetime) -> SyntheticShop:
     customer_ids = sorted(ledger.customers())
     store.get(shop_doc).compact()
 
-    # the second till writes its history in its own process, into its own store
+    # each till writes its history in its own process: till A into this store, till B
+    # into its own copy of the shop document, merged below as sync would
     till_b_root = root / "till-b.tmp"
     (till_b_root / "docs").mkdir(parents=True)
     shutil.copytree(store.docs_dir / shop_doc, till_b_root / "docs" / shop_doc)
-    ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(1) as pool:
-        other = pool.apply_async(_write_till_history, (
-            till_b_root, TILL_B, shop_doc, 1 - SHARE_A, 2, scale, now.isoformat(),
-            customer_ids))
-        lines = _write_till_history(root, identity.till_id, shop_doc, SHARE_A, 1, scale,
-                                    now.isoformat(), customer_ids)
-        lines += other.get()
     store.close()
+    python = writer_python()
+    jobs = [_start_writer(python, {
+        "root": str(r), "till_id": till, "shop_doc": shop_doc, "share": share, "seed": seed,
+        "scale": scale, "now_iso": now.isoformat(), "customers": customer_ids}, root)
+        for r, till, share, seed in ((root, identity.till_id, SHARE_A, 1),
+                                     (till_b_root, TILL_B, 1 - SHARE_A, 2))]
+    lines = sum(_finish_writer(job) for job in jobs)
 
     store = DocumentStore(root)
     b_store = DocumentStore(till_b_root)
@@ -304,32 +313,89 @@ def build_shop(root: Path, scale: float, now: dt.datetime) -> SyntheticShop:
     shop = store.get(shop_doc)
     shop.doc.merge(b_store.get(shop_doc).doc)
     shop.persist()
-    shop.compact()
     b_store.close()
     shutil.rmtree(till_b_root)
+    for doc_id in store.ids():  # re-save with the project's core (see synthetic_writer)
+        store.get(doc_id).compact()
 
     ledger = ShopLedger(store, identity.till_id, shop_doc, clock=lambda: now)
     _messages_and_calls(ledger, counts, customer_ids, now)
     period_docs = len(ledger.period_doc_ids())
     store.close()
-    build_seconds = time.perf_counter() - started
+    (root / DOCUMENTS_DONE).write_text(json.dumps({
+        "period_docs": period_docs, "lines_written": lines,
+        "build_seconds": round(time.perf_counter() - started, 2)}))
 
+
+def build_read_model(root: Path, scale: float) -> SyntheticShop:
+    """Build the read model of a written shop from nothing (timed: an engine start with no
+    read model file projects every document) and record what the shop holds."""
     from app.engine.till_engine import TillEngine
 
-    engine = TillEngine(root, role="bench build")
+    done = json.loads((root / DOCUMENTS_DONE).read_text())
+    for path in root.glob("read_model.sqlite3*"):
+        path.unlink()
+    started = time.perf_counter()
+    engine = TillEngine(root, role="bench build")  # no read model: catch_up projects all
     try:
-        read_model_seconds = float(engine.rebuild_read_model()["seconds"])
+        read_model_seconds = time.perf_counter() - started
+        conn = engine.read_model.conn
+
+        def count(table: str) -> int:
+            return int(conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+
+        shop_info = SyntheticShop(
+            root=root, scale=scale, orders=count("orders"), lines=count("order_lines"),
+            customers=count("customers"), products=count("products"),
+            messages=count("messages"), calls=count("calls"),
+            period_docs=int(done["period_docs"]), build_seconds=float(done["build_seconds"]),
+            read_model_seconds=round(read_model_seconds, 2))
     finally:
         engine.close()
-    orders = int(counts["orders"] * SHARE_A) + int(counts["orders"] * (1 - SHARE_A))
-    shop_info = SyntheticShop(root=root, scale=scale, orders=orders,
-                              lines=lines, customers=counts["customers"],
-                              products=counts["products"], messages=counts["messages"],
-                              calls=counts["calls"], period_docs=period_docs,
-                              build_seconds=round(build_seconds, 2),
-                              read_model_seconds=round(read_model_seconds, 2))
     shop_info.save()
     return shop_info
+
+
+def writer_python() -> str:
+    """A python with the fast writer core (a helper venv in the cache), else this one."""
+    venv = cache_root() / "writer-venv"
+    python = venv / "bin" / "python"
+    stamp = venv / "installed.txt"
+    if stamp.exists() and stamp.read_text() == WRITER_CORE:
+        return str(python)
+    try:
+        shutil.rmtree(venv, ignore_errors=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True,
+                       capture_output=True, timeout=300)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", WRITER_CORE, "phonenumbers"],
+                       check=True, capture_output=True, timeout=600)
+    except (subprocess.SubprocessError, OSError) as exc:
+        log.warning("no helper venv with %s (%s); writing with the project's core, which "
+                    "takes about 20 times longer", WRITER_CORE, exc)
+        return sys.executable
+    stamp.write_text(WRITER_CORE)
+    return str(python)
+
+
+def _start_writer(python: str, kwargs: dict[str, object], root: Path) -> subprocess.Popen[str]:
+    repo = Path(__file__).resolve().parents[2]
+    job = subprocess.Popen(
+        [python, "-m", "tests.bench.synthetic_writer"], cwd=repo,
+        env={**os.environ, "PYTHONPATH": str(repo)}, stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert job.stdin is not None
+    job.stdin.write(json.dumps(kwargs))  # 20k customer ids: too long for argv
+    job.stdin.close()
+    return job
+
+
+def _finish_writer(job: subprocess.Popen[str]) -> int:
+    assert job.stdout is not None and job.stderr is not None
+    out, err = job.stdout.read(), job.stderr.read()
+    job.wait()
+    if job.returncode != 0:
+        raise RuntimeError(f"synthetic history writer failed:\n{err[-3000:]}")
+    return int(json.loads(out.strip().splitlines()[-1])["lines"])
 
 
 def _messages_and_calls(ledger: ShopLedger, counts: dict[str, int], customers: list[str],
@@ -357,12 +423,13 @@ def _messages_and_calls(ledger: ShopLedger, counts: dict[str, int], customers: l
 
 
 def main_build(argv: list[str] | None = None) -> int:
-    """``python -m tests.bench.synthetic_shop [SCALE]``: build (or rebuild) the cached shop."""
+    """``python -m tests.bench.synthetic_shop [SCALE] [--rebuild]``: build the cached shop."""
     import sys
 
     args = sys.argv[1:] if argv is None else argv
-    scale = float(args[0]) if args else bench_scale()
-    shop, _ = ensure_shop(scale, rebuild=True)
+    numbers = [a for a in args if not a.startswith("--")]
+    scale = float(numbers[0]) if numbers else bench_scale()
+    shop, _ = ensure_shop(scale, rebuild="--rebuild" in args)
     print(json.dumps({"root": str(shop.root), **{k: v for k, v in shop.__dict__.items()
                                                  if k != "root"}}, indent=2))
     return 0

@@ -1,0 +1,57 @@
+"""Writes one till's synthetic order history, in a helper process (see synthetic_shop).
+
+Automerge 0.2.0.dev4's core spends 20-50 us per operation inside a transaction (measured
+here), ~5 ms per imported order: 300k orders would take 25 CPU-minutes. The older
+1.0.0rc1 core writes the same operations at 1-3 us. ``synthetic_shop`` therefore runs
+this module under a small helper venv with that core when it can; the documents it
+writes are then re-saved by the project's core, so what the benchmarks load is what the
+project itself would store for these changes. Run under the project venv, it works the
+same, only slower.
+
+Usage: ``python -m tests.bench.synthetic_writer < kwargs.json`` (of write_till_history).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+
+_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+def base58check_doc_id() -> str:
+    """An automerge-repo document id: base58check of 16 random bytes."""
+    raw = os.urandom(16)
+    data = raw + hashlib.sha256(hashlib.sha256(raw).digest()).digest()[:4]
+    number = int.from_bytes(data, "big")
+    out = ""
+    while number:
+        number, rem = divmod(number, 58)
+        out = _B58[rem] + out
+    return "1" * (len(data) - len(data.lstrip(b"\0"))) + out
+
+
+def _use_local_doc_ids_if_needed() -> None:
+    """The older core has no ``DocumentId``; ids are then made here, in the same format."""
+    try:
+        from automerge._automerge import DocumentId  # noqa: F401
+    except ImportError:
+        from sync import shop_ledger
+        from sync.ids import DocId
+
+        shop_ledger.new_doc_id = lambda: DocId(base58check_doc_id())  # type: ignore[assignment]
+
+
+def main(argv: list[str]) -> int:
+    from tests.bench import synthetic_shop
+
+    _use_local_doc_ids_if_needed()
+    lines = synthetic_shop.write_till_history(**json.loads(argv[0] if argv else sys.stdin.read()))
+    print(json.dumps({"lines": lines}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
