@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.ui.read_store import ReadStore, local_time_text
-from app.ui.signal_emit import emit
+from app.ui.pyside_compat import emit
 from app.ui.theme import CHANNEL_LABELS, STATUS_COLOURS, STATUS_LABELS, Theme
 from app.ui.widgets import EmptyState, SearchField, bind_key
 
@@ -118,6 +118,7 @@ class CustomerCard(QWidget):
         t1.setObjectName("SectionTitle")
         orders_box.addWidget(t1)
         self.orders = QListWidget()
+        self.orders.setObjectName("SideList")
         self.orders.itemActivated.connect(
             lambda item: item.data(Qt.ItemDataRole.UserRole)
             and emit(self.sig_open_order, str(item.data(Qt.ItemDataRole.UserRole))))
@@ -127,6 +128,7 @@ class CustomerCard(QWidget):
         t2.setObjectName("SectionTitle")
         msgs_box.addWidget(t2)
         self.messages = QListWidget()
+        self.messages.setObjectName("SideList")
         self.messages.setWordWrap(True)
         msgs_box.addWidget(self.messages, 1)
         cols.addLayout(orders_box, 1)
@@ -157,7 +159,7 @@ class CustomerCard(QWidget):
         self.notes.setVisible(bool(card.get("notes")))
         bits = []
         if card.get("addresses"):
-            bits.append("📍 " + " / ".join(card["addresses"]))
+            bits.append(" / ".join(card["addresses"]))
         if card.get("tags"):
             bits.append(" ".join("#" + t for t in card["tags"]))
         n_orders = len(card.get("recent_orders") or [])
@@ -232,8 +234,8 @@ class CustomersView(QWidget):
         ll.addWidget(self.search)
         self.model = CustomerListModel(store, self)
         self.list = QListView()
+        self.list.setObjectName("CustomerList")
         self.list.setModel(self.model)
-        self.list.setSpacing(2)
         ll.addWidget(self.list, 1)
         split.addWidget(left)
         right = QWidget()

@@ -23,7 +23,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.client import EngineClient, EngineUnavailable, connect
-from app.ui.signal_emit import emit
+from app.ui.pyside_compat import emit
 from sync.errors import CountertopError
 
 log = logging.getLogger("countertop.ui.engine")

@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from app.ui.signal_emit import emit
+from app.ui.pyside_compat import emit
 
 Index = QModelIndex | QPersistentModelIndex
 

@@ -37,7 +37,7 @@ from app.ui.inbox_model import STATE_LABELS, InboxModel, sender_label
 from app.ui.order_actions import OrderActions
 from app.ui.order_models import ROW_ROLE
 from app.ui.read_store import MessageFilter, ReadStore, local_time_text
-from app.ui.signal_emit import emit
+from app.ui.pyside_compat import emit
 from app.ui.theme import CHANNEL_COLOURS, CHANNEL_LABELS, STATUS_COLOURS, STATUS_LABELS, Theme
 from app.ui.widgets import EmptyState, FilterCombo, SearchField, bind_key
 
@@ -248,7 +248,7 @@ class ConversationView(QWidget):
         title.setObjectName("SectionTitle")
         side_lay.addWidget(title)
         self.orders = QListWidget()
-        self.orders.setSpacing(3)
+        self.orders.setObjectName("SideList")
         self.orders.itemActivated.connect(
             lambda item: emit(self.sig_open_order, str(item.data(Qt.ItemDataRole.UserRole))))
         side_lay.addWidget(self.orders, 1)
@@ -353,6 +353,8 @@ class ConversationView(QWidget):
             item = self.thread_layout.takeAt(0)
             widget = item.widget()
             if widget is not None:
+                widget.hide()
+                widget.setParent(None)
                 widget.deleteLater()
         items = self.store.conversation(str(customer_id) if customer_id else None, contact)
         for entry in items:

@@ -25,7 +25,7 @@ from app.ui.engine_link import EngineLink
 from app.ui.main_window import MainWindow
 from app.ui.read_store import ReadStore
 from app.ui.settings_dialog import FirstRunDialog, JoinShopDialog, LeaveDemoDialog
-from app.ui.signal_emit import emit
+from app.ui.pyside_compat import emit
 from app.ui.theme import Theme
 from app.ui.till_settings import TillSettings
 

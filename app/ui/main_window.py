@@ -38,7 +38,7 @@ from app.ui.order_editor import OrderEditor
 from app.ui.orders_table_view import OrdersTableView
 from app.ui.read_store import ReadStore
 from app.ui.settings_dialog import SettingsDialog
-from app.ui.signal_emit import emit
+from app.ui.pyside_compat import emit
 from app.ui.status_bar import TillStatusBar
 from app.ui.stock_view import StockView
 from app.ui.theme import CHANNEL_LABELS, Theme
@@ -145,6 +145,9 @@ class DemoBanner(QWidget):
 
 class MainWindow(QMainWindow):
     """The counter window."""
+
+    #: more new messages or orders than this in one batch get one summary notification
+    NOTIFY_EACH = 3
 
     sig_leave_demo = Signal()
 
@@ -387,22 +390,29 @@ class MainWindow(QMainWindow):
             rows = self.store._rows(
                 "SELECT m.*, c.name AS customer_name FROM messages m LEFT JOIN customers c ON "
                 "c.id = m.customer_id WHERE m.direction = 'in' AND m.received_at > ? "
-                "ORDER BY m.received_at LIMIT 5", [self._seen.get("message", "")])
+                "ORDER BY m.received_at LIMIT 50", [self._seen.get("message", "")])
+            if rows:
+                self._seen["message"] = str(rows[-1].get("received_at") or "")
+            if len(rows) > self.NOTIFY_EACH:
+                self.notifier.notify(f"{len(rows)} new messages", "See the inbox.")
+                rows = []
             for row in rows:
                 who = row.get("customer_name") or row.get("sender") or "someone"
                 self.notifier.notify(
                     f"New {CHANNEL_LABELS.get(str(row.get('channel')), 'message')} from {who}",
                     str(row.get("body") or "")[:120])
-                self._seen["message"] = str(row.get("received_at") or "")
         if changes.touches("orders"):
             rows = self.store._rows(
-                "SELECT * FROM orders WHERE created_at > ? ORDER BY created_at LIMIT 5",
+                "SELECT * FROM orders WHERE created_at > ? ORDER BY created_at LIMIT 50",
                 [self._seen.get("order", "")])
+            if rows:
+                self._seen["order"] = str(rows[-1].get("created_at") or "")
             mine = {oid for ed in self._new_editors for oid in [ed.draft.order_id] if oid}
+            rows = [r for r in rows if r["id"] not in mine]
+            if len(rows) > self.NOTIFY_EACH:
+                self.notifier.notify(f"{len(rows)} new orders", "See the board.")
+                rows = []
             for row in rows:
-                self._seen["order"] = str(row.get("created_at") or "")
-                if row["id"] in mine:
-                    continue
                 self.notifier.notify(
                     f"New order {row.get('number')}",
                     f"{row.get('customer_name') or 'Walk-in'} · "

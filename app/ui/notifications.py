@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.ui.signal_emit import emit
+from app.ui.pyside_compat import emit
 from app.ui.theme import Theme
 from app.ui.till_settings import TillSettings
 

@@ -65,7 +65,7 @@ from app.ui.order_draft import (
     validate,
 )
 from app.ui.read_store import ReadStore, local_time_text, parse_iso
-from app.ui.signal_emit import emit
+from app.ui.pyside_compat import emit
 from app.ui.theme import CHANNEL_LABELS, STATUS_COLOURS, STATUS_LABELS
 from app.ui.widgets import bind_key
 from sync.errors import CommandRejected
@@ -513,6 +513,8 @@ class OrderEditor(QDialog):
         self.lines.setAlternatingRowColors(True)
         hh = self.lines.horizontalHeader()
         hh.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        hh.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        hh.setHighlightSections(False)
         for col, width in ((1, 60), (2, 90), (3, 200), (4, 90)):
             self.lines.setColumnWidth(col, width)
         self.lines.sig_delete.connect(self._remove_selected)

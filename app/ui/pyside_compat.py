@@ -1,46 +1,49 @@
-"""``emit(signal, *args)``: emit a Qt signal from Python without corrupting ``True``.
+"""Keeps PySide6 from corrupting Python's singletons on CPython < 3.12.
 
-PySide6 6.12's ``SignalInstance.emit`` returns ``True`` without taking a reference to it,
-so every signal emitted from Python lowers the reference count of ``True`` by one;
-after a few thousand emits the interpreter aborts ("bool_dealloc: deallocating True").
-Every emit in the UI goes through here: it measures once whether this PySide has the
-bug and, if so, gives the reference back after each emit. On a fixed PySide it is a
-plain ``signal.emit``.
+PySide6 6.12 hands ``None``, ``True`` and ``False`` back to Python without taking a
+reference (every method returning nothing, every ``emit``, every ``data()`` result
+that is ``None``). On CPython 3.12+ those objects are immortal, so that is harmless;
+on 3.11 each call lowers their reference count by one, and after some tens of
+thousands of calls the interpreter aborts ("none_dealloc: deallocating None",
+"bool_dealloc"). Measured here: ``beginResetModel()`` + ``endResetModel()`` cost two
+references to ``None``; each ``emit`` one to ``True``.
+
+``guard_singletons`` gives these objects a reserve of 2**40 references once, at import
+(what 3.12 does by making them immortal). ``emit`` is the one way the UI emits signals,
+so a future workaround has a single place to go.
 """
 
 from __future__ import annotations
 
 import ctypes
+import logging
+import platform
 import sys
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+log = logging.getLogger("countertop.ui.compat")
 
-_incref = ctypes.pythonapi.Py_IncRef
-_incref.argtypes = [ctypes.py_object]
-_incref.restype = None
-
-
-class _Probe(QObject):
-    probed = Signal()
+_RESERVE = 1 << 40
+_guarded = False
 
 
-def _emit_drops_true() -> bool:
-    probe = _Probe()
-    before = sys.getrefcount(True)
-    for _ in range(8):
-        probe.probed.emit()
-    dropped = before - sys.getrefcount(True)
-    for _ in range(max(0, dropped)):
-        _incref(True)
-    return dropped >= 8
+def guard_singletons() -> bool:
+    """Top up the reference counts of None/True/False (CPython < 3.12 only)."""
+    global _guarded
+    if _guarded or sys.version_info >= (3, 12) or platform.python_implementation() != "CPython":
+        return False
+    for obj in (None, True, False, Ellipsis, NotImplemented):
+        count = ctypes.c_ssize_t.from_address(id(obj))
+        count.value += _RESERVE
+    _guarded = True
+    log.debug("reference reserve given to None/True/False for PySide6 on Python %s",
+              platform.python_version())
+    return True
 
 
-DROPS_TRUE = _emit_drops_true()
+guard_singletons()
 
 
 def emit(signal: Any, *args: Any) -> None:
-    """``signal.emit(*args)``, keeping ``True``'s reference count right."""
+    """``signal.emit(*args)``: every signal the UI emits from Python goes through here."""
     signal.emit(*args)
-    if DROPS_TRUE:
-        _incref(True)

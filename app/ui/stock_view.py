@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from app.ui.order_actions import OrderActions
 from app.ui.read_store import ReadStore, local_time_text
-from app.ui.signal_emit import emit
+from app.ui.pyside_compat import emit
 from app.ui.widgets import EmptyState, PageHeader, SearchField
 
 Index = QModelIndex | QPersistentModelIndex
@@ -225,7 +225,7 @@ class StockView(QWidget):
         self.header.add(self.adjust_button)
         lay.addWidget(self.header)
         body = QVBoxLayout()
-        body.setContentsMargins(16, 0, 16, 16)
+        body.setContentsMargins(16, 4, 16, 16)
         body.setSpacing(10)
         self.alerts_title = QLabel("Alerts")
         self.alerts_title.setObjectName("SectionTitle")
@@ -260,7 +260,11 @@ class StockView(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((1, 110), (2, 90), (3, 90), (4, 90), (5, 90), (6, 110)):
+        for view in (self.table, self.alerts):
+            view.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft
+                                                        | Qt.AlignmentFlag.AlignVCenter)
+            view.horizontalHeader().setHighlightSections(False)
+        for col, width in ((1, 110), (2, 90), (3, 90), (4, 90), (5, 90), (6, 130)):
             self.table.setColumnWidth(col, width)
         self.table.doubleClicked.connect(lambda _i: self.adjust_selected())
         body.addWidget(self.table, 1)
