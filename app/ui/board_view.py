@@ -225,6 +225,9 @@ class BoardColumn(QFrame):
         self.title.setObjectName("ColumnTitle")
         self.count = QLabel("0")
         self.count.setObjectName("CountPill")
+        self.count.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # fixed sizes: a new count or "No orders" must not re-lay out the whole board
+        self.count.setFixedSize(48, 20)
         head.addWidget(dot)
         head.addWidget(self.title)
         head.addStretch(1)
@@ -246,15 +249,16 @@ class BoardColumn(QFrame):
         self.list.setResizeMode(QListView.ResizeMode.Adjust)
         self.list.setAccessibleName(f"{title} orders")
         lay.addWidget(self.list, 1)
-        self.empty = QLabel("No orders")
+        self.empty = QLabel("")
         self.empty.setObjectName("Muted")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setFixedHeight(20)
         lay.addWidget(self.empty)
 
     def update_count(self) -> None:
         n = self.model.total
-        self.count.setText(str(n))
-        self.empty.setVisible(n == 0)
+        self.count.setText(f"{n:,}" if n < 100_000 else f"{n // 1000}k")
+        self.empty.setText("" if n else "No orders")
 
 
 class BoardView(QWidget):

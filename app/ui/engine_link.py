@@ -104,8 +104,10 @@ class EngineLink(QObject):
     _sig_connected = Signal(object)
     _sig_attempt_failed = Signal(str)
     _sig_result = Signal(object)
+    _sig_drain = Signal()
 
     COALESCE_MS = 60
+    BUSY_MS = 250
 
     def __init__(self, data_dir: Path, *, demo: bool = False, start_engine: bool = True,
                  engine_args: list[str] | None = None, parent: QObject | None = None) -> None:
@@ -130,7 +132,11 @@ class EngineLink(QObject):
         self._retry.setSingleShot(True)
         self._retry.timeout.connect(self._attempt)
         self._started_at = 0.0
+        self._last_flush = 0.0
         self._sig_raw_event.connect(self._on_raw_event)
+        self._inbox_lock = threading.Lock()
+        self._inbox: list[dict[str, Any]] = []
+        self._sig_drain.connect(self._drain)
         self._sig_connected.connect(self._on_connected)
         self._sig_attempt_failed.connect(self._on_attempt_failed)
         self._sig_result.connect(self._deliver)
@@ -231,7 +237,9 @@ class EngineLink(QObject):
         if kind == "changed":
             self._batch.add(event.get("changes") or {})
             if not self._flush.isActive():
-                self._flush.start()
+                # under a burst, refresh at most every BUSY_MS; otherwise within COALESCE_MS
+                busy = time.monotonic() - self._last_flush < self.BUSY_MS / 1000
+                self._flush.start(self.BUSY_MS if busy else self.COALESCE_MS)
         elif kind == "incoming_call":
             emit(self.sig_incoming_call, dict(event.get("call") or {}),
                                         str(event.get("customer_id") or ""))
@@ -247,17 +255,32 @@ class EngineLink(QObject):
             emit(self.sig_event, dict(event))
 
     def _emit_batch(self) -> None:
+        self._last_flush = time.monotonic()
         batch, self._batch = self._batch, UiChanges()
         if not batch.empty():
             emit(self.sig_changed, batch)
 
     def _forward_event(self, event: dict[str, Any]) -> None:
-        """On the client's reader thread: queue the event into the GUI thread."""
-        emit(self._sig_raw_event, event)
+        """On the client's reader thread: hand the event to the GUI thread.
+
+        Events wait in a list; only the first of a run wakes the GUI thread, which then
+        takes them all at once -- a burst of a thousand events costs one wake-up.
+        """
+        with self._inbox_lock:
+            self._inbox.append(event)
+            wake = len(self._inbox) == 1
+        if wake:
+            emit(self._sig_drain)
+
+    def _drain(self) -> None:
+        with self._inbox_lock:
+            events, self._inbox = self._inbox, []
+        for event in events:
+            self._on_raw_event(event)
 
     def inject_event(self, event: dict[str, Any]) -> None:
         """Feed an event as if the engine sent it (thread-safe; used by the demo and tests)."""
-        emit(self._sig_raw_event, event)
+        self._forward_event(event)
 
     # ------------------------------------------------------------------ commands
 

@@ -42,6 +42,10 @@ class IdWindowModel(QAbstractTableModel):
     def query_rows(self, ids: list[str]) -> dict[str, dict[str, Any]]:
         raise NotImplementedError
 
+    def query_more(self, last_id: str, limit: int) -> list[str] | None:
+        """Ids after ``last_id`` without an offset, when the source can (None: use offset)."""
+        return None
+
     def cell(self, row: dict[str, Any], column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return str(row.get(self.COLUMNS[column][0]) or "")
@@ -78,7 +82,9 @@ class IdWindowModel(QAbstractTableModel):
     def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
         if parent.isValid():
             return
-        more = self.query_ids(self.CHUNK, len(self._ids))
+        more = self.query_more(self._ids[-1], self.CHUNK) if self._ids else None
+        if more is None:
+            more = self.query_ids(self.CHUNK, len(self._ids))
         known = set(self._ids)
         more = [i for i in more if i not in known]
         if not more:

@@ -72,6 +72,9 @@ class OrdersTableModel(IdWindowModel):
     def query_count(self) -> int:
         return self.store.order_count(self.filter)
 
+    def query_more(self, last_id: str, limit: int) -> list[str] | None:
+        return self.store.order_ids_after(self.filter, last_id, limit)
+
     def query_rows(self, ids: list[str]) -> dict[str, dict[str, Any]]:
         return self.store.orders_by_id(ids)
 

@@ -170,10 +170,33 @@ class ReadStore:
         sort = f.order_by if f.order_by in ORDER_SORTS else "created_at DESC"
         if sort == "board":
             sort = "(due_at IS NULL), due_at, created_at"
-        elif not sort.startswith("created_at"):
+        elif sort == "created_at DESC":
+            sort = "created_at DESC, id DESC"
+        elif sort == "created_at":
+            sort = "created_at, id"
+        else:
             sort += ", created_at DESC"
         rows = self._rows(f"SELECT id FROM orders{where} ORDER BY {sort} LIMIT ? OFFSET ?",
                           [*args, limit, offset])
+        return [r["id"] for r in rows]
+
+    def order_ids_after(self, f: OrderFilter, last_id: str, limit: int) -> list[str] | None:
+        """The next ``limit`` ids after ``last_id`` in time order (keyset paging: no cost
+        for how deep the list is). None when the sort is not by time."""
+        if f.order_by not in ("created_at DESC", "created_at"):
+            return None
+        last = self._rows("SELECT created_at FROM orders WHERE id = ?", [last_id])
+        if not last:
+            return None
+        where, args = f.where()
+        desc = f.order_by == "created_at DESC"
+        op = "<" if desc else ">"
+        direction = "DESC" if desc else "ASC"
+        at = last[0]["created_at"]
+        keyset = f"(created_at {op} ? OR (created_at = ? AND id {op} ?))"
+        where = f"{where} AND {keyset}" if where else f" WHERE {keyset}"
+        rows = self._rows(f"SELECT id FROM orders{where} ORDER BY created_at {direction}, "
+                          f"id {direction} LIMIT ?", [*args, at, at, last_id, limit])
         return [r["id"] for r in rows]
 
     def order_count(self, f: OrderFilter) -> int:

@@ -32,6 +32,7 @@ class PageHeader(QWidget):
         self.title.setObjectName("PageTitle")
         self.subtitle = QLabel(subtitle)
         self.subtitle.setObjectName("PageSubtitle")
+        self.subtitle.setFixedHeight(self.subtitle.sizeHint().height())
         text.addWidget(self.title)
         text.addWidget(self.subtitle)
         lay.addLayout(text)

@@ -132,6 +132,8 @@ class GapProbe:
     def _tick(self) -> None:
         now = time.perf_counter()
         self.gaps.append((now - self._last) * 1000)
+        if os.environ.get("BENCH_UI_DEBUG") and self.gaps[-1] > 25:
+            print(f"gap {self.gaps[-1]:.0f} ms ending at {now:.3f}", file=sys.stderr)
         self._last = now
 
     def stop(self) -> list[float]:
@@ -203,6 +205,9 @@ def main() -> None:
         window.show_page(1)  # the board: the busiest view under a burst
         app.processEvents()
 
+        window.quiet = bool(os.environ.get("BENCH_UI_QUIET"))
+        if os.environ.get("BENCH_UI_HIDE"):
+            window.hide()
         probe = GapProbe()
         writer = _run_writer("burst", str(root), str(BURST), stdout=subprocess.PIPE)
         seen = threading.Event()
@@ -228,6 +233,8 @@ def main() -> None:
             r0 = time.perf_counter()
             original(changes)
             refreshes.append((time.perf_counter() - r0) * 1000)
+            if os.environ.get("BENCH_UI_DEBUG"):
+                print(f"refresh {refreshes[-1]:.0f} ms at {r0:.3f}", file=sys.stderr)
 
         link.sig_changed.disconnect(window.on_changes)
         link.sig_changed.connect(timed)

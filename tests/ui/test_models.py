@@ -111,3 +111,14 @@ def test_id_window_model_fetches_lazily_and_applies_changes(qtmodeltester: Any) 
     model.refresh(set())
     assert not keep.isValid() and "o5" not in model.ids()
     qtmodeltester.check(model)
+
+
+def test_orders_table_pages_by_time_without_offsets(store: Any) -> None:
+    model = OrdersTableModel(store)
+    model.CHUNK = 4
+    model.reset()
+    while model.canFetchMore(QModelIndex()):
+        model.fetchMore(QModelIndex())
+    everything = store.order_ids(OrderFilter(), 10_000)
+    assert model.ids() == everything
+    assert len(set(model.ids())) == len(everything) == model.total
