@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
 
 from app.ui.order_actions import COLUMN_TARGETS, OrderActions
 from app.ui.order_models import ROW_ROLE, BoardColumnModel, due_state, due_text
-from app.ui.read_store import OrderFilter, ReadStore, utc_iso
 from app.ui.pyside_compat import emit
+from app.ui.read_store import OrderFilter, ReadStore, utc_iso
 from app.ui.theme import BOARD_COLUMNS, CHANNEL_COLOURS, STATUS_COLOURS, Theme
 from app.ui.widgets import FilterCombo, PageHeader, SearchField
 

@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.ui.read_store import ReadStore, local_time_text
 from app.ui.pyside_compat import emit
+from app.ui.read_store import ReadStore, local_time_text
 from app.ui.theme import CHANNEL_LABELS, STATUS_COLOURS, STATUS_LABELS, Theme
 from app.ui.widgets import EmptyState, SearchField, bind_key
 

@@ -36,8 +36,8 @@ from PySide6.QtWidgets import (
 from app.ui.inbox_model import STATE_LABELS, InboxModel, sender_label
 from app.ui.order_actions import OrderActions
 from app.ui.order_models import ROW_ROLE
-from app.ui.read_store import MessageFilter, ReadStore, local_time_text
 from app.ui.pyside_compat import emit
+from app.ui.read_store import MessageFilter, ReadStore, local_time_text
 from app.ui.theme import CHANNEL_COLOURS, CHANNEL_LABELS, STATUS_COLOURS, STATUS_LABELS, Theme
 from app.ui.widgets import EmptyState, FilterCombo, SearchField, bind_key
 

@@ -23,9 +23,9 @@ from PySide6.QtWidgets import QApplication
 
 from app.ui.engine_link import EngineLink
 from app.ui.main_window import MainWindow
+from app.ui.pyside_compat import emit
 from app.ui.read_store import ReadStore
 from app.ui.settings_dialog import FirstRunDialog, JoinShopDialog, LeaveDemoDialog
-from app.ui.pyside_compat import emit
 from app.ui.theme import Theme
 from app.ui.till_settings import TillSettings
 

@@ -36,9 +36,9 @@ from app.ui.order_actions import OrderActions
 from app.ui.order_draft import OrderDraft, draft_from_message, draft_from_order
 from app.ui.order_editor import OrderEditor
 from app.ui.orders_table_view import OrdersTableView
+from app.ui.pyside_compat import emit
 from app.ui.read_store import ReadStore
 from app.ui.settings_dialog import SettingsDialog
-from app.ui.pyside_compat import emit
 from app.ui.status_bar import TillStatusBar
 from app.ui.stock_view import StockView
 from app.ui.theme import CHANNEL_LABELS, Theme

@@ -15,8 +15,8 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from app.ui.engine_link import EngineCall, EngineLink
-from app.ui.read_store import ReadStore
 from app.ui.pyside_compat import emit
+from app.ui.read_store import ReadStore
 from app.ui.theme import STATUS_LABELS
 
 log = logging.getLogger("countertop.ui.actions")

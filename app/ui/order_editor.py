@@ -64,8 +64,8 @@ from app.ui.order_draft import (
     to_order_add,
     validate,
 )
-from app.ui.read_store import ReadStore, local_time_text, parse_iso
 from app.ui.pyside_compat import emit
+from app.ui.read_store import ReadStore, local_time_text, parse_iso
 from app.ui.theme import CHANNEL_LABELS, STATUS_COLOURS, STATUS_LABELS
 from app.ui.widgets import bind_key
 from sync.errors import CommandRejected

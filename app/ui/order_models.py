@@ -9,8 +9,8 @@ from PySide6.QtCore import QMimeData, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from app.ui.id_window_model import IdWindowModel
-from app.ui.read_store import OrderFilter, ReadStore, local_time_text, parse_iso
 from app.ui.pyside_compat import emit
+from app.ui.read_store import OrderFilter, ReadStore, local_time_text, parse_iso
 from app.ui.theme import CHANNEL_LABELS, STATUS_COLOURS, STATUS_LABELS
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1

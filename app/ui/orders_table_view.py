@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
 from app.ui.board_view import OrderFilterBar
 from app.ui.order_actions import OrderActions
 from app.ui.order_models import OrdersTableModel
-from app.ui.read_store import ReadStore
 from app.ui.pyside_compat import emit
+from app.ui.read_store import ReadStore
 from app.ui.theme import STATUS_LABELS
 from app.ui.widgets import PageHeader
 

@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.ui.order_actions import OrderActions
-from app.ui.read_store import ReadStore, local_time_text
 from app.ui.pyside_compat import emit
+from app.ui.read_store import ReadStore, local_time_text
 from app.ui.widgets import EmptyState, PageHeader, SearchField
 
 Index = QModelIndex | QPersistentModelIndex
