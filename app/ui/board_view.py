@@ -227,7 +227,7 @@ class BoardColumn(QFrame):
         self.count.setObjectName("CountPill")
         self.count.setAlignment(Qt.AlignmentFlag.AlignCenter)
         # fixed sizes: a new count or "No orders" must not re-lay out the whole board
-        self.count.setFixedSize(48, 20)
+        self.count.setFixedSize(40, 20)
         head.addWidget(dot)
         head.addWidget(self.title)
         head.addStretch(1)

@@ -900,6 +900,7 @@ class OrderEditor(QDialog):
         self._commit_timer.stop()
         self._read_widgets(self.draft)
         self._shown_problems = True
+        self.problems.setStyleSheet("color: #d93636;")
         problems = self.problems_now()
         hard = validate(self.draft, set(self.prices))
         if hard:
@@ -907,6 +908,7 @@ class OrderEditor(QDialog):
             return
         self._saving = True
         self.save_button.setEnabled(False)
+        self.problems.setStyleSheet("color: #6b7585;")
         self.problems.setText("Saving…")
         currency = self.store.currency
         if self.draft.order_id is None:
@@ -948,6 +950,7 @@ class OrderEditor(QDialog):
         emit(self.sig_saved, str(detail["id"]))
 
     def _save_failed(self, message: str) -> None:
+        self.problems.setStyleSheet("color: #d93636;")
         self._saving = False
         self.save_button.setEnabled(True)
         self.problems.setText(message[:1].upper() + message[1:])

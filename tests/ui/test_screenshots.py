@@ -58,7 +58,11 @@ def test_save_every_main_screen(qtbot: Any, window: Any, store: Any) -> None:
     draft_editor = window.new_order()
     draft_editor.resize(1060, 700)
     draft_editor._product_picked({"sku": "PZ-MARG", "name": "Margherita"})
+    draft_editor._add_free_line()
+    draft_editor.lines_model.setData(draft_editor.lines_model.index(1, 0), "Birthday candles")
+    draft_editor.delivery.setChecked(True)
     draft_editor.save()
+    assert "needs an address" in draft_editor.problems.text()
     saved.append(save(draft_editor, "order-editor-validation"))
     draft_editor.discard_and_close()
 
@@ -73,5 +77,15 @@ def test_save_every_main_screen(qtbot: Any, window: Any, store: Any) -> None:
     settings.resize(620, 640)
     saved.append(save(settings, "settings"))
     settings.reject()
+    from app.ui.theme import Theme
+
+    dark = Theme("dark")
+    dark.apply(QApplication.instance())  # type: ignore[arg-type]
+    window.theme.set_mode("dark")
+    window.nav.set_current(1)
+    window.show_page(1)
+    saved.append(save(window, "board-dark"))
+    window.theme.set_mode("light")
+    Theme("light").apply(QApplication.instance())  # type: ignore[arg-type]
     for path in saved:
         assert not_blank(path), path
