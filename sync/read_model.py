@@ -105,6 +105,12 @@ _FTS = {
 }
 
 
+# Root scalars of a period document. A change to one (every new order bumps ``seq``) must
+# not make the projection re-read the whole document: that made each merged order cost
+# O(orders in the month), 0.65 s per merge after a thousand orders.
+_PERIOD_ROOT_SCALARS = frozenset({"schema", "kind", "month", "till", "seq"})
+
+
 def fts_rowid(record_id: str) -> int:
     """The FTS row of a record: a 63-bit hash of its id.
 
@@ -350,6 +356,8 @@ class ReadModel:
             return None
         out = Changes()
         for top, key in record_keys_from_patches(patches):
+            if key is None and kind == "period" and top in _PERIOD_ROOT_SCALARS:
+                continue  # e.g. the order sequence every new order bumps: in no row
             if key is None:
                 return None
             if kind == "shop":

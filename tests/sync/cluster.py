@@ -138,6 +138,11 @@ class EngineProcess:
     def log_text(self) -> str:
         return "\n".join(self.lines)
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the engine used so far (from /proc)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def vm_rss_kib(self) -> int:
         """Resident memory of the engine, from /proc (KiB)."""
         for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
@@ -189,6 +194,7 @@ class Till:
         self.engine: EngineProcess | None = None
         self.client: EngineClient | None = None
         self.events: list[tuple[float, dict[str, Any]]] = []
+        self.listeners: list[Callable[[float, dict[str, Any]], None]] = []
 
     # -- process ------------------------------------------------------------------------
 
@@ -216,7 +222,10 @@ class Till:
         return self
 
     def _on_event(self, event: dict[str, Any]) -> None:
-        self.events.append((time.monotonic(), event))
+        now = time.monotonic()
+        self.events.append((now, event))
+        for listener in self.listeners:
+            listener(now, event)
         self.cluster.notify()
 
     def _drop_client(self) -> None:
