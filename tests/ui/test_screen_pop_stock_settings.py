@@ -132,3 +132,23 @@ def test_notifications_fall_back_to_toasts(qtbot: Any, window: Any, shop_engine:
                                              "intake": False})
     assert any(t.isVisible() for t in window.notifier.toasts)
     assert not window.nav.badge.isHidden()
+
+
+def test_pairing_dialog_lists_pending_tills(qtbot: Any, window: Any, link: Any) -> None:
+    from app.ui.settings_dialog import PairingDialog
+
+    dialog = PairingDialog(link)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: "Waiting for a till" in dialog.status.text() or
+                    not dialog.available, timeout=10_000)
+    assert dialog.requests.count() == 0
+    assert not dialog.approve.isEnabled()
+    dialog._timer.stop()
+
+
+def test_ctrl_digits_switch_views(qtbot: Any, window: Any) -> None:
+    activate(qtbot, window)
+    for digit, page in ((Qt.Key.Key_1, window.inbox), (Qt.Key.Key_3, window.orders),
+                        (Qt.Key.Key_5, window.stock), (Qt.Key.Key_2, window.board)):
+        qtbot.keyClick(window, digit, Qt.KeyboardModifier.ControlModifier)
+        assert window.stack.currentWidget() is page
