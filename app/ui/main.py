@@ -75,13 +75,23 @@ class CounterApp(QObject):
         existing = shop_is_demo(self.data_dir)
         demo_engine = self.demo and existing in (None, True) and self.pending_shop is None
         self.store = ReadStore(self.data_dir)
-        self.link = EngineLink(self.data_dir, demo=demo_engine, engine_args=self.engine_args,
+        self.link = EngineLink(self.data_dir, demo=demo_engine,
+                               engine_args=self.engine_args + self.device_args(),
                                parent=self)
         self.window = MainWindow(self.link, self.store, self.settings, self.theme, self.data_dir)
         self.window.sig_leave_demo.connect(self.leave_demo)
         self._checked_shop = False
         self.link.sig_state.connect(self._on_state)
         self.sig_setup.connect(self.window.status.show_message)
+
+    def device_args(self) -> list[str]:
+        """This till's modem and caller-ID ports (settings) for the engine it starts."""
+        args: list[str] = []
+        if self.settings.get("modem_port"):
+            args += ["--modem", str(self.settings.get("modem_port"))]
+        if self.settings.get("callerid_port"):
+            args += ["--callerid", str(self.settings.get("callerid_port"))]
+        return args
 
     def start(self) -> None:
         self.window.show()

@@ -91,7 +91,8 @@ class TillStatusBar(QStatusBar):
         self.peers.setText(f"Peers: {len(connected)} connected")
         names = ", ".join(str(p.get("name") or p.get("till") or "?") for p in connected)
         self.peers.setToolTip(names or "No other till connected")
-        last = result.get("last_sync") if isinstance(result, dict) else None
+        last = (result.get("last_merge") or result.get("last_sync")) \
+            if isinstance(result, dict) else None
         if last:
             self.last_sync.setText("Last sync " + local_time_text(str(last)))
 
