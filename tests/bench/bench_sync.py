@@ -12,9 +12,10 @@ loopback, driven over IPC (``tests/sync/cluster.py``).
   until both tills hold the same heads and the same read-model rows, plus link bytes
   per change (frames incl. 5-byte headers, without TLS records) from ``peers.status``.
 - **JS**: two JS automerge-repo peers (tests/sync/js) cut apart, 2,000 changes each
-  (one key per change on a flat document), reconnected; the same figures, and the
-  Countertop/JS ratio. The JS changes are far smaller than an order (no lines, no
-  projection, no fsync), so the ratio is a ceiling on our protocol overhead.
+  (one key per change on a flat document), reconnected; the same figures. The
+  Countertop/JS ratio is taken against the *same* one-key workload run through our
+  Replicator and TLS links in-process (``replicator_flat``); the engine-with-orders
+  ratio is reported too, but an order is far bigger than one key and is projected.
 - **idle CPU**: what three linked, idle engines burn (busy polling would show here).
 
 Convergence is detected by polling in the catch-up (a benchmark, not a test).
@@ -132,6 +133,106 @@ def _catch_up(template: Path, root: Path) -> dict[str, float]:
                 "orders": float(orders)}
 
 
+class _Members:
+    """Both bench tills are members of one made-up shop (no ledger in this comparison)."""
+
+    def __init__(self, members: set[str]) -> None:
+        self.members = members
+
+    def is_member(self, till_id: Any) -> bool:
+        return till_id in self.members
+
+    def shop_id_hash(self) -> str:
+        from sync.peers.membership import hash_shop_id
+
+        return hash_shop_id("bench shop")
+
+    def join_requested(self, request: Any) -> None:
+        return None
+
+    def admit(self, request: Any) -> str:
+        return ""
+
+
+def _flat_value(doc: Any, key: str) -> Any:
+    from automerge.core import ROOT
+
+    got = doc.get(ROOT, key)
+    return None if got is None else got[0][1]
+
+
+async def _replicator_flat(root: Path) -> dict[str, float]:
+    """The JS scenario exactly, with our Replicator and TLS links: flat one-key changes.
+
+    Same workload as the JS peers (2,000 one-key changes per side on one document), so
+    the ratio compares the sync machinery itself: protocol, framing, fsync per burst.
+    """
+    from automerge.core import ROOT, ScalarType
+
+    from sync.am_doc import new_doc_id
+    from sync.doc_storage import DocumentStore
+    from sync.identity import load_or_create
+    from sync.peers.peer_set import Backoff, PeerSet
+    from sync.replication import Replicator
+
+    ids = [load_or_create(root / f"id-{n}") for n in "ab"]
+    members = _Members({i.till_id for i in ids})
+    stores = [DocumentStore(root / f"store-{n}") for n in "ab"]
+    merged = asyncio.Event()
+    repls = [Replicator(store, i.till_id, on_merged=lambda _ids: merged.set())
+             for store, i in zip(stores, ids, strict=True)]
+    fast = Backoff(initial=0.05, maximum=0.5)
+    doc_id = new_doc_id()
+    doc_a = stores[0].create(doc_id)
+    with doc_a.doc.transaction() as tx:
+        tx.put(ROOT, "base", ScalarType.Int, 0)
+    doc_a.persist()
+
+    async def until(predicate: Any) -> None:
+        async with asyncio.timeout(120):
+            while not predicate():
+                merged.clear()
+                try:
+                    async with asyncio.timeout(0.05):
+                        await merged.wait()
+                except TimeoutError:
+                    pass
+
+    def peers_b() -> PeerSet:
+        return PeerSet(repls[1], ids[1], members, listen_host="127.0.0.1",
+                       static_peers=[f"127.0.0.1:{peers_a.port}"], backoff=fast)
+
+    peers_a = PeerSet(repls[0], ids[0], members, listen_host="127.0.0.1", backoff=fast)
+    await peers_a.start()
+    link_b = peers_b()
+    await link_b.start()
+    try:
+        await until(lambda: stores[1].exists(doc_id)
+                    and _flat_value(stores[1].get(doc_id).doc, "base") == 0)
+        await link_b.stop()
+        for store, prefix in zip(stores, "ab", strict=True):
+            stored = store.get(doc_id)
+            for i in range(CHANGES_PER_SIDE):
+                with stored.doc.transaction() as tx:
+                    tx.put(ROOT, f"{prefix}{i}", ScalarType.Int, i)
+            stored.persist()
+        last = CHANGES_PER_SIDE - 1
+        start = time.perf_counter()
+        link_b = peers_b()
+        await link_b.start()
+        await until(lambda: _flat_value(stores[0].get(doc_id).doc, f"b{last}") == last
+                    and _flat_value(stores[1].get(doc_id).doc, f"a{last}") == last)
+        elapsed = time.perf_counter() - start
+        row = next(r for r in link_b.status() if r["kind"] == "till")
+        return {"catchup_s": elapsed,
+                "wire_bytes": float(row["bytes_sent"] + row["bytes_received"])}
+    finally:
+        await link_b.stop()
+        await peers_a.stop()
+        for store in stores:
+            store.close()
+
+
 async def _js() -> dict[str, float] | None:
     from tests.sync.peers.js_peer import JsPeer, js_unavailable_reason
 
@@ -196,14 +297,23 @@ def main() -> None:
         if ours["orders"] < changes:
             print(f"# WARNING: only {ours['orders']:.0f} orders on B after catch-up")
 
+    with tempfile.TemporaryDirectory() as tmp:
+        flat = asyncio.run(_replicator_flat(Path(tmp)))
+    report(BENCH, "replicator_flat_catchup_time", flat["catchup_s"], "s", changes=changes,
+           note="JS workload (one-key changes) through our Replicator over TLS")
+    report(BENCH, "replicator_flat_wire_bytes_per_change", flat["wire_bytes"] / changes, "B")
     theirs = asyncio.run(_js())
     if theirs is not None:
         report(BENCH, "js_catchup_time", theirs["catchup_s"], "s", changes=changes)
         report(BENCH, "js_wire_bytes_per_change", theirs["wire_bytes"] / changes, "B")
         report(BENCH, "catchup_time_ratio_countertop_to_js",
-               ours["catchup_s"] / theirs["catchup_s"], "x", goal="<= 2")
+               flat["catchup_s"] / theirs["catchup_s"], "x", goal="<= 2",
+               note="same one-key workload on both sides")
         report(BENCH, "wire_bytes_ratio_countertop_to_js",
-               ours["wire_bytes"] / theirs["wire_bytes"], "x")
+               flat["wire_bytes"] / theirs["wire_bytes"], "x")
+        report(BENCH, "catchup_time_ratio_engine_orders_to_js",
+               ours["catchup_s"] / theirs["catchup_s"], "x",
+               note="whole engines syncing real orders (projection, fsync) vs JS one-key")
 
 
 if __name__ == "__main__":
