@@ -27,10 +27,22 @@ _RESERVE = 1 << 40
 _guarded = False
 
 
+def _buggy_pyside() -> bool:
+    import PySide6
+
+    return tuple(PySide6.__version_info__[:2]) >= (6, 12)
+
+
 def guard_singletons() -> bool:
-    """Top up the reference counts of None/True/False (CPython < 3.12 only)."""
+    """Top up the reference counts of None/True/False where PySide drops them.
+
+    pyproject pins PySide6 below 6.12, where this is not needed; the guard only acts if
+    a 6.12+ build still ends up installed on CPython < 3.12 (a user override).
+    """
     global _guarded
     if _guarded or sys.version_info >= (3, 12) or platform.python_implementation() != "CPython":
+        return False
+    if not _buggy_pyside():
         return False
     for obj in (None, True, False, Ellipsis, NotImplemented):
         count = ctypes.c_ssize_t.from_address(id(obj))
