@@ -379,6 +379,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run_engine(ns: argparse.Namespace, data_dir: Path) -> int:
     from app.engine.main import EngineOptions, run_engine
+    from app.till_settings import TillSettings
+
+    settings = TillSettings(data_dir)  # the ports chosen in Settings, unless given here
+    ns.modem = ns.modem or settings.get("modem_port") or None
+    ns.callerid = ns.callerid or settings.get("callerid_port") or None
 
     host, _, port = ns.listen.rpartition(":")
     options = EngineOptions(

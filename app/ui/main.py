@@ -27,7 +27,7 @@ from app.ui.pyside_compat import emit
 from app.ui.read_store import ReadStore
 from app.ui.settings_dialog import FirstRunDialog, JoinShopDialog, LeaveDemoDialog
 from app.ui.theme import Theme
-from app.ui.till_settings import TillSettings
+from app.till_settings import TillSettings
 
 log = logging.getLogger("countertop.ui")
 

@@ -43,7 +43,7 @@ from app.ui.status_bar import TillStatusBar
 from app.ui.stock_view import StockView
 from app.ui.theme import CHANNEL_LABELS, Theme
 from app.ui.ticket_printer import print_ticket_pdf
-from app.ui.till_settings import TillSettings
+from app.till_settings import TillSettings
 
 log = logging.getLogger("countertop.ui.window")
 

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from app.ui.pyside_compat import emit
 from app.ui.theme import Theme
-from app.ui.till_settings import TillSettings
+from app.till_settings import TillSettings
 
 log = logging.getLogger("countertop.ui.notify")
 

@@ -152,7 +152,7 @@ def main() -> None:
     from app.ui.main_window import MainWindow
     from app.ui.read_store import OrderFilter, ReadStore
     from app.ui.theme import Theme
-    from app.ui.till_settings import TillSettings
+    from app.till_settings import TillSettings
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

@@ -183,3 +183,19 @@ def test_engine_refuses_a_second_writer(shop_dir: Path, engine_proc: Any) -> Non
     assert done.returncode == 2
     assert "in use by countertop engine" in done.stderr
     assert os.path.exists(shop_dir / "engine.json")
+
+
+def test_engine_takes_device_ports_from_the_till_settings(shop_dir: Path, devices: Any) -> None:
+    modem, _ = devices
+    (shop_dir / "ui_settings.json").write_text(json.dumps({"modem_port": modem.path}))
+    proc = subprocess.Popen([CT, "engine", "--no-discovery"], env=cli_env(shop_dir), cwd=REPO,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            stdin=subprocess.DEVNULL)
+    try:
+        wait_until(lambda: any("CNMI" in c for c in modem.commands), what="modem initialised")
+        modem.deliver_text("+447700900123", "hello from the settings file")
+        got = wait_until(lambda: cli(shop_dir, "message", "list"), what="message stored")
+        assert got[0]["body"] == "hello from the settings file"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(20) == 0

@@ -131,7 +131,7 @@ def store(shop_dir: Path) -> Iterator[Any]:
 @pytest.fixture
 def settings(tmp_path: Path) -> Any:
     """Till settings in the test's own dir, quiet (no beeps, no tray)."""
-    from app.ui.till_settings import TillSettings
+    from app.till_settings import TillSettings
 
     s = TillSettings(tmp_path)
     s.set("sound", False)

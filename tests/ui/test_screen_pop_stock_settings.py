@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
-from app.ui.till_settings import SCHEMA, TillSettings
+from app.till_settings import SCHEMA, TillSettings
 from tests.ui.conftest import activate
 
 

@@ -1,5 +1,8 @@
 """Per-till settings: one declarative schema, stored as JSON in the till's data dir.
 
+Read by the UI (the settings dialog edits them) and by ``countertop engine``, which takes
+the device ports from here when they are not given on its command line.
+
 Shop-wide settings (currency, region, demo flag) live in the shop document and are
 changed through the engine; these are the ones that belong to this machine: its name,
 the serial ports of its devices, the theme, sounds.
@@ -13,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-log = logging.getLogger("countertop.ui.settings")
+log = logging.getLogger("countertop.settings")
 
 SETTINGS_FILE = "ui_settings.json"
 
