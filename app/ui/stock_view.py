@@ -245,7 +245,7 @@ class StockView(QWidget):
         self.resolve_button.clicked.connect(self.resolve_selected)
         alerts_row.addWidget(self.resolve_button, 0, Qt.AlignmentFlag.AlignTop)
         body.addLayout(alerts_row)
-        self.no_alerts = EmptyState("No open alerts: nothing is overbooked.")
+        self.no_alerts = EmptyState("No open alerts.")
         self.no_alerts.setFixedHeight(40)
         body.addWidget(self.no_alerts)
         self.search = SearchField("Filter products…  (Ctrl+F)")
@@ -288,6 +288,10 @@ class StockView(QWidget):
         over = sum(1 for r in rows if r and r.get("overbooked"))
         self.header.subtitle.setText(f"{len(rows)} stocked products · {low} low · "
                                      f"{over} overbooked")
+        self.no_alerts.setText(
+            "No open alerts: nothing is overbooked." if not over else
+            "No open alerts. Overbooking that staff already resolved stays marked in the "
+            "list until stock comes in.")
 
     def adjust_selected(self) -> None:
         index = self.table.currentIndex()
