@@ -54,9 +54,20 @@ def message_receive(engine: TillEngine, a: dict[str, Any]) -> Any:
         raise CommandRejected("the message is empty")
     if channel in ("sms", "whatsapp", "phone"):
         sender = try_normalise_phone(sender, ledger.region) or sender
+    received = dt.datetime.now(dt.timezone.utc)
+    if a.get("received_at"):
+        try:
+            received = dt.datetime.fromisoformat(str(a["received_at"]))
+        except ValueError:
+            raise CommandRejected(f"{a['received_at']!r} is not a date and time") from None
+        if received.tzinfo is None:
+            raise CommandRejected("received_at needs a timezone offset, e.g. +00:00")
     changes = engine.execute(lambda L: L.record_message(
         channel=channel, direction="in", sender=sender, recipient="", body=body,
-        received_at=dt.datetime.now(dt.timezone.utc), customer_id=ledger.find_customer(sender)))
+        received_at=received, subject=str(a.get("subject") or ""),
+        customer_id=ledger.find_customer(sender)))
+    if a.get("read") and changes.created:
+        engine.execute(lambda L: L.update_message(str(changes.created), read=True))
     if a.get("intake", True) and changes.messages:
         intake_parse(engine, {"text": body})  # warms the catalog
         engine._intake_service.process_message(  # type: ignore[attr-defined]

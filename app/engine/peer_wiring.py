@@ -155,7 +155,11 @@ class PeerService:
         await self.peer_set.stop()
 
     def status(self, args: dict[str, Any] | None = None) -> dict[str, Any]:
+        options = self.service.options
         return {"till_id": self.engine.identity.till_id, "listen_port": self.peer_set.port,
+                "listen_host": options.listen_host,
+                "addresses": [f"{a}:{self.peer_set.port}" for a in options.interfaces
+                              if a not in ("0.0.0.0", "::")] if options.discovery else [],
                 "peers": self.peer_set.status(), "sessions": self.replicator.status(),
                 "last_merge": self.last_merge}
 

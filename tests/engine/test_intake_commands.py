@@ -62,3 +62,16 @@ def test_bad_corrections_are_refused_in_plain_words(engine: Any) -> None:
         run(engine, "intake.correct", {"text": "margs", "sku": "NOPE"})
     with pytest.raises(CommandRejected, match="give the words"):
         run(engine, "intake.correct", {"text": "", "sku": "MARG"})
+
+
+def test_message_receive_keeps_time_subject_and_read_state(engine: Any) -> None:
+    got = run(engine, "message.receive", {
+        "channel": "email", "from": "ann@example.com", "subject": "Order for Friday",
+        "text": "hello", "received_at": "2026-11-20T10:00:00+00:00", "read": True,
+        "intake": False})
+    (msg,) = [m for m in run(engine, "message.list", {}) if m["id"] == got["id"]]
+    assert (msg["subject"], msg["received_at"], msg["read"]) == (
+        "Order for Friday", "2026-11-20T10:00:00.000+00:00", 1)
+    with pytest.raises(CommandRejected, match="timezone"):
+        run(engine, "message.receive", {"from": "x@example.com", "text": "hi",
+                                        "channel": "email", "received_at": "2026-11-20T10:00"})
