@@ -35,7 +35,7 @@ from sync.shop_ledger import FulfilmentInput, ImportedOrder, LineInput, ShopLedg
 
 log = logging.getLogger("countertop.bench.synthetic_shop")
 
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3  # 3: orders hold stock by their state, no counter moves
 DOCUMENTS_DONE = "documents.json"
 WRITER_CORE = "automerge==1.0.0rc1"  # see synthetic_writer: 20x faster transactions
 FULL = {"orders": 300_000, "customers": 20_000, "products": 300, "messages": 2_000,
@@ -105,7 +105,13 @@ def ensure_shop(scale: float | None = None, *, rebuild: bool = False) -> tuple[S
     now = dt.datetime.now(dt.UTC)
     target = cached_dir(scale, now)
     if not rebuild and (target / "synthetic.json").exists():
-        return SyntheticShop.load(target), False
+        from sync.read_model import SCHEMA_VERSION
+
+        if _read_model_version(target) == SCHEMA_VERSION:
+            return SyntheticShop.load(target), False
+        # the read model's schema moved on: an engine would reset it and reproject
+        # everything on start, so rebuild (and time) it here, not in the measured start
+        return build_read_model(target, scale), True
     work = target.with_name(target.name + ".building")
     shutil.rmtree(target, ignore_errors=True)
     if rebuild or not (work / DOCUMENTS_DONE).exists():
@@ -116,6 +122,16 @@ def ensure_shop(scale: float | None = None, *, rebuild: bool = False) -> tuple[S
     work.rename(target)
     shop.root = target
     return shop, True
+
+
+def _read_model_version(root: Path) -> int:
+    import sqlite3
+
+    conn = sqlite3.connect(root / "read_model.sqlite3")
+    try:
+        return int(conn.execute("PRAGMA user_version").fetchone()[0])
+    finally:
+        conn.close()
 
 
 def _counts(scale: float) -> dict[str, int]:
