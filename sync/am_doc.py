@@ -22,6 +22,7 @@ Records are maps keyed by id, never list positions, and never deleted (DESIGN.md
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -135,21 +136,65 @@ class Reader:
         return self._src.text(obj)
 
 
+Record = tuple[str, "str | None"]
+"""(top-level key, record key): ``("orders", "ord_1")``; record None for a root value."""
+
+TOUCH_KEY = "_touch"
+_UNKNOWN: Record = ("*", None)
+
+
 class Writer(Reader):
-    """Writes inside one Automerge transaction."""
+    """Writes inside one Automerge transaction, noting which records it touches.
+
+    ``touched`` lets the ledger store, in the same change, which records it changed
+    (see ``write_touch_hint``), so a till receiving the change can update its read model
+    without ``Document.diff``, which costs time in proportion to the whole document.
+    """
 
     def __init__(self, tx: Any) -> None:
         super().__init__(tx)
         self.tx = tx
+        self.touched: set[Record] = set()
+        self._where: dict[bytes, Record] = {}
+
+    def _note_child(self, parent: Obj, key: str | int, child: Obj) -> None:
+        if parent == Root:
+            self._where[child] = (str(key), None)
+            return
+        anc = self._where.get(parent)
+        if anc is None:
+            return
+        self._where[child] = (anc[0], str(key)) if anc[1] is None else anc
+
+    def _note_write(self, obj: Obj, key: str | int) -> None:
+        if obj == Root:
+            self.touched.add((str(key), None))
+            return
+        anc = self._where.get(obj)
+        if anc is None:
+            self.touched.add(_UNKNOWN)
+        elif anc[1] is None:
+            self.touched.add((anc[0], str(key)))
+        else:
+            self.touched.add(anc)
+
+    def obj(self, parent: Obj, key: str | int) -> Obj | None:
+        child = super().obj(parent, key)
+        if child is not None:
+            self._note_child(parent, key, child)
+        return child
 
     def put(self, obj: Obj, key: str | int, value: Any) -> None:
         if isinstance(value, Mapping):
             self.put_map(obj, key, value)
         elif isinstance(value, (list, tuple)):
-            child = self.tx.put_object(obj, key, ObjType.List)
+            self._note_write(obj, key)
+            child = bytes(self.tx.put_object(obj, key, ObjType.List))
+            self._note_child(obj, key, child)
             for i, item in enumerate(value):
                 self.insert(child, i, item)
         else:
+            self._note_write(obj, key)
             kind, scalar = _scalar(value)
             self.tx.put(obj, key, kind, scalar)
 
@@ -160,7 +205,9 @@ class Writer(Reader):
         return True
 
     def put_map(self, obj: Obj, key: str | int, values: Mapping[str, Any]) -> Obj:
+        self._note_write(obj, key)
         child = bytes(self.tx.put_object(obj, key, ObjType.Map))
+        self._note_child(obj, key, child)
         for k, v in values.items():
             self.put(child, k, v)
         return child
@@ -169,11 +216,16 @@ class Writer(Reader):
         existing = self.obj(obj, key)
         if existing is not None:
             return existing
-        return bytes(self.tx.put_object(obj, key, ObjType.Map))
+        self._note_write(obj, key)
+        child = bytes(self.tx.put_object(obj, key, ObjType.Map))
+        self._note_child(obj, key, child)
+        return child
 
     def insert(self, list_obj: Obj, index: int, value: Any) -> None:
+        self._note_write(list_obj, index)
         if isinstance(value, Mapping):
             child = bytes(self.tx.insert_object(list_obj, index, ObjType.Map))
+            self._note_child(list_obj, index, child)
             for k, v in value.items():
                 self.put(child, k, v)
         else:
@@ -185,6 +237,53 @@ class Writer(Reader):
 
 
 _MISSING = object()
+
+
+def next_local_seq(doc: Document) -> int:
+    """The sequence number the next change of this document's actor will carry."""
+    last = doc.get_last_local_change()
+    return int(last.seq) + 1 if last is not None else 1
+
+
+def write_touch_hint(w: Writer, actor: bytes, seq: int) -> None:
+    """Store ``w.touched`` in this change, under this actor, stamped with the change's seq."""
+    if not w.touched:
+        return
+    existing = Reader.obj(w, Root, TOUCH_KEY)
+    hints = existing if existing is not None else bytes(
+        w.tx.put_object(Root, TOUCH_KEY, ObjType.Map))
+    entries = sorted(([t, r] for t, r in w.touched if t != TOUCH_KEY),
+                     key=lambda e: (e[0], e[1] or ""))
+    w.tx.put(hints, actor.hex(), ScalarType.Str,
+             json.dumps([seq, entries], separators=(",", ":")))
+
+
+def touched_since(doc: Document, old_heads: list[bytes]) -> set[Record] | None:
+    """Records changed since ``old_heads``, from the hints each change carries.
+
+    None when any new change has no trustworthy hint (written by another program, or by
+    an older version): the caller then falls back to ``Document.diff``. A hint is trusted
+    only if it was written by that very change (its seq matches the change's).
+    """
+    changes = doc.get_changes(old_heads)
+    got = doc.get(Root, TOUCH_KEY)
+    if got is None or got[0] != ObjType.Map:
+        return None if changes else set()
+    hints = bytes(got[1])
+    out: set[Record] = set()
+    for change in changes:
+        value = doc.get(hints, bytes(change.actor_id).hex(), [change.hash])
+        if value is None or isinstance(value[0], ObjType):
+            return None
+        try:
+            seq, entries = json.loads(str(value[0][1]))
+        except (TypeError, ValueError):
+            return None
+        if seq != change.seq:
+            return None
+        for top, rec in entries:
+            out.add((str(top), None if rec is None else str(rec)))
+    return out
 
 
 def transaction(doc: Document) -> Any:

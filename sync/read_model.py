@@ -25,7 +25,7 @@ from typing import Any
 import sqlite_utils
 
 from sync import lifecycle
-from sync.am_doc import Obj, Reader, Root, stock_register_sku
+from sync.am_doc import TOUCH_KEY, Obj, Reader, Root, stock_register_sku, touched_since
 from sync.changes import Changes
 from sync.doc_storage import heads_text as stored_heads_text
 from sync.ids import DocId
@@ -320,7 +320,8 @@ class ReadModel:
         """Bring the rows of one document up to date.
 
         With ``changes`` (from a local command) only those records are re-read; without,
-        the records touched since the stored heads are found with ``Document.diff``; with
+        the records touched since the stored heads are read from the hints each change
+        carries (``am_doc.touched_since``), or found with ``Document.diff``; with
         no stored heads (or an unusable diff) the whole document is projected.
         """
         reader = _FastReader(doc)
@@ -350,12 +351,16 @@ class ReadModel:
             return None
         try:
             old_heads = [bytes.fromhex(h) for h in old.split(",") if h]
-            patches = doc.diff(old_heads, doc.get_heads())
+            touched = touched_since(doc, old_heads)
+            if touched is None:  # changes without the ledger's hints: diff (slower)
+                touched = record_keys_from_patches(doc.diff(old_heads, doc.get_heads()))
         except Exception as exc:  # heads unknown to this doc: project all of it
             log.info("diff from stored heads failed (%s); projecting the whole document", exc)
             return None
         out = Changes()
-        for top, key in record_keys_from_patches(patches):
+        for top, key in touched:
+            if top == TOUCH_KEY:
+                continue
             if key is None and kind == "period" and top in _PERIOD_ROOT_SCALARS:
                 continue  # e.g. the order sequence every new order bumps: in no row
             if key is None:

@@ -32,7 +32,16 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sync import lifecycle
-from sync.am_doc import Obj, Reader, Root, Writer, new_doc_id, stock_register_key
+from sync.am_doc import (
+    Obj,
+    Reader,
+    Root,
+    Writer,
+    new_doc_id,
+    next_local_seq,
+    stock_register_key,
+    write_touch_hint,
+)
 from sync.changes import Changes
 from sync.doc_storage import DocumentStore, StoredDocument
 from sync.errors import CommandRejected, NoShop, NotFound
@@ -147,8 +156,11 @@ class ShopLedger:
     @contextmanager
     def _write(self, stored: StoredDocument) -> Iterator[Writer]:
         """One transaction on one document, durable (fsynced) when the block exits."""
+        seq, actor = next_local_seq(stored.doc), stored.doc.get_actor()
         with stored.doc.transaction() as tx:
-            yield Writer(tx)
+            w = Writer(tx)
+            yield w
+            write_touch_hint(w, actor, seq)
         stored.persist()
 
     def reader(self, doc_id: DocId) -> Reader:
