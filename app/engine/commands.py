@@ -58,6 +58,19 @@ def _str(args: dict[str, Any], key: str, default: str | None = None, *,
     return value
 
 
+def _need(args: dict[str, Any], key: str) -> str:
+    """A required text argument, refused in plain words when missing."""
+    value = _str(args, key, required=True)
+    assert value is not None
+    return value
+
+
+def _order_ref(engine: TillEngine, args: dict[str, Any]) -> str:
+    """The order an order command names (id or number); the shop must exist."""
+    engine.require_shop()
+    return _need(args, "order")
+
+
 def _list(args: dict[str, Any], key: str) -> list[Any]:
     value = args.get(key) or []
     if isinstance(value, (str, dict)):
@@ -117,8 +130,7 @@ def _money_fields(engine: TillEngine, row: dict[str, Any], *keys: str) -> dict[s
 
 @command("shop.create")
 def shop_create(engine: TillEngine, a: dict[str, Any]) -> Any:
-    name = _str(a, "name", required=True)
-    assert name is not None
+    name = _need(a, "name")
     engine.execute(lambda L: L.create_shop(
         name, currency=str(a.get("currency") or "EUR"), region=str(a.get("region") or "GB"),
         timezone=str(a.get("timezone") or "UTC"), till_name=str(a.get("till_name") or "Till 1")))
@@ -136,8 +148,7 @@ def shop_info(engine: TillEngine, a: dict[str, Any]) -> Any:
 
 @command("shop.set_setting")
 def shop_set_setting(engine: TillEngine, a: dict[str, Any]) -> Any:
-    key = _str(a, "key", required=True)
-    assert key is not None
+    key = _need(a, "key")
     engine.execute(lambda L: L.set_setting(key, a.get("value")))
     return {"ok": True}
 
@@ -169,8 +180,7 @@ def _product(engine: TillEngine, sku: str) -> dict[str, Any]:
 
 @command("product.update")
 def product_update(engine: TillEngine, a: dict[str, Any]) -> Any:
-    sku = _str(a, "sku", required=True)
-    assert sku is not None
+    sku = _need(a, "sku")
     fields = {k: v for k, v in (a.get("fields") or {}).items()}
     if "price" in fields:
         fields["price"] = _money(engine, fields["price"], "price")
@@ -180,9 +190,8 @@ def product_update(engine: TillEngine, a: dict[str, Any]) -> Any:
 
 @command("product.alias")
 def product_alias(engine: TillEngine, a: dict[str, Any]) -> Any:
-    sku = _str(a, "sku", required=True)
-    alias = _str(a, "alias", required=True)
-    assert sku is not None and alias is not None
+    sku = _need(a, "sku")
+    alias = _need(a, "alias")
     engine.execute(lambda L: L.add_alias(sku, alias))
     return _product(engine, sku)
 
@@ -202,8 +211,7 @@ def stock_list(engine: TillEngine, a: dict[str, Any]) -> Any:
 
 @command("stock.adjust")
 def stock_adjust(engine: TillEngine, a: dict[str, Any]) -> Any:
-    sku = _str(a, "sku", required=True)
-    assert sku is not None
+    sku = _need(a, "sku")
     delta = _decimal(a.get("delta"))
     engine.execute(lambda L: L.adjust_stock(sku, delta, reason=str(a.get("reason") or ""),
                                             location=str(a.get("location") or "main"),
@@ -348,9 +356,7 @@ def order_list(engine: TillEngine, a: dict[str, Any]) -> Any:
 
 @command("order.show")
 def order_show(engine: TillEngine, a: dict[str, Any]) -> Any:
-    engine.require_shop()
-    ref = _str(a, "order", required=True)
-    assert ref is not None
+    ref = _order_ref(engine, a)
     found = engine.ledger.locate_order(ref)  # raises NotFound in plain words
     detail = q.order_detail(_conn(engine), found[0])
     if detail is None:
@@ -364,19 +370,15 @@ def order_show(engine: TillEngine, a: dict[str, Any]) -> Any:
 
 @command("order.set_status")
 def order_set_status(engine: TillEngine, a: dict[str, Any]) -> Any:
-    ref = _str(a, "order", required=True)
-    status = _str(a, "status", required=True)
-    assert ref is not None and status is not None
-    engine.require_shop()
+    ref = _order_ref(engine, a)
+    status = _need(a, "status")
     engine.execute(lambda L: L.set_status(ref, status, by=str(a.get("by") or "")))
     return order_show(engine, {"order": ref})
 
 
 @command("order.pay")
 def order_pay(engine: TillEngine, a: dict[str, Any]) -> Any:
-    ref = _str(a, "order", required=True)
-    assert ref is not None
-    engine.require_shop()
+    ref = _order_ref(engine, a)
     amount = _money(engine, a.get("amount"))
     engine.execute(lambda L: L.record_payment(
         ref, amount, method=str(a.get("method") or ""), reference=str(a.get("reference") or ""),
@@ -386,9 +388,7 @@ def order_pay(engine: TillEngine, a: dict[str, Any]) -> Any:
 
 @command("order.update")
 def order_update(engine: TillEngine, a: dict[str, Any]) -> Any:
-    ref = _str(a, "order", required=True)
-    assert ref is not None
-    engine.require_shop()
+    ref = _order_ref(engine, a)
     cust = _str(a, "customer")
     cid = _resolve_customer(engine, cust) if cust else None
     due: Any = False
@@ -405,9 +405,7 @@ def order_update(engine: TillEngine, a: dict[str, Any]) -> Any:
 
 @command("order.add_line")
 def order_add_line(engine: TillEngine, a: dict[str, Any]) -> Any:
-    ref = _str(a, "order", required=True)
-    assert ref is not None
-    engine.require_shop()
+    ref = _order_ref(engine, a)
     (line,) = _line_inputs(engine, [a.get("line")])
     engine.execute(lambda L: L.add_line(ref, line, by=str(a.get("by") or "")))
     return order_show(engine, {"order": ref})
@@ -415,10 +413,8 @@ def order_add_line(engine: TillEngine, a: dict[str, Any]) -> Any:
 
 @command("order.update_line")
 def order_update_line(engine: TillEngine, a: dict[str, Any]) -> Any:
-    ref = _str(a, "order", required=True)
-    line_id = _str(a, "line_id", required=True)
-    assert ref is not None and line_id is not None
-    engine.require_shop()
+    ref = _order_ref(engine, a)
+    line_id = _need(a, "line_id")
     qty = parse_quantity(a["qty"]) if a.get("qty") not in (None, "") else None
     price = _money(engine, a["unit_price"]) if a.get("unit_price") not in (None, "") else None
     engine.execute(lambda L: L.update_line(ref, line_id, quantity=qty, unit_price=price,
@@ -429,9 +425,7 @@ def order_update_line(engine: TillEngine, a: dict[str, Any]) -> Any:
 
 @command("order.return")
 def order_return(engine: TillEngine, a: dict[str, Any]) -> Any:
-    ref = _str(a, "order", required=True)
-    assert ref is not None
-    engine.require_shop()
+    ref = _order_ref(engine, a)
     lines = a.get("lines")
     parsed = {str(k): parse_quantity(v) for k, v in lines.items()} if lines else None
     engine.execute(lambda L: L.return_order(ref, parsed, restock=bool(a.get("restock", True)),
@@ -454,8 +448,7 @@ def message_list(engine: TillEngine, a: dict[str, Any]) -> Any:
 
 @command("message.update")
 def message_update(engine: TillEngine, a: dict[str, Any]) -> Any:
-    mid = _str(a, "message", required=True)
-    assert mid is not None
+    mid = _need(a, "message")
     fields = {k: a[k] for k in ("read", "order_id", "customer_id") if k in a}
     engine.execute(lambda L: L.update_message(mid, **fields))
     return {"ok": True}
@@ -475,8 +468,7 @@ def alert_list(engine: TillEngine, a: dict[str, Any]) -> Any:
 
 @command("alert.resolve")
 def alert_resolve(engine: TillEngine, a: dict[str, Any]) -> Any:
-    aid = _str(a, "alert", required=True)
-    assert aid is not None
+    aid = _need(a, "alert")
     engine.execute(lambda L: L.resolve_alert(aid, note=str(a.get("note") or ""),
                                              by=str(a.get("by") or "")))
     return {"ok": True}
@@ -495,8 +487,7 @@ def export(engine: TillEngine, a: dict[str, Any]) -> Any:
     """Write orders (with lines and payments) to a CSV or JSON file."""
     engine.require_shop()
     fmt = str(a.get("format") or "json")
-    out = _str(a, "out", required=True)
-    assert out is not None
+    out = _need(a, "out")
     conn = _conn(engine)
     orders = q.list_orders(conn, limit=10**9, order_by="created_at")
     path = Path(out).expanduser()
@@ -530,4 +521,4 @@ def export(engine: TillEngine, a: dict[str, Any]) -> Any:
     return {"path": str(path), "orders": len(orders), "format": fmt}
 
 
-from app.engine import feature_commands  # noqa: E402,F401  (registers the channel commands)
+from app.engine import feature_commands  # noqa: F401  (registers the channel commands)
