@@ -44,10 +44,33 @@ def _use_local_doc_ids_if_needed() -> None:
         shop_ledger.new_doc_id = lambda: DocId(base58check_doc_id())  # type: ignore[assignment]
 
 
+def _skip_touch_hints_if_needed() -> None:
+    """The older core cannot name a change's actor and seq, so the ledger's touch hints
+    (``am_doc.write_touch_hint``) are left out: changes without hints are what an older
+    version wrote, and readers fall back to ``Document.diff`` for them."""
+    from automerge.core import Document
+
+    if hasattr(Document, "get_last_local_change"):
+        return
+    from contextlib import contextmanager
+
+    from sync import shop_ledger
+    from sync.am_doc import Writer
+
+    @contextmanager
+    def write_without_hint(self, stored):  # type: ignore[no-untyped-def]
+        with stored.doc.transaction() as tx:
+            yield Writer(tx)
+        stored.persist()
+
+    shop_ledger.ShopLedger._write = write_without_hint  # type: ignore[method-assign]
+
+
 def main(argv: list[str]) -> int:
     from tests.bench import synthetic_shop
 
     _use_local_doc_ids_if_needed()
+    _skip_touch_hints_if_needed()
     lines = synthetic_shop.write_till_history(**json.loads(argv[0] if argv else sys.stdin.read()))
     print(json.dumps({"lines": lines}), flush=True)
     return 0
