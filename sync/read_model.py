@@ -108,7 +108,7 @@ _FTS = {
 # Root scalars of a period document. A change to one (every new order bumps ``seq``) must
 # not make the projection re-read the whole document: that made each merged order cost
 # O(orders in the month), 0.65 s per merge after a thousand orders.
-_PERIOD_ROOT_SCALARS = frozenset({"schema", "kind", "month", "till", "seq"})
+_PERIOD_ROOT_SCALARS = frozenset({"schema", "kind", "month", "till", "seq", "seq_base"})
 
 
 def fts_rowid(record_id: str) -> int:
