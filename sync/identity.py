@@ -62,7 +62,7 @@ def load_or_create(directory: Path, common_name: str = "countertop-till") -> Til
 def _create(key_path: Path, cert_path: Path, common_name: str) -> None:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
