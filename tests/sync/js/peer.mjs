@@ -9,6 +9,9 @@
 //   {"cmd": "create", "doc": {...}}                  -> {"url": ...}
 //   {"cmd": "read", "url": U}                        -> {"doc": {...}}
 //   {"cmd": "wait", "url": U, "key": K, "value": V}  -> {"doc": {...}} once doc[K] == V
+//       ("path": [K1, K2, ...] instead of "key" waits on a nested value; "value" omitted:
+//       waits until that value exists)
+//   {"cmd": "set", "url": U, "path": [K1, ..., Kn], "value": V}  -> {} doc[K1]..[Kn] = V
 //   {"cmd": "fill", "url": U, "n": N, "prefix": P}   -> {} after N separate changes
 //   {"cmd": "connect", "url": U} / {"cmd": "disconnect"}  join / leave a server (client side)
 //   {"cmd": "stats"}                                 -> {"bytesIn": .., "bytesOut": ..}
@@ -92,7 +95,10 @@ async function handle(cmd) {
     }
     case "wait": {
       const handle = await repo.find(cmd.url)
-      const matches = () => JSON.stringify(plain(handle.doc())?.[cmd.key]) === JSON.stringify(cmd.value)
+      const path = cmd.path ?? [cmd.key]
+      const at = () => path.reduce((o, k) => (o == null ? undefined : o[k]), plain(handle.doc()))
+      const matches = () => ("value" in cmd ? JSON.stringify(at()) === JSON.stringify(cmd.value)
+                                              : at() !== undefined)
       if (!matches()) {
         await new Promise((resolve) => {
           const check = () => { if (matches()) { handle.off("change", check); resolve() } }
@@ -100,6 +106,16 @@ async function handle(cmd) {
         })
       }
       return { doc: plain(handle.doc()) }
+    }
+    case "set": {
+      const handle = await repo.find(cmd.url)
+      handle.change((d) => {
+        let o = d
+        for (const k of cmd.path.slice(0, -1)) o = o[k]
+        o[cmd.path[cmd.path.length - 1]] = cmd.value
+      })
+      await repo.flush()
+      return {}
     }
     case "fill": {
       const handle = await repo.find(cmd.url)
