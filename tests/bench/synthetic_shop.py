@@ -35,7 +35,7 @@ from sync.shop_ledger import FulfilmentInput, ImportedOrder, LineInput, ShopLedg
 
 log = logging.getLogger("countertop.bench.synthetic_shop")
 
-GENERATOR_VERSION = 3  # 3: orders hold stock by their state, no counter moves
+GENERATOR_VERSION = 4  # 3: orders hold stock by state; 4: seq_base, early touch-hint map
 DOCUMENTS_DONE = "documents.json"
 WRITER_CORE = "automerge==1.0.0rc1"  # see synthetic_writer: 20x faster transactions
 FULL = {"orders": 300_000, "customers": 20_000, "products": 300, "messages": 2_000,

@@ -47,20 +47,28 @@ def _use_local_doc_ids_if_needed() -> None:
 def _skip_touch_hints_if_needed() -> None:
     """The older core cannot name a change's actor and seq, so the ledger's touch hints
     (``am_doc.write_touch_hint``) are left out: changes without hints are what an older
-    version wrote, and readers fall back to ``Document.diff`` for them."""
+    version wrote, and readers fall back to ``Document.diff`` for them. The (empty) hints
+    map is still made in each document's first change, where the project's core makes it."""
     from automerge.core import Document
 
     if hasattr(Document, "get_last_local_change"):
         return
     from contextlib import contextmanager
 
+    from automerge.core import ObjType
+
     from sync import shop_ledger
-    from sync.am_doc import Writer
+    from sync.am_doc import TOUCH_KEY, Root, Writer
 
     @contextmanager
     def write_without_hint(self, stored):  # type: ignore[no-untyped-def]
         with stored.doc.transaction() as tx:
-            yield Writer(tx)
+            w = Writer(tx)
+            if Writer.obj(w, Root, TOUCH_KEY) is None:
+                # the hints map where the project's core puts it: in the document's first
+                # change, so later hint writes cost what they cost in a real document
+                tx.put_object(Root, TOUCH_KEY, ObjType.Map)
+            yield w
         stored.persist()
 
     shop_ledger.ShopLedger._write = write_without_hint  # type: ignore[method-assign]
