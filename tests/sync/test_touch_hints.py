@@ -16,10 +16,31 @@ def _copy(doc: Document) -> Document:
     return Document.load(doc.save())
 
 
+SECOND_TILL = "b" * 64
+
+
+def test_a_till_alone_writes_no_hints(tmp_path: Path) -> None:
+    engine = TillEngine(tmp_path / "a")
+    try:
+        demo_shop(engine)
+        shop = engine.store.get(engine.ledger.shop_doc_id).doc  # type: ignore[arg-type]
+        before = shop.get_heads()
+        run(engine, "customer.update", {"customer": "ann@example.com", "notes": "VIP"})
+        assert touched_since(shop, before) is None  # no hint: a receiver would diff
+        engine.execute(lambda L: L.add_till(SECOND_TILL, "Till B"))
+        before = shop.get_heads()
+        run(engine, "customer.update", {"customer": "ann@example.com", "notes": "VIP!"})
+        ann = engine.ledger.find_customer("ann@example.com")
+        assert touched_since(shop, before) == {("customers", ann)}
+    finally:
+        engine.close()
+
+
 def test_hints_name_exactly_the_records_a_command_touched(tmp_path: Path) -> None:
     engine = TillEngine(tmp_path / "a")
     try:
         demo_shop(engine)
+        engine.execute(lambda L: L.add_till(SECOND_TILL, "Till B"))
         order = run(engine, "order.add", {"customer": "ann@example.com", "lines": ["BREAD:1"]})
         period = engine.store.get(engine.ledger.locate_order(order["id"])[1]).doc
         shop = engine.store.get(engine.ledger.shop_doc_id).doc  # type: ignore[arg-type]
@@ -43,6 +64,7 @@ def test_a_change_without_a_hint_makes_the_caller_diff(tmp_path: Path) -> None:
     engine = TillEngine(tmp_path / "a")
     try:
         demo_shop(engine)
+        engine.execute(lambda L: L.add_till(SECOND_TILL, "Till B"))
         shop = engine.store.get(engine.ledger.shop_doc_id).doc  # type: ignore[arg-type]
         foreign = _copy(shop)
         before = foreign.get_heads()
@@ -58,6 +80,7 @@ def test_remote_projection_from_hints_equals_a_rebuild(tmp_path: Path) -> None:
     a, b = TillEngine(tmp_path / "a"), TillEngine(tmp_path / "b")
     try:
         demo_shop(a)
+        a.execute(lambda L: L.add_till(b.identity.till_id, "Till B"))
         for doc_id in a.store.ids():
             b.store.create(doc_id, _copy(a.store.get(doc_id).doc))
         b.ledger.attach_shop(a.ledger.shop_doc_id)  # type: ignore[arg-type]
