@@ -64,6 +64,7 @@ from devices.gsm.modem_at import (
 )
 from devices.gsm.multipart import DEFAULT_TIMEOUT, AssembledMessage, Reassembler
 from devices.gsm.sms_pdu import (
+    DecodedPdu,
     EncodedPdu,
     PduError,
     SmsDeliver,
@@ -614,14 +615,19 @@ class ModemDriver:
             log.warning("AT+CMGD=%d failed (%s); the copy is read again later and deduplicated",
                         index, result.line)
 
+    def _decode_direct(self, pdu: str) -> DecodedPdu | None:
+        """Decode a PDU the modem pushed straight to us (+CMT/+CDS). It has no SIM index to
+        come back to, so an undecodable one is quarantined here; None means nothing to do."""
+        try:
+            return decode_pdu(pdu)
+        except PduError as exc:
+            self._quarantine(pdu, str(exc), None)
+            return None
+
     def _handle_direct_message(self, pdu: str | None) -> None:
         if not pdu:
             return
-        try:
-            decoded = decode_pdu(pdu)
-        except PduError as exc:
-            self._quarantine(pdu, str(exc), None)
-            return
+        decoded = self._decode_direct(pdu)
         if isinstance(decoded, SmsDeliver):
             for assembled in self._reassembler.add(decoded, None):
                 self._deliver(assembled)
@@ -631,14 +637,10 @@ class ModemDriver:
     def _handle_direct_status_report(self, pdu: str | None) -> None:
         if not pdu:
             return
-        try:
-            decoded = decode_pdu(pdu)
-        except PduError as exc:
-            self._quarantine(pdu, str(exc), None)
-            return
+        decoded = self._decode_direct(pdu)
         if isinstance(decoded, SmsStatusReport):
             self._report_delivery(decoded)
-        else:
+        elif decoded is not None:
             self._quarantine(pdu, "+CDS carried a PDU that is not a status report", None)
 
     def _report_delivery(self, report: SmsStatusReport) -> bool:
