@@ -99,8 +99,24 @@ class UserData:
     warnings: tuple[str, ...] = ()
 
 
+class _UserDataView:
+    """The text and concatenation header of a message that carries user data, shared by
+    SMS-DELIVER and SMS-SUBMIT (the dataclass below each supplies the `user_data` field)."""
+
+    user_data: UserData
+
+    @property
+    def text(self) -> str | None:
+        return self.user_data.text
+
+    @property
+    def concatenation(self) -> Concatenation | None:
+        h = self.user_data.header
+        return h.concatenation if h else None
+
+
 @dataclass(frozen=True)
-class SmsDeliver:
+class SmsDeliver(_UserDataView):
     """A received message (network to phone)."""
 
     raw: str
@@ -115,18 +131,9 @@ class SmsDeliver:
     status_report_indication: bool
     reply_path: bool
 
-    @property
-    def text(self) -> str | None:
-        return self.user_data.text
-
-    @property
-    def concatenation(self) -> Concatenation | None:
-        h = self.user_data.header
-        return h.concatenation if h else None
-
 
 @dataclass(frozen=True)
-class SmsSubmit:
+class SmsSubmit(_UserDataView):
     """A message from a phone to the network (also how sent/draft messages sit on a SIM)."""
 
     raw: str
@@ -139,15 +146,6 @@ class SmsSubmit:
     user_data: UserData
     status_report_request: bool
     reject_duplicates: bool
-
-    @property
-    def text(self) -> str | None:
-        return self.user_data.text
-
-    @property
-    def concatenation(self) -> Concatenation | None:
-        h = self.user_data.header
-        return h.concatenation if h else None
 
 
 @dataclass(frozen=True)
