@@ -31,7 +31,7 @@ from app.ui.order_models import ROW_ROLE, BoardColumnModel, due_state, due_text
 from app.ui.pyside_compat import emit
 from app.ui.read_store import OrderFilter, ReadStore, utc_iso
 from app.ui.theme import BOARD_COLUMNS, CHANNEL_COLOURS, STATUS_COLOURS, Theme
-from app.ui.widgets import FilterCombo, PageHeader, SearchField
+from app.ui.widgets import FilterCombo, PageHeader, SearchField, page_layout
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -272,11 +272,8 @@ class BoardView(QWidget):
         super().__init__(parent)
         self.store = store
         self.actions = actions
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(0)
         self.header = PageHeader("Order board", "Drag a card or press Ctrl+→ to move it on")
-        lay.addWidget(self.header)
+        lay = page_layout(self, self.header)
         self.filters = OrderFilterBar(store)
         lay.addWidget(self.filters)
         row = QHBoxLayout()

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from app.ui.pyside_compat import emit
 from app.ui.read_store import ReadStore, local_time_text
 from app.ui.theme import CHANNEL_LABELS, STATUS_COLOURS, STATUS_LABELS, Theme
-from app.ui.widgets import EmptyState, SearchField, bind_key
+from app.ui.widgets import EmptyState, SearchField, bind_key, section_title
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -114,9 +114,7 @@ class CustomerCard(QWidget):
         cols = QHBoxLayout()
         cols.setSpacing(12)
         orders_box = QVBoxLayout()
-        t1 = QLabel("Open orders")
-        t1.setObjectName("SectionTitle")
-        orders_box.addWidget(t1)
+        orders_box.addWidget(section_title("Open orders"))
         self.orders = QListWidget()
         self.orders.setObjectName("SideList")
         self.orders.itemActivated.connect(
@@ -124,9 +122,7 @@ class CustomerCard(QWidget):
             and emit(self.sig_open_order, str(item.data(Qt.ItemDataRole.UserRole))))
         orders_box.addWidget(self.orders, 1)
         msgs_box = QVBoxLayout()
-        t2 = QLabel("Last messages and calls")
-        t2.setObjectName("SectionTitle")
-        msgs_box.addWidget(t2)
+        msgs_box.addWidget(section_title("Last messages and calls"))
         self.messages = QListWidget()
         self.messages.setObjectName("SideList")
         self.messages.setWordWrap(True)

@@ -39,7 +39,7 @@ from app.ui.order_models import ROW_ROLE
 from app.ui.pyside_compat import emit
 from app.ui.read_store import MessageFilter, ReadStore, local_time_text
 from app.ui.theme import CHANNEL_COLOURS, CHANNEL_LABELS, STATUS_COLOURS, STATUS_LABELS, Theme
-from app.ui.widgets import EmptyState, FilterCombo, SearchField, bind_key
+from app.ui.widgets import EmptyState, FilterCombo, SearchField, bind_key, section_title
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -244,9 +244,7 @@ class ConversationView(QWidget):
         side = QWidget()
         side_lay = QVBoxLayout(side)
         side_lay.setContentsMargins(8, 0, 0, 0)
-        title = QLabel("Orders")
-        title.setObjectName("SectionTitle")
-        side_lay.addWidget(title)
+        side_lay.addWidget(section_title("Orders"))
         self.orders = QListWidget()
         self.orders.setObjectName("SideList")
         self.orders.itemActivated.connect(

@@ -20,7 +20,7 @@ from app.ui.order_models import OrdersTableModel
 from app.ui.pyside_compat import emit
 from app.ui.read_store import ReadStore
 from app.ui.theme import STATUS_LABELS
-from app.ui.widgets import PageHeader
+from app.ui.widgets import PageHeader, page_layout, plain_table
 
 STATUS_CHIPS = [("", "All"), ("open", "Open"), ("new", "New"), ("ready", "Ready"),
                 ("delivered", "Delivered"), ("cancelled", "Cancelled")]
@@ -53,11 +53,8 @@ class OrdersTableView(QWidget):
         super().__init__(parent)
         self.store = store
         self.actions = actions
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(0)
         self.header = PageHeader("All orders", "")
-        lay.addWidget(self.header)
+        lay = page_layout(self, self.header)
         self.filters = OrderFilterBar(store)
         lay.addWidget(self.filters)
         chips = QHBoxLayout()
@@ -80,17 +77,13 @@ class OrdersTableView(QWidget):
         self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
         self.table.horizontalHeader().setSortIndicator(9, Qt.SortOrder.DescendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        plain_table(self.table)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setAlternatingRowColors(True)
-        self.table.setShowGrid(False)
         self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(34)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         hh = self.table.horizontalHeader()
-        hh.setHighlightSections(False)
-        hh.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         hh.setStretchLastSection(False)
         for col, width in enumerate((90, 130, 200, 90, 90, 90, 110, 100, 140, 110)):
             self.table.setColumnWidth(col, width)

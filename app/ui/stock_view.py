@@ -25,7 +25,14 @@ from PySide6.QtWidgets import (
 from app.ui.order_actions import OrderActions
 from app.ui.pyside_compat import emit
 from app.ui.read_store import ReadStore, local_time_text
-from app.ui.widgets import EmptyState, PageHeader, SearchField
+from app.ui.widgets import (
+    EmptyState,
+    PageHeader,
+    SearchField,
+    page_layout,
+    plain_table,
+    section_title,
+)
 
 Index = QModelIndex | QPersistentModelIndex
 REASONS = ["delivery received", "stock count", "waste / spoiled", "breakage", "own use",
@@ -214,29 +221,23 @@ class StockView(QWidget):
         super().__init__(parent)
         self.store = store
         self.actions = actions
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(0)
         self.header = PageHeader("Stock", "")
         self.adjust_button = QPushButton("Adjust stock…")
         self.adjust_button.setObjectName("Primary")
         self.adjust_button.setToolTip("Change the level of the selected product (Ctrl+J)")
         self.adjust_button.clicked.connect(self.adjust_selected)
         self.header.add(self.adjust_button)
-        lay.addWidget(self.header)
+        lay = page_layout(self, self.header)
         body = QVBoxLayout()
         body.setContentsMargins(16, 4, 16, 16)
         body.setSpacing(10)
-        self.alerts_title = QLabel("Alerts")
-        self.alerts_title.setObjectName("SectionTitle")
+        self.alerts_title = section_title("Alerts")
         body.addWidget(self.alerts_title)
         alerts_row = QHBoxLayout()
         self.alerts_model = AlertsModel(store, self)
         self.alerts = QTableView()
         self.alerts.setModel(self.alerts_model)
-        self.alerts.verticalHeader().hide()
-        self.alerts.setShowGrid(False)
-        self.alerts.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        plain_table(self.alerts)
         self.alerts.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.alerts.setFixedHeight(130)
         alerts_row.addWidget(self.alerts, 1)
@@ -253,17 +254,11 @@ class StockView(QWidget):
         self.model = StockModel(store, self)
         self.table = QTableView()
         self.table.setModel(self.model)
-        self.table.verticalHeader().hide()
+        plain_table(self.table)
         self.table.verticalHeader().setDefaultSectionSize(32)
-        self.table.setShowGrid(False)
         self.table.setAlternatingRowColors(True)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for view in (self.table, self.alerts):
-            view.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft
-                                                        | Qt.AlignmentFlag.AlignVCenter)
-            view.horizontalHeader().setHighlightSections(False)
         for col, width in ((1, 110), (2, 90), (3, 90), (4, 90), (5, 90), (6, 130)):
             self.table.setColumnWidth(col, width)
         self.table.doubleClicked.connect(lambda _i: self.adjust_selected())

@@ -1,4 +1,5 @@
-"""Small building blocks shared by the views: page header, filter combo, empty state."""
+"""Small building blocks shared by the views: page header and layout, filter combo, empty
+state, section titles, the common table look."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -124,3 +127,31 @@ def muted(text: str) -> QLabel:
     label.setObjectName("Muted")
     label.setWordWrap(True)
     return label
+
+
+def section_title(text: str) -> QLabel:
+    """A heading above a block inside a page (the "SectionTitle" style)."""
+    label = QLabel(text)
+    label.setObjectName("SectionTitle")
+    return label
+
+
+def page_layout(page: QWidget, header: PageHeader) -> QVBoxLayout:
+    """The layout of a top-level page: edge to edge with no gaps, its header on top, so
+    every page's header sits at the same place when the sidebar switches pages."""
+    lay = QVBoxLayout(page)
+    lay.setContentsMargins(0, 0, 0, 0)
+    lay.setSpacing(0)
+    lay.addWidget(header)
+    return lay
+
+
+def plain_table(view: QTableView) -> None:
+    """The look the list-like tables share: whole rows selected, no grid, no row numbers,
+    headers left-aligned and not lit up by the selection."""
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setShowGrid(False)
+    view.verticalHeader().hide()
+    header = view.horizontalHeader()
+    header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    header.setHighlightSections(False)
