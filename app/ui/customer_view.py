@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from app.ui.pyside_compat import emit
 from app.ui.read_store import ReadStore, local_time_text
 from app.ui.theme import CHANNEL_LABELS, STATUS_COLOURS, STATUS_LABELS, Theme
-from app.ui.widgets import EmptyState, SearchField, bind_key, section_title
+from app.ui.widgets import Avatar, EmptyState, SearchField, bind_key, section_title
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -83,9 +83,7 @@ class CustomerCard(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(10)
         head = QHBoxLayout()
-        self.avatar = QLabel()
-        self.avatar.setFixedSize(52, 52)
-        self.avatar.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.avatar = Avatar(52, font_pt=14, fallback="?")
         head.addWidget(self.avatar)
         names = QVBoxLayout()
         names.setSpacing(2)
@@ -143,14 +141,14 @@ class CustomerCard(QWidget):
             self.notes.setText("Not a customer yet: take the order and the number is kept "
                                "with it.")
             self.details.setText("")
-            self._avatar(caller_name or "?", "#64748b")
+            self.avatar.set_person(caller_name or "?", "#64748b")
             self.orders.addItem(_muted_item("No orders"))
             self.messages.addItem(_muted_item("No messages"))
             return
         self.name.setText(str(card.get("name") or ""))
         phones = card.get("phones") or []
         self.phone.setText(" · ".join(phones + (card.get("emails") or [])) or number)
-        self._avatar(str(card.get("name") or "?"), "#2f6fed")
+        self.avatar.set_person(str(card.get("name") or "?"), "#2f6fed")
         self.notes.setText(str(card.get("notes") or ""))
         self.notes.setVisible(bool(card.get("notes")))
         bits = []
@@ -192,12 +190,6 @@ class CustomerCard(QWidget):
             self.messages.addItem(text)
         if not entries:
             self.messages.addItem(_muted_item("No messages"))
-
-    def _avatar(self, name: str, colour: str) -> None:
-        initials = "".join(w[0] for w in name.split()[:2] if w[:1].isalpha()).upper() or "?"
-        self.avatar.setText(initials)
-        self.avatar.setStyleSheet(f"background: {colour}; color: white; border-radius: 26px; "
-                                  "font-weight: 700; font-size: 14pt;")
 
     def _new_order(self) -> None:
         emit(self.sig_new_order, self.customer_id or "")

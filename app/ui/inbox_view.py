@@ -39,7 +39,14 @@ from app.ui.order_models import ROW_ROLE
 from app.ui.pyside_compat import emit
 from app.ui.read_store import MessageFilter, ReadStore, local_time_text
 from app.ui.theme import CHANNEL_COLOURS, CHANNEL_LABELS, STATUS_COLOURS, STATUS_LABELS, Theme
-from app.ui.widgets import EmptyState, FilterCombo, SearchField, bind_key, section_title
+from app.ui.widgets import (
+    Avatar,
+    EmptyState,
+    FilterCombo,
+    SearchField,
+    bind_key,
+    section_title,
+)
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -198,9 +205,7 @@ class ConversationView(QWidget):
         lay.setSpacing(10)
 
         head = QHBoxLayout()
-        self.avatar = QLabel()
-        self.avatar.setFixedSize(44, 44)
-        self.avatar.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.avatar = Avatar(44, font_pt=12, fallback="#")
         head.addWidget(self.avatar)
         names = QVBoxLayout()
         names.setSpacing(0)
@@ -293,12 +298,7 @@ class ConversationView(QWidget):
             else message.get("recipient")
         name = sender_label(message)
         self.name.setText(name)
-        initials = "".join(w[0] for w in name.split()[:2] if w and w[0].isalpha()).upper() \
-            or "#"
-        colour = CHANNEL_COLOURS.get(str(message.get("channel")), "#64748b")
-        self.avatar.setText(initials)
-        self.avatar.setStyleSheet(f"background: {colour}; color: white; border-radius: 22px; "
-                                  "font-weight: 700; font-size: 12pt;")
+        self.avatar.set_person(name, CHANNEL_COLOURS.get(str(message.get("channel")), "#64748b"))
         card = self.store.customer(str(customer_id)) if customer_id else None
         bits = [str(contact or "")]
         if card is None:

@@ -155,3 +155,24 @@ def plain_table(view: QTableView) -> None:
     header = view.horizontalHeader()
     header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
     header.setHighlightSections(False)
+
+
+class Avatar(QLabel):
+    """A round coloured badge showing the initials of the first two words of a name."""
+
+    def __init__(self, size: int, font_pt: int, fallback: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFixedSize(size, size)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._radius = size // 2
+        self._font_pt = font_pt
+        self._fallback = fallback
+
+    def set_person(self, name: str, colour: str) -> None:
+        """Show ``name``'s initials on ``colour``; ``fallback`` when no word starts with a letter."""
+        initials = "".join(w[0] for w in name.split()[:2] if w[0].isalpha()).upper()
+        self.setText(initials or self._fallback)
+        self.setStyleSheet(f"background: {colour}; color: white; "
+                           f"border-radius: {self._radius}px; font-weight: 700; "
+                           f"font-size: {self._font_pt}pt;")
