@@ -852,6 +852,34 @@ class ShopLedger:
             skus = self._sync_stock(w, obj, status)
         return Changes(orders={oid}, stock=skus)
 
+    def undo_status(self, ref: str, *, moved_from: str, moved_to: str, by: str = "") -> Changes:
+        """Take back the order's last status move, ``moved_from -> moved_to``.
+
+        The lifecycle only goes forward, but a slip of the hand on the board (dragging an
+        order to the wrong column, cancelling the wrong one) must be reversible. Only the
+        most recent status move can be taken back, and only while the order still is where
+        that move put it: once anyone (on any till) moved it on, the undo is refused.
+        Stock follows the restored status like any other move.
+        """
+        with self._order_tx(ref) as (w, obj, oid):
+            current = str(w.value(obj, "status"))
+            if current != moved_to:
+                raise CommandRejected(f"the order is {current} now, not {moved_to}; "
+                                      "that move can no longer be undone")
+            hist = w.obj(obj, "history")
+            assert hist is not None
+            last = next((h for h in reversed(w.to_py(hist) or [])
+                         if h.get("field") == "status"), None)
+            if last is None or (last.get("old"), last.get("new")) != (moved_from, moved_to):
+                raise CommandRejected(f"the last status move of this order was not "
+                                      f"{moved_from} to {moved_to}; nothing to undo")
+            if lifecycle.RETURNED in (moved_from, moved_to):
+                raise CommandRejected("a return cannot be undone; record a new sale instead")
+            w.put(obj, "status", moved_from)
+            self._history(w, obj, "status", current, moved_from, by)
+            skus = self._sync_stock(w, obj, moved_from)
+        return Changes(orders={oid}, stock=skus)
+
     def add_line(self, ref: str, line: LineInput, *, by: str = "") -> Changes:
         resolved = self._resolve_line(line)
         with self._order_tx(ref) as (w, obj, oid):

@@ -376,6 +376,36 @@ def order_set_status(engine: TillEngine, a: dict[str, Any]) -> Any:
     return order_show(engine, {"order": ref})
 
 
+@command("order.undo_status")
+def order_undo_status(engine: TillEngine, a: dict[str, Any]) -> Any:
+    """Take back the last status move of one order (``order``, ``from``, ``to``) or of
+    several (``moves``: a list of those). Each order is its own transaction: a move that
+    can no longer be undone is reported in ``refused`` and the others still go back."""
+    moves = _list(a, "moves") or [a]
+    by = str(a.get("by") or "")
+
+    def undo(ref: str, moved_from: str, moved_to: str) -> None:
+        engine.execute(lambda L: L.undo_status(ref, moved_from=moved_from, moved_to=moved_to,
+                                               by=by))
+
+    undone, refused = [], []
+    for move in moves:
+        if not isinstance(move, dict):
+            raise CommandRejected("each move is an object with order, from and to")
+        ref = _order_ref(engine, move)
+        try:
+            undo(ref, _need(move, "from"), _need(move, "to"))
+        except CommandRejected as exc:
+            if len(moves) == 1:
+                raise
+            refused.append({"order": ref, "reason": str(exc)})
+            continue
+        undone.append(order_show(engine, {"order": ref}))
+    if not undone:
+        raise CommandRejected("; ".join(f"{r['order']}: {r['reason']}" for r in refused))
+    return undone[0] if len(moves) == 1 else {"undone": undone, "refused": refused}
+
+
 @command("order.pay")
 def order_pay(engine: TillEngine, a: dict[str, Any]) -> Any:
     ref = _order_ref(engine, a)

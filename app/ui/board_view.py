@@ -343,8 +343,7 @@ class BoardView(QWidget):
             if ids:
                 self.actions.advance(ids)
         elif action == "cancel":
-            for oid in self._selected_ids(column):
-                self.actions.cancel(oid)
+            self.actions.cancel(self._selected_ids(column))
         elif action in ("focus_left", "focus_right"):
             step = -1 if action == "focus_left" else 1
             target = pos + step
@@ -368,7 +367,7 @@ class BoardView(QWidget):
                 move.addAction(title, lambda k=key: self.actions.move_to_column(ids, k))
         menu.addSeparator()
         menu.addAction("Cancel order",
-                       lambda: [self.actions.cancel(i) for i in ids])
+                       lambda: self.actions.cancel(ids))
         menu.popup(column.list.viewport().mapToGlobal(pos))
 
     def focus_first(self) -> None:

@@ -96,25 +96,32 @@ class OrderActions(QObject):
             emit(self.sig_info, "Nothing to undo")
             return
         self.set_undo(None)
-        self.run(step.cmd, step.args, info=f"Undone: {step.text}")
+
+        def partly(result: Any) -> None:
+            refused = result.get("refused") if isinstance(result, dict) else None
+            if refused:
+                emit(self.sig_error, _sentence(f"{len(refused)} of the orders could not go "
+                                               f"back: {refused[0]['reason']}"))
+
+        self.run(step.cmd, step.args, info=f"Undone: {step.text}", done=partly)
 
     # ------------------------------------------------------------------ orders
 
     def move_to_column(self, order_ids: list[str], column: str) -> None:
         rows = self.store.orders_by_id(order_ids)
+        targets = {}
         for oid in order_ids:
             row = rows.get(oid)
             if row is None:
                 continue
             kind = "delivery" if row.get("fulfilment") == "delivery" else "pickup"
-            target = COLUMN_TARGETS.get(column, {}).get(kind, column)
-            if row.get("status") == target:
-                continue
-            self.set_status(oid, target, number=str(row.get("number") or ""))
+            targets[oid] = COLUMN_TARGETS.get(column, {}).get(kind, column)
+        self.move(targets)
 
     def advance(self, order_ids: list[str]) -> None:
         """Move each order one column on (Ctrl+Right on the board)."""
         rows = self.store.orders_by_id(order_ids)
+        targets = {}
         for oid in order_ids:
             row = rows.get(oid) or {}
             nxt = NEXT_COLUMN.get(str(row.get("status") or ""))
@@ -125,15 +132,41 @@ class OrderActions(QObject):
                 continue
             if row.get("status") == "ready" and row.get("fulfilment") == "delivery":
                 nxt = "out"
-            self.move_to_column([oid], nxt)
+            kind = "delivery" if row.get("fulfilment") == "delivery" else "pickup"
+            targets[oid] = COLUMN_TARGETS[nxt][kind]
+        self.move(targets)
 
-    def set_status(self, order_id: str, status: str, *, number: str = "") -> EngineCall:
-        label = STATUS_LABELS.get(status, status)
-        return self.run("order.set_status", {"order": order_id, "status": status},
-                        info=f"{number or 'Order'} → {label}")
+    def set_status(self, order_id: str, status: str) -> None:
+        self.move({order_id: status})
 
-    def cancel(self, order_id: str, number: str = "") -> EngineCall:
-        return self.set_status(order_id, "cancelled", number=number)
+    def cancel(self, order_ids: list[str]) -> None:
+        self.move(dict.fromkeys(order_ids, "cancelled"))
+
+    def move(self, targets: dict[str, str]) -> None:
+        """Send each order to its target status. One Ctrl+Z takes back every move of the
+        batch that went through (``order.undo_status``), as long as nobody moved them on."""
+        rows = self.store.orders_by_id(list(targets))
+        done_moves: list[dict[str, str]] = []
+        step = UndoStep("", "order.undo_status", {"moves": done_moves})
+        for oid, target in targets.items():
+            row = rows.get(oid)
+            current = str(row.get("status") or "") if row else ""
+            if current == target:
+                continue
+            number = str(row.get("number") or "") if row else ""
+            label = STATUS_LABELS.get(target, target)
+
+            def moved(_result: Any, oid: str = oid, current: str = current,
+                      number: str = number, label: str = label, target: str = target) -> None:
+                if not current:
+                    return  # not in the read model yet: no known status to go back to
+                done_moves.append({"order": oid, "from": current, "to": target})
+                step.text = (f"move of {number or 'order'} to {label}" if len(done_moves) == 1
+                             else f"move of {len(done_moves)} orders")
+                self.set_undo(step)
+
+            self.run("order.set_status", {"order": oid, "status": target},
+                     info=f"{number or 'Order'} → {label}", done=moved)
 
     # ------------------------------------------------------------------ messages
 

@@ -11,7 +11,7 @@ import pytest
 from app.engine.commands import run
 from app.engine.till_engine import TillEngine
 from sync.changes import Changes
-from sync.errors import DataDirLocked, NoShop
+from sync.errors import CommandRejected, DataDirLocked, NoShop
 from sync.ids import DocId
 from sync.shop_ledger import LineInput, ShopLedger
 from tests.engine.remote_till import deliver, second_till
@@ -159,3 +159,24 @@ def deliver_shop_to(b: ShopLedger, engine: TillEngine) -> list[DocId]:
     stored.doc.merge(theirs.doc)
     stored.persist()
     return []
+
+
+def test_undo_status_of_several_orders_reports_the_ones_that_moved_on(
+        engine: TillEngine) -> None:
+    a = run(engine, "order.add", {"lines": ["BREAD:1"]})
+    b = run(engine, "order.add", {"lines": ["BREAD:2"]})
+    for order in (a, b):
+        run(engine, "order.set_status", {"order": order["id"], "status": "confirmed"})
+    assert stock_of(engine, "BREAD")["reserved"] == "3"
+    run(engine, "order.set_status", {"order": b["id"], "status": "ready"})  # b moved on
+    got = run(engine, "order.undo_status", {"moves": [
+        {"order": a["id"], "from": "new", "to": "confirmed"},
+        {"order": b["id"], "from": "new", "to": "confirmed"}]})
+    assert [o["status"] for o in got["undone"]] == ["new"]
+    (refused,) = got["refused"]
+    assert refused["order"] == b["id"]
+    assert "is ready now, not confirmed" in refused["reason"]
+    assert stock_of(engine, "BREAD")["reserved"] == "2"
+    # a single move that cannot be undone is a plain refusal
+    with pytest.raises(CommandRejected, match="is new now, not confirmed"):
+        run(engine, "order.undo_status", {"order": a["number"], "from": "new", "to": "confirmed"})

@@ -211,3 +211,54 @@ def test_free_text_lines_move_no_stock(ledger: ShopLedger) -> None:
 
     oid = order_of(ledger, LineInput(quantity=Decimal(1), description="Cake", unit_price=900))
     assert ledger.set_status(oid, "collected").stock == set()
+
+
+def test_undo_takes_the_last_move_back_and_stock_follows(ledger: ShopLedger) -> None:
+    oid = order_of(ledger, line("BREAD", 2))
+    ledger.set_status(oid, "confirmed")
+    ledger.set_status(oid, "collected")
+    assert level(ledger) == (3, 0)
+    changes = ledger.undo_status(oid, moved_from="confirmed", moved_to="collected")
+    assert changes.stock == {"BREAD"}
+    order = ledger.order(oid)
+    assert order["status"] == "confirmed"
+    assert level(ledger) == (5, 2)
+    last = order["history"][-1]
+    assert (last["field"], last["old"], last["new"]) == ("status", "collected", "confirmed")
+
+
+def test_undo_brings_a_cancelled_order_back_with_its_reservation(ledger: ShopLedger) -> None:
+    oid = order_of(ledger, line("BREAD", 2))
+    ledger.set_status(oid, "preparing")
+    ledger.set_status(oid, "cancelled")
+    assert level(ledger) == (5, 0)
+    ledger.undo_status(oid, moved_from="preparing", moved_to="cancelled")
+    assert ledger.order(oid)["status"] == "preparing"
+    assert level(ledger) == (5, 2)
+
+
+def test_undo_is_refused_once_the_order_moved_on(ledger: ShopLedger) -> None:
+    oid = order_of(ledger, line("BREAD", 2))
+    ledger.set_status(oid, "confirmed")
+    ledger.set_status(oid, "ready")
+    with pytest.raises(CommandRejected, match="is ready now, not confirmed; that move can no "
+                                              "longer be undone"):
+        ledger.undo_status(oid, moved_from="new", moved_to="confirmed")
+    with pytest.raises(CommandRejected, match="last status move of this order was not new "
+                                              "to ready"):
+        ledger.undo_status(oid, moved_from="new", moved_to="ready")
+    # an undo is itself the last move: undoing twice is refused
+    ledger.undo_status(oid, moved_from="confirmed", moved_to="ready")
+    with pytest.raises(CommandRejected, match="is confirmed now, not ready"):
+        ledger.undo_status(oid, moved_from="confirmed", moved_to="ready")
+    assert ledger.order(oid)["status"] == "confirmed"
+
+
+def test_a_return_cannot_be_undone(ledger: ShopLedger) -> None:
+    oid = order_of(ledger, line("BREAD", 2))
+    ledger.set_status(oid, "collected")
+    ledger.return_order(oid, restock=True)
+    ledger.set_status(oid, "closed")
+    with pytest.raises(CommandRejected, match="a return cannot be undone"):
+        ledger.undo_status(oid, moved_from="returned", moved_to="closed")
+    assert ledger.order(oid)["status"] == "closed"

@@ -55,6 +55,26 @@ def test_ctrl_right_advances_and_backwards_moves_are_refused(qtbot: Any, window:
     assert window.notifier.toasts, "the refusal is shown in a toast"
 
 
+def test_ctrl_z_takes_back_a_batch_of_moves(qtbot: Any, window: Any, shop_engine: Any) -> None:
+    window.show_page(1)
+    orders = [new_order(shop_engine) for _ in range(2)]
+    ids = [o["id"] for o in orders]
+    new = column(window, "new")
+    qtbot.waitUntil(lambda: all(new.model.row_for_id(i) >= 0 for i in ids), timeout=10_000)
+    window.actions_.cancel(ids)
+    qtbot.waitUntil(lambda: window.undo_action.text() == "&Undo move of 2 orders",
+                    timeout=10_000)
+    assert {shop_engine.call("order.show", {"order": i})["status"] for i in ids} == \
+        {"cancelled"}
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: all(new.model.row_for_id(i) >= 0 for i in ids), timeout=10_000)
+    assert {shop_engine.call("order.show", {"order": i})["status"] for i in ids} == {"new"}
+    assert not window.undo_action.isEnabled()
+    history = shop_engine.call("order.show", {"order": ids[0]})["history"]
+    assert [(h["old"], h["new"]) for h in history if h["field"] == "status"] == \
+        [(None, "new"), ("new", "cancelled"), ("cancelled", "new")]
+
+
 def test_overdue_orders_are_flagged(window: Any, store: Any) -> None:
     from app.ui.order_models import due_state
 
