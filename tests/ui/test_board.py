@@ -64,6 +64,7 @@ def test_ctrl_z_takes_back_a_batch_of_moves(qtbot: Any, window: Any, shop_engine
     window.actions_.cancel(ids)
     qtbot.waitUntil(lambda: window.undo_action.text() == "&Undo move of 2 orders",
                     timeout=10_000)
+    qtbot.waitUntil(lambda: all(new.model.row_for_id(i) < 0 for i in ids), timeout=10_000)
     assert {shop_engine.call("order.show", {"order": i})["status"] for i in ids} == \
         {"cancelled"}
     qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
