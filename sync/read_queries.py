@@ -53,15 +53,21 @@ def list_orders(conn: sqlite3.Connection, *, status: str | None = None, search: 
     if customer_id:
         where.append("o.customer_id = ?")
         args.append(customer_id)
-    if search and fts_query(search):
-        where.append("o.id IN (SELECT order_id FROM orders_fts WHERE orders_fts MATCH ?)")
-        args.append(fts_query(search))
     allowed = {"created_at DESC", "created_at", "number", "due_at", "status", "total DESC",
                "updated_at DESC"}
+    order_by = order_by if order_by in allowed else "created_at DESC"
     sql = "SELECT o.* FROM orders o"
+    sort = f"o.{order_by}"
+    if search and fts_query(search):
+        # the search rows drive: their rowid (orders.seq) runs in creation order, so the
+        # newest matches come first without sorting all of them (read_model.order_seq)
+        sql = "SELECT o.* FROM orders_fts f JOIN orders o ON o.seq = f.rowid"
+        where.insert(0, "orders_fts MATCH ?")
+        args.insert(0, fts_query(search))
+        sort = {"created_at DESC": "f.rowid DESC", "created_at": "f.rowid"}.get(order_by, sort)
     if where:
         sql += " WHERE " + " AND ".join(where)
-    sql += f" ORDER BY o.{order_by if order_by in allowed else 'created_at DESC'} LIMIT ? OFFSET ?"
+    sql += f" ORDER BY {sort} LIMIT ? OFFSET ?"
     return [_order_row(r) for r in _rows(conn, sql, (*args, limit, offset))]
 
 

@@ -36,34 +36,51 @@ class OrderFilter:
     customer_id: str = ""
     order_by: str = "created_at DESC"
 
-    def where(self) -> tuple[str, list[Any]]:
+    @property
+    def fts(self) -> str:
+        """The search as an FTS5 query ("" when there is none)."""
+        return q.fts_query(self.search) if self.search else ""
+
+    def where(self, *, search: bool = True, o: str = "") -> tuple[str, list[Any]]:
+        """The WHERE clause over ``orders`` (aliased ``o`` when given). ``search=False``
+        leaves the search out, for queries that join the search rows themselves."""
         parts: list[str] = []
         args: list[Any] = []
+        p = f"{o}." if o else ""
         if self.statuses:
             # with a date limit the time index is the selective one: "+status" keeps SQLite
             # from walking every delivered order of the shop's history instead
-            column = "+status" if self.since else "status"
+            column = f"+{p}status" if self.since else f"{p}status"
             parts.append(f"{column} IN ({','.join('?' * len(self.statuses))})")
             args.extend(self.statuses)
-        if self.search and q.fts_query(self.search):
-            parts.append("id IN (SELECT order_id FROM orders_fts WHERE orders_fts MATCH ?)")
-            args.append(q.fts_query(self.search))
+        if search and self.fts:
+            parts.append(f"{p}seq IN (SELECT rowid FROM orders_fts WHERE orders_fts MATCH ?)")
+            args.append(self.fts)
         if self.tag:
-            parts.append("tags LIKE ?")
+            parts.append(f"{p}tags LIKE ?")
             args.append(f'%"{self.tag}"%')
         if self.assignee:
-            parts.append("assignee = ?")
+            parts.append(f"{p}assignee = ?")
             args.append(self.assignee)
         if self.channel:
-            parts.append("channel = ?")
+            parts.append(f"{p}channel = ?")
             args.append(self.channel)
         if self.since:
-            parts.append("created_at >= ?")
+            parts.append(f"{p}created_at >= ?")
             args.append(self.since)
         if self.customer_id:
-            parts.append("customer_id = ?")
+            parts.append(f"{p}customer_id = ?")
             args.append(self.customer_id)
         return (" WHERE " + " AND ".join(parts)) if parts else "", args
+
+    def search_join(self) -> tuple[str, list[Any]]:
+        """FROM and WHERE for a search walked from its FTS rows: their rowid is the order's
+        ``seq``, in creation order (read_model.order_seq), so the newest matches come
+        first without collecting and sorting all of them."""
+        where, args = self.where(search=False, o="o")
+        where = f"{where} AND f.orders_fts MATCH ?" if where else " WHERE f.orders_fts MATCH ?"
+        return (" FROM orders_fts f JOIN orders o ON o.seq = f.rowid" + where,
+                [*args, self.fts])
 
 
 ORDER_SORTS = {
@@ -166,6 +183,12 @@ class ReadStore:
     # ------------------------------------------------------------------ orders
 
     def order_ids(self, f: OrderFilter, limit: int, offset: int = 0) -> list[str]:
+        if f.fts and f.order_by in ("created_at DESC", "created_at"):
+            source, args = f.search_join()
+            direction = "DESC" if f.order_by == "created_at DESC" else "ASC"
+            rows = self._rows(f"SELECT o.id{source} ORDER BY f.rowid {direction} LIMIT ? "
+                              "OFFSET ?", [*args, limit, offset])
+            return [r["id"] for r in rows]
         where, args = f.where()
         sort = f.order_by if f.order_by in ORDER_SORTS else "created_at DESC"
         if sort == "board":
@@ -185,13 +208,18 @@ class ReadStore:
         for how deep the list is). None when the sort is not by time."""
         if f.order_by not in ("created_at DESC", "created_at"):
             return None
-        last = self._rows("SELECT created_at FROM orders WHERE id = ?", [last_id])
+        last = self._rows("SELECT created_at, seq FROM orders WHERE id = ?", [last_id])
         if not last:
             return None
-        where, args = f.where()
         desc = f.order_by == "created_at DESC"
         op = "<" if desc else ">"
         direction = "DESC" if desc else "ASC"
+        if f.fts:  # in the order order_ids gave: by seq
+            source, args = f.search_join()
+            rows = self._rows(f"SELECT o.id{source} AND f.rowid {op} ? ORDER BY f.rowid "
+                              f"{direction} LIMIT ?", [*args, last[0]["seq"], limit])
+            return [r["id"] for r in rows]
+        where, args = f.where()
         at = last[0]["created_at"]
         keyset = f"(created_at {op} ? OR (created_at = ? AND id {op} ?))"
         where = f"{where} AND {keyset}" if where else f" WHERE {keyset}"
@@ -200,6 +228,12 @@ class ReadStore:
         return [r["id"] for r in rows]
 
     def order_count(self, f: OrderFilter) -> int:
+        if f.fts:
+            if not f.where(search=False)[0]:  # the search alone: every search row is an order
+                return int(self._scalar("SELECT COUNT(*) FROM orders_fts WHERE orders_fts "
+                                        "MATCH ?", [f.fts]) or 0)
+            source, args = f.search_join()
+            return int(self._scalar(f"SELECT COUNT(*){source}", args) or 0)
         where, args = f.where()
         return int(self._scalar(f"SELECT COUNT(*) FROM orders{where}", args) or 0)
 

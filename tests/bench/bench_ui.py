@@ -44,7 +44,7 @@ def _writer(argv: list[str]) -> int:
     """``populate DIR N`` or ``burst DIR N``: the engine's side (imports the read model)."""
     import json
 
-    from sync.read_model import ReadModel
+    from sync.read_model import ReadModel, order_seq
 
     action, root, count = argv[0], Path(argv[1]), int(argv[2])
     rm = ReadModel(root / "read_model.sqlite3")
@@ -66,15 +66,17 @@ def _writer(argv: list[str]) -> int:
             status = "delivered" if i < count - 300 else rng.choice(STATUSES[:5])
             cust = rng.randrange(2000)
             tags = '["deli"]' if i % 50 == 0 else "[]"
+            seq = order_seq(created.isoformat(), f"ord_{i}")  # as the read model keys it
             rows.append((f"ord_{i}", f"A-{i + 1:06d}", "doc", "till", rng.choice(
                 ["counter", "sms", "phone", "web"]), f"cus_{cust}", names[cust], status,
                 rng.randrange(500, 9000), 0, 0, tags, "", None, "pickup", "", "", "", "",
-                "{}", "[]", created.isoformat(), created.isoformat(), 2, "none"))
-            fts.append((f"ord_{i}", f"A-{i + 1:06d}", names[cust], "Margherita"))
-        cols = ORDER_COLUMNS
+                "{}", "[]", created.isoformat(), created.isoformat(), 2, "none", seq))
+            fts.append((seq, f"ord_{i}", f"A-{i + 1:06d}", names[cust], "Margherita"))
+        cols = (*ORDER_COLUMNS, "seq")
         conn.executemany(f"INSERT INTO orders ({','.join(cols)}) VALUES "
                          f"({','.join('?' * len(cols))})", rows)
-        conn.executemany("INSERT INTO orders_fts VALUES (?,?,?,?)", fts)
+        conn.executemany("INSERT INTO orders_fts (rowid, order_id, number, customer, body) "
+                         "VALUES (?,?,?,?,?)", fts)
         conn.execute("COMMIT")
         return 0
     # burst: one transaction per change, announced after commit

@@ -254,3 +254,59 @@ def test_a_change_to_an_old_period_that_was_not_projected_is_caught_up(
         assert snapshot(again) == live
     finally:
         again.close()
+
+
+def test_search_pages_newest_first_even_when_orders_share_a_millisecond(
+        engine: TillEngine) -> None:
+    """Search walks its rows by ``seq`` (creation time, then id hash bits): 1,500 orders of
+    the same millisecond collide in those bits (~17 expected pairs) and must each still
+    get a row of their own, all found, none twice."""
+    from app.ui.read_store import OrderFilter, ReadStore
+    from sync import read_queries as q
+    from sync.shop_ledger import ImportedOrder, LineInput
+
+    same = dt.datetime(2026, 3, 1, 12, 0, 0, 123000, tzinfo=dt.UTC)
+    later = [dt.datetime(2026, 3, 2, tzinfo=dt.UTC) + dt.timedelta(minutes=i) for i in range(5)]
+    line = [LineInput(quantity=Decimal(1), sku="BREAD")]
+    engine.execute(lambda L: L.import_orders(
+        [ImportedOrder(created_at=same, lines=line, notes="zebra") for _ in range(1500)]
+        + [ImportedOrder(created_at=t, lines=line, notes="zebra late",
+                         statuses=[(t, "cancelled")]) for t in later]))
+    conn = engine.read_model.conn
+    seqs = conn.execute("SELECT seq FROM orders WHERE notes LIKE 'zebra%'").fetchall()
+    assert len({s[0] for s in seqs}) == 1505
+    wanted = {r[0] for r in conn.execute("SELECT id FROM orders WHERE notes LIKE 'zebra%'")}
+
+    first = q.list_orders(conn, search="zebra", limit=5)
+    assert [o["created_at"] for o in first] == sorted((o["created_at"] for o in first),
+                                                      reverse=True)
+    assert {o["notes"] for o in first} == {"zebra late"}
+
+    store = ReadStore(engine.data_dir.root)
+    try:
+        f = OrderFilter(search="zebra")
+        assert store.order_count(f) == 1505
+        seen = store.order_ids(f, 100)
+        while True:
+            more = store.order_ids_after(f, seen[-1], 400)
+            assert more is not None
+            if not more:
+                break
+            seen += more
+        assert len(seen) == len(set(seen)) == 1505 and set(seen) == wanted
+        rows = store.orders_by_id(seen)
+        created = [rows[i]["created_at"] for i in seen]
+        assert created == sorted(created, reverse=True)
+        # oldest first, offset paging, and the search with another filter
+        oldest = OrderFilter(search="zebra", order_by="created_at")
+        assert store.order_ids(oldest, 2000) == seen[::-1]
+        assert store.order_ids(f, 10, offset=1495) == seen[1495:]
+        cancelled = OrderFilter(search="zebra", statuses=("cancelled",))
+        assert store.order_count(cancelled) == 5
+        assert store.order_ids(cancelled, 10) == seen[:5]
+    finally:
+        store.close()
+    # an edit keeps the order's search row: found once, still in its place
+    run(engine, "order.update", {"order": seen[0], "notes": "zebra late, ring twice"})
+    assert q.list_orders(conn, search="ring twice")[0]["id"] == seen[0]
+    assert len(q.list_orders(conn, search="zebra", limit=2000)) == 1505
