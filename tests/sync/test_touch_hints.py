@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from automerge.core import Document, ScalarType
 
 from app.engine.commands import run
@@ -17,6 +19,18 @@ def _copy(doc: Document) -> Document:
 
 
 SECOND_TILL = "b" * 64
+
+
+@pytest.fixture
+def shared(tmp_path: Path) -> Iterator[TillEngine]:
+    """The demo shop on a till that shares it with a second one (so hints are written)."""
+    engine = TillEngine(tmp_path / "a")
+    try:
+        demo_shop(engine)
+        engine.execute(lambda L: L.add_till(SECOND_TILL, "Till B"))
+        yield engine
+    finally:
+        engine.close()
 
 
 def test_a_till_alone_writes_no_hints(tmp_path: Path) -> None:
@@ -36,44 +50,34 @@ def test_a_till_alone_writes_no_hints(tmp_path: Path) -> None:
         engine.close()
 
 
-def test_hints_name_exactly_the_records_a_command_touched(tmp_path: Path) -> None:
-    engine = TillEngine(tmp_path / "a")
-    try:
-        demo_shop(engine)
-        engine.execute(lambda L: L.add_till(SECOND_TILL, "Till B"))
-        order = run(engine, "order.add", {"customer": "ann@example.com", "lines": ["BREAD:1"]})
-        period = engine.store.get(engine.ledger.locate_order(order["id"])[1]).doc
-        shop = engine.store.get(engine.ledger.shop_doc_id).doc  # type: ignore[arg-type]
-        p0, s0 = period.get_heads(), shop.get_heads()
-        run(engine, "order.pay", {"order": order["number"], "amount": "1", "method": "cash"})
-        run(engine, "customer.update", {"customer": "ann@example.com", "notes": "VIP"})
-        assert touched_since(period, p0) == {("orders", order["id"])}
-        ann = engine.ledger.find_customer("ann@example.com")
-        assert touched_since(shop, s0) == {("customers", ann)}
-        # a receiving till sees the same hints after a merge
-        other = _copy(period)
-        before = other.get_heads()
-        run(engine, "order.update", {"order": order["number"], "notes": "ring twice"})
-        other.merge(period)
-        assert touched_since(other, before) == {("orders", order["id"])}
-    finally:
-        engine.close()
+def test_hints_name_exactly_the_records_a_command_touched(shared: TillEngine) -> None:
+    engine = shared
+    order = run(engine, "order.add", {"customer": "ann@example.com", "lines": ["BREAD:1"]})
+    period = engine.store.get(engine.ledger.locate_order(order["id"])[1]).doc
+    shop = engine.store.get(engine.ledger.shop_doc_id).doc  # type: ignore[arg-type]
+    p0, s0 = period.get_heads(), shop.get_heads()
+    run(engine, "order.pay", {"order": order["number"], "amount": "1", "method": "cash"})
+    run(engine, "customer.update", {"customer": "ann@example.com", "notes": "VIP"})
+    assert touched_since(period, p0) == {("orders", order["id"])}
+    ann = engine.ledger.find_customer("ann@example.com")
+    assert touched_since(shop, s0) == {("customers", ann)}
+    # a receiving till sees the same hints after a merge
+    other = _copy(period)
+    before = other.get_heads()
+    run(engine, "order.update", {"order": order["number"], "notes": "ring twice"})
+    other.merge(period)
+    assert touched_since(other, before) == {("orders", order["id"])}
 
 
-def test_a_change_without_a_hint_makes_the_caller_diff(tmp_path: Path) -> None:
-    engine = TillEngine(tmp_path / "a")
-    try:
-        demo_shop(engine)
-        engine.execute(lambda L: L.add_till(SECOND_TILL, "Till B"))
-        shop = engine.store.get(engine.ledger.shop_doc_id).doc  # type: ignore[arg-type]
-        foreign = _copy(shop)
-        before = foreign.get_heads()
-        with foreign.transaction() as tx:  # another program writing the document
-            tx.put(Root, "note", ScalarType.Str, "hello")
-        assert touched_since(foreign, before) is None
-        assert touched_since(foreign, foreign.get_heads()) == set()
-    finally:
-        engine.close()
+def test_a_change_without_a_hint_makes_the_caller_diff(shared: TillEngine) -> None:
+    engine = shared
+    shop = engine.store.get(engine.ledger.shop_doc_id).doc  # type: ignore[arg-type]
+    foreign = _copy(shop)
+    before = foreign.get_heads()
+    with foreign.transaction() as tx:  # another program writing the document
+        tx.put(Root, "note", ScalarType.Str, "hello")
+    assert touched_since(foreign, before) is None
+    assert touched_since(foreign, foreign.get_heads()) == set()
 
 
 def test_remote_projection_from_hints_equals_a_rebuild(tmp_path: Path) -> None:
