@@ -272,7 +272,8 @@ class BoardView(QWidget):
         super().__init__(parent)
         self.store = store
         self.actions = actions
-        self.header = PageHeader("Order board", "Drag a card or press Ctrl+→ to move it on")
+        self.header = PageHeader("Order board", "Drag a card or press Ctrl+→ to move it on · "
+                                                "Ctrl+Z takes a move back")
         lay = page_layout(self, self.header)
         self.filters = OrderFilterBar(store)
         lay.addWidget(self.filters)
@@ -311,7 +312,7 @@ class BoardView(QWidget):
         total_open = sum(c.model.total for c in self.columns if c.key != "delivered")
         self.header.subtitle.setText(
             f"{total_open} open order{'s' if total_open != 1 else ''} · drag a card or press "
-            "Ctrl+→ to move it on · Enter opens it")
+            "Ctrl+→ to move it on · Ctrl+Z takes a move back · Enter opens it")
 
     def reload(self) -> None:
         self.filters.reload_choices()
