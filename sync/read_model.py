@@ -20,6 +20,7 @@ import sqlite3
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import sqlite_utils
@@ -223,7 +224,7 @@ def _j(value: Any) -> str:
 def _milli(text: Any) -> int:
     try:
         return int(Decimal(str(text or "0")) * 1000)
-    except Exception:
+    except (ArithmeticError, ValueError):
         return 0
 
 
@@ -386,7 +387,7 @@ class ReadModel:
             touched = touched_since(doc, old_heads)
             if touched is None:  # changes without the ledger's hints: diff (slower)
                 touched = record_keys_from_patches(doc.diff(old_heads, doc.get_heads()))
-        except Exception as exc:  # heads unknown to this doc: project all of it
+        except Exception as exc:  # noqa: BLE001 - heads unknown to this doc: project it all
             log.info("diff from stored heads failed (%s); projecting the whole document", exc)
             return None
         out = Changes()
@@ -879,5 +880,6 @@ class _Tx:
     def __enter__(self) -> None:
         self.conn.execute("BEGIN IMMEDIATE")
 
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
         self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")

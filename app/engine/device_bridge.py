@@ -209,7 +209,7 @@ def queue_sms(engine: Any, to: str, text: str) -> dict[str, Any]:
     customer = ledger.find_customer(number)
     changes = engine.execute(lambda L: L.record_message(
         channel="sms", direction="out", sender="", recipient=number, body=text,
-        received_at=dt.datetime.now(dt.timezone.utc), customer_id=customer, state="queued"))
+        received_at=dt.datetime.now(dt.UTC), customer_id=customer, state="queued"))
     return {"id": changes.created, "to": number, "state": "queued"}
 
 
@@ -234,7 +234,7 @@ class CallAnnouncer:
         fresh = [c for c in changes.calls if c not in self._announced]
         if not fresh:
             return
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         conn = self.engine.read_model.conn
         for call_id in fresh:
             self._announced.add(call_id)

@@ -54,7 +54,7 @@ def message_receive(engine: TillEngine, a: dict[str, Any]) -> Any:
         raise CommandRejected("the message is empty")
     if channel in ("sms", "whatsapp", "phone"):
         sender = try_normalise_phone(sender, ledger.region) or sender
-    received = dt.datetime.now(dt.timezone.utc)
+    received = dt.datetime.now(dt.UTC)
     if a.get("received_at"):
         try:
             received = dt.datetime.fromisoformat(str(a["received_at"]))

@@ -120,7 +120,7 @@ def attach_all(service: EngineService) -> None:
         import datetime as dt
 
         cid_driver = CallerIdDriver(url, EngineSink(service, intake, line_name="main"),
-                                    tz=tz or dt.timezone.utc, baud=baud)
+                                    tz=tz or dt.UTC, baud=baud)
         service.attach(DriverAttachment(cid_driver, "caller-ID"))
     _attach_peers(service)
 

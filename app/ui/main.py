@@ -21,13 +21,13 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
+from app.till_settings import TillSettings
 from app.ui.engine_link import EngineLink
 from app.ui.main_window import MainWindow
 from app.ui.pyside_compat import emit
 from app.ui.read_store import ReadStore
 from app.ui.settings_dialog import FirstRunDialog, JoinShopDialog, LeaveDemoDialog
 from app.ui.theme import Theme
-from app.till_settings import TillSettings
 
 log = logging.getLogger("countertop.ui")
 

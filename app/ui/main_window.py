@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.till_settings import TillSettings
 from app.ui.board_view import BoardView
 from app.ui.customer_view import CustomersView, ScreenPop
 from app.ui.engine_link import EngineLink, UiChanges
@@ -43,7 +44,6 @@ from app.ui.status_bar import TillStatusBar
 from app.ui.stock_view import StockView
 from app.ui.theme import CHANNEL_LABELS, Theme
 from app.ui.ticket_printer import print_ticket_pdf
-from app.till_settings import TillSettings
 
 log = logging.getLogger("countertop.ui.window")
 

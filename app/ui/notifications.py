@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.till_settings import TillSettings
 from app.ui.pyside_compat import emit
 from app.ui.theme import Theme
-from app.till_settings import TillSettings
 
 log = logging.getLogger("countertop.ui.notify")
 

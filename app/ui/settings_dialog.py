@@ -30,10 +30,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.till_settings import SCHEMA, TillSettings
 from app.ui.engine_link import EngineLink
 from app.ui.pyside_compat import emit
 from app.ui.read_store import ReadStore
-from app.till_settings import SCHEMA, TillSettings
 
 CURRENCIES = ["EUR", "GBP", "USD", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "JPY", "AUD",
               "CAD"]

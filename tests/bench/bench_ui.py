@@ -150,11 +150,11 @@ def main() -> None:
     app = QApplication.instance() or QApplication([])
     from PySide6.QtCore import QEventLoop, QTimer
 
+    from app.till_settings import TillSettings
     from app.ui.engine_link import EngineLink
     from app.ui.main_window import MainWindow
     from app.ui.read_store import OrderFilter, ReadStore
     from app.ui.theme import Theme
-    from app.till_settings import TillSettings
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

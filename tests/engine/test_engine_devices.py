@@ -29,6 +29,7 @@ CT = str(Path(sys.executable).parent / "countertop")
 
 def cli(data_dir: Path, *args: str) -> Any:
     done = subprocess.run([CT, "--json", *args], env=cli_env(data_dir), cwd=REPO, text=True,
+                          check=False,
                           capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
@@ -72,21 +73,20 @@ def devices(tmp_path: Path) -> Iterator[tuple[GsmModemSimulator, CallerIdSimulat
 def engine_proc(shop_dir: Path, devices: tuple[GsmModemSimulator, CallerIdSimulator]
                 ) -> Iterator[subprocess.Popen[str]]:
     modem, cid = devices
-    log = open(shop_dir / "engine-test.log", "w")
-    proc = subprocess.Popen([CT, "engine", "--modem", modem.path, "--callerid", cid.path,
-                             "--no-discovery"], env=cli_env(shop_dir), cwd=REPO, text=True,
-                            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    try:
-        wait_until(lambda: connect(shop_dir) is not None, what="engine IPC")
-        yield proc
-    finally:
-        proc.send_signal(signal.SIGTERM)
+    with open(shop_dir / "engine-test.log", "w") as log:
+        proc = subprocess.Popen([CT, "engine", "--modem", modem.path, "--callerid", cid.path,
+                                 "--no-discovery"], env=cli_env(shop_dir), cwd=REPO, text=True,
+                                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         try:
-            assert proc.wait(20) == 0
+            wait_until(lambda: connect(shop_dir) is not None, what="engine IPC")
+            yield proc
         finally:
-            if proc.poll() is None:
-                proc.kill()
-            log.close()
+            proc.send_signal(signal.SIGTERM)
+            try:
+                assert proc.wait(20) == 0
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
 
 
 def subscribe(data_dir: Path) -> tuple[EngineClient, queue.Queue[dict[str, Any]]]:
@@ -179,6 +179,7 @@ def test_incoming_call_pops_with_the_customer(shop_dir: Path, devices: Any,
 
 def test_engine_refuses_a_second_writer(shop_dir: Path, engine_proc: Any) -> None:
     done = subprocess.run([CT, "engine", "--no-discovery"], env=cli_env(shop_dir), cwd=REPO,
+                          check=False,
                           text=True, capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
     assert done.returncode == 2
     assert "in use by countertop engine" in done.stderr
