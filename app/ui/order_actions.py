@@ -116,7 +116,7 @@ class OrderActions(QObject):
                 continue
             kind = "delivery" if row.get("fulfilment") == "delivery" else "pickup"
             targets[oid] = COLUMN_TARGETS.get(column, {}).get(kind, column)
-        self.move(targets)
+        self.move(targets, rows)
 
     def advance(self, order_ids: list[str]) -> None:
         """Move each order one column on (Ctrl+Right on the board)."""
@@ -134,7 +134,7 @@ class OrderActions(QObject):
                 nxt = "out"
             kind = "delivery" if row.get("fulfilment") == "delivery" else "pickup"
             targets[oid] = COLUMN_TARGETS[nxt][kind]
-        self.move(targets)
+        self.move(targets, rows)
 
     def set_status(self, order_id: str, status: str) -> None:
         self.move({order_id: status})
@@ -142,10 +142,13 @@ class OrderActions(QObject):
     def cancel(self, order_ids: list[str]) -> None:
         self.move(dict.fromkeys(order_ids, "cancelled"))
 
-    def move(self, targets: dict[str, str]) -> None:
+    def move(self, targets: dict[str, str],
+             rows: dict[str, dict[str, Any]] | None = None) -> None:
         """Send each order to its target status. One Ctrl+Z takes back every move of the
-        batch that went through (``order.undo_status``), as long as nobody moved them on."""
-        rows = self.store.orders_by_id(list(targets))
+        batch that went through (``order.undo_status``), as long as nobody moved them on.
+        ``rows``: the orders' read-model rows when the caller already fetched them."""
+        if rows is None:
+            rows = self.store.orders_by_id(list(targets))
         done_moves: list[dict[str, str]] = []
         step = UndoStep("", "order.undo_status", {"moves": done_moves})
         for oid, target in targets.items():
