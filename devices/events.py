@@ -9,22 +9,14 @@ copy (``AT+CMGD``, an IMAP flag) right after it returns.
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from sync.vocabulary import Channel
 
-class Channel(str, enum.Enum):
-    """Where a message or order came from."""
-
-    COUNTER = "counter"
-    PHONE = "phone"
-    SMS = "sms"
-    EMAIL = "email"
-    WHATSAPP = "whatsapp"
-    MESSENGER = "messenger"
-    WEB = "web"
+__all__ = ["CallEvent", "Channel", "DeliveryReport", "DeviceStatus", "EventSink",
+           "InboundMessage", "OutgoingMessage", "QuarantinedInput", "SendResult"]
 
 
 @dataclass(frozen=True)

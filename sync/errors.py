@@ -1,4 +1,17 @@
-"""Typed failures the rest of the app shows to people in plain words."""
+"""Countertop's one error family: every expected failure is a ``CountertopError``.
+
+``str()`` of one is a one-line reason in plain words, shown to staff as it is (the CLI
+prints it after ``countertop:``, the window in a toast). Anything else that escapes is a
+bug: logged with its traceback and reported as "unexpected error". Each layer adds its
+own branch here or in its package, always rooted in this module:
+
+- commands: ``CommandRejected`` (bad input or a rule said no) and its kinds;
+- storage: ``StorageCorrupt``, ``DataDirLocked``;
+- the engine connection: ``EngineUnavailable``;
+- peers: ``PeerError`` (``sync/peers/tls_link.py`` and ``sync/replication.py`` subclass it);
+- devices: ``DeviceError`` (``devices/errors.py``);
+- intake: ``IntakeError`` (``app/intake``).
+"""
 
 
 class CountertopError(Exception):
@@ -17,9 +30,30 @@ class NoShop(CommandRejected):
     """The data dir holds no shop yet: create one or join one first."""
 
 
+class CommandUnavailable(CommandRejected):
+    """The command needs a part this engine does not run (peers and devices run only in
+    the long-running ``countertop engine``, not in a CLI process holding the data dir)."""
+
+
 class StorageCorrupt(CountertopError):
     """A store file cannot be read back; names the file and what is wrong."""
 
 
 class DataDirLocked(CountertopError):
     """Another process already writes this data dir."""
+
+
+class EngineUnavailable(CountertopError):
+    """No engine answers for this data dir, or it stopped mid-command."""
+
+
+class PeerError(CountertopError):
+    """A link to another till or a relay failed or was refused."""
+
+
+class DeviceError(CountertopError):
+    """A modem, caller-ID unit or mailbox failed or cannot do what was asked."""
+
+
+class IntakeError(CountertopError, ValueError):
+    """The order parser could not use its input (a catalog it cannot read, a bad alias)."""

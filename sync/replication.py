@@ -36,6 +36,7 @@ from automerge.core import Document, Message, SyncState
 
 from sync.am_doc import is_doc_id
 from sync.doc_storage import DocumentStore
+from sync.errors import PeerError
 from sync.ids import DocId
 
 log = logging.getLogger("countertop.sync.replication")
@@ -51,7 +52,7 @@ class Transport(Protocol):
     async def close(self) -> None: ...
 
 
-class ProtocolError(Exception):
+class ProtocolError(PeerError):
     """The peer broke the protocol; the session ends with this reason logged."""
 
 

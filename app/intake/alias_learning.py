@@ -20,6 +20,7 @@ from typing import Any
 from app.intake.catalog_model import IntakeCatalog, PhraseTarget
 from app.intake.order_parser import tag_message
 from app.intake.text_tokens import tokenize
+from sync.errors import IntakeError
 
 log = logging.getLogger("countertop.intake.aliases")
 
@@ -28,7 +29,7 @@ _GRAMMAR_KINDS = frozenset({"num", "qual", "neg", "pos", "conj", "contrast", "br
                             "size_marker", "category"})
 
 
-class AliasRejected(ValueError):
+class AliasRejected(IntakeError):
     """The correction names nothing in the catalog (unknown sku, group or option)."""
 
 

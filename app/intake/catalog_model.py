@@ -50,6 +50,7 @@ from typing import Any, Literal
 from app.intake.language_en import ENGLISH
 from app.intake.language_pack import LanguagePack
 from app.intake.text_tokens import tokenize
+from sync.errors import IntakeError
 
 log = logging.getLogger("countertop.intake.catalog")
 
@@ -58,7 +59,7 @@ _ROLES: tuple[str, ...] = ("size", "variant", "modifier")
 _MEASURE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z ]+?)\s*$")
 
 
-class CatalogError(ValueError):
+class CatalogError(IntakeError):
     """The catalog dict is malformed (missing id, unknown role, duplicate sku...)."""
 
 

@@ -77,6 +77,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
+from devices.errors import DeviceInputError
 from devices.events import CallEvent, QuarantinedInput
 
 log = logging.getLogger("countertop.devices.callerid")
@@ -157,7 +158,7 @@ _FORMATTED_KEYS = {
 _RECORD_OPENERS = {"date", "datetime", "mesg"}
 
 
-class CallerIdFormatError(ValueError):
+class CallerIdFormatError(DeviceInputError):
     """A caller-ID record that cannot be decoded; the message is the quarantine reason."""
 
 

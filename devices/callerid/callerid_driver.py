@@ -21,6 +21,7 @@ from typing import Any
 import serial
 
 from devices.callerid.caller_id_formats import CallerIdOutput, CallerIdParser, DeviceNotice
+from devices.errors import CallerIdNotSupported, ModemNotResponding
 from devices.events import CallEvent, DeviceStatus, EventSink, QuarantinedInput
 
 log = logging.getLogger("countertop.devices.callerid")
@@ -29,14 +30,6 @@ DEVICE = "callerid"
 MODES = ("auto", "modem", "unit")
 CID_FORMATS = ("formatted", "unformatted")
 _FINAL_ERRORS = {"ERROR", "NO CARRIER", "+CME ERROR", "COMMAND NOT SUPPORT"}
-
-
-class ModemNotResponding(Exception):
-    """The device on the port does not answer ``AT`` with ``OK``."""
-
-
-class CallerIdNotSupported(Exception):
-    """The modem answers but accepts none of the caller-ID enabling commands."""
 
 
 class CallerIdDriver:

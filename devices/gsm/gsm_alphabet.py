@@ -8,6 +8,8 @@ boundary, so ``fill_bits`` padding bits sit between header and text; both
 
 from __future__ import annotations
 
+from devices.errors import DeviceInputError
+
 ESCAPE = 0x1B
 
 # Index = septet value. 0x1B is the escape to the extension table (shown as NBSP).
@@ -40,7 +42,7 @@ _BASIC_REVERSE: dict[str, int] = {ch: i for i, ch in enumerate(BASIC_TABLE) if i
 _EXTENSION_REVERSE: dict[str, int] = {ch: code for code, ch in EXTENSION_TABLE.items()}
 
 
-class NotRepresentable(ValueError):
+class NotRepresentable(DeviceInputError):
     """The text holds a character the GSM default alphabet cannot carry."""
 
 

@@ -32,6 +32,7 @@ from datetime import UTC, datetime
 
 import serial
 
+from devices.errors import ModemNotResponding
 from devices.events import (
     DeliveryReport,
     DeviceStatus,
@@ -77,10 +78,6 @@ from devices.gsm.sms_pdu import (
 log = logging.getLogger("countertop.devices.modem")
 
 DEVICE = "modem"
-
-
-class ModemNotResponding(Exception):
-    """The modem did not answer a command in time."""
 
 
 class _Stopping(Exception):

@@ -15,6 +15,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+from devices.errors import DeviceInputError
 from devices.gsm import gsm_alphabet
 
 GSM7_SINGLE_SEPTETS = 160
@@ -24,7 +25,7 @@ UCS2_PART_UNITS = 67  # (140 - 6 header octets) / 2
 MAX_PARTS = 255
 
 
-class PduError(ValueError):
+class PduError(DeviceInputError):
     """The PDU is broken: truncated, inconsistent, not hex, or of an unknown type."""
 
 
@@ -531,7 +532,7 @@ class SplitText:
     parts: tuple[str, ...] = field(default_factory=tuple)
 
 
-class MessageTooLong(ValueError):
+class MessageTooLong(DeviceInputError):
     """The text needs more than 255 parts."""
 
 

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sync.errors import NotFound
 from sync.identity import TillIdentity
 from sync.ids import TillId
 from sync.peers.membership import JoinRequest, Membership
@@ -37,7 +38,7 @@ log = logging.getLogger("countertop.sync.peers.pairing")
 CODE_DIGITS = 6
 
 
-class UnknownPairingCode(LookupError):
+class UnknownPairingCode(NotFound, LookupError):
     """No pending join request shows that code (typo, or the new till went away)."""
 
 

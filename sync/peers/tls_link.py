@@ -31,6 +31,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Literal, NoReturn
 
+from sync.errors import PeerError
 from sync.identity import (
     TillIdentity,
     certificate_der,
@@ -58,7 +59,7 @@ KIND_KEEPALIVE = 0x03
 _HELLO_DOMAIN = b"countertop-hello-v1\x00"
 
 
-class LinkError(Exception):
+class LinkError(PeerError):
     """A link failed in an expected way (peer gone, misbehaving or refused)."""
 
 

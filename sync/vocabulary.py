@@ -1,0 +1,35 @@
+"""The shop's fixed words, each defined once: channels, payment methods, directions.
+
+Pure (no imports beyond the standard library), so every layer may use it: ``devices``
+tags what it brings in with a ``Channel``, the ledger checks records against these, the
+UI labels them. Order statuses live beside their rules in ``sync/lifecycle.py``; kinds of
+change in ``sync/changes.py``; data-dir file names in ``sync/file_names.py``.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class Channel(enum.StrEnum):
+    """Where a message or order came from."""
+
+    COUNTER = "counter"
+    PHONE = "phone"
+    SMS = "sms"
+    EMAIL = "email"
+    WHATSAPP = "whatsapp"
+    MESSENGER = "messenger"
+    WEB = "web"
+
+
+CHANNELS: tuple[str, ...] = tuple(c.value for c in Channel)
+#: channels a message can arrive on (everything but the counter itself)
+MESSAGE_CHANNELS: tuple[str, ...] = tuple(c for c in CHANNELS if c != Channel.COUNTER)
+#: channels whose sender is a phone number (normalised to E.164)
+PHONE_CHANNELS: tuple[str, ...] = (Channel.SMS.value, Channel.WHATSAPP.value,
+                                   Channel.PHONE.value)
+
+PAYMENT_METHODS: tuple[str, ...] = ("cash", "card", "transfer", "voucher", "other")
+
+DIRECTIONS: tuple[str, ...] = ("in", "out")
