@@ -17,21 +17,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
+from app import protocol
 from sync import errors
 
 log = logging.getLogger("countertop.client")
 
 EventCallback = Callable[[dict[str, Any]], None]
 
+EngineUnavailable = errors.EngineUnavailable
+
+#: every error the engine may name in a reply, by class name (the whole family)
 _ERROR_TYPES: dict[str, type[errors.CountertopError]] = {
-    "CommandRejected": errors.CommandRejected, "NotFound": errors.NotFound,
-    "NoShop": errors.NoShop, "StorageCorrupt": errors.StorageCorrupt,
-    "DataDirLocked": errors.DataDirLocked,
-}
-
-
-class EngineUnavailable(errors.CountertopError):
-    """No engine answers for this data dir."""
+    cls.__name__: cls for cls in vars(errors).values()
+    if isinstance(cls, type) and issubclass(cls, errors.CountertopError)}
 
 
 class Engine(Protocol):
@@ -62,7 +60,7 @@ class EngineClient:
                                         daemon=True)
         self._reader.start()
         if on_event is not None:
-            self.call("subscribe")
+            self.call(protocol.SUBSCRIBE)
 
     def _send(self, obj: dict[str, Any]) -> None:
         data = (json.dumps(obj) + "\n").encode()
@@ -95,7 +93,7 @@ class EngineClient:
                 event.set()
             if self._on_event is not None:
                 try:
-                    self._on_event({"event": "disconnected"})
+                    self._on_event(dict(protocol.DISCONNECTED))
                 except Exception:
                     log.exception("event callback failed")
 
@@ -115,8 +113,6 @@ class EngineClient:
             return reply.get("result")
         err = reply.get("error") or {}
         exc_type = _ERROR_TYPES.get(err.get("type", ""), errors.CountertopError)
-        if err.get("type") == "EngineUnavailable":
-            exc_type = EngineUnavailable
         raise exc_type(err.get("message", "the engine refused the command"))
 
     def close(self) -> None:
@@ -132,15 +128,19 @@ class LocalEngine:
     """The engine in this process, for one CLI command when no engine runs."""
 
     def __init__(self, data_dir: Path) -> None:
+        from app.engine.commands import in_process_registry
         from app.engine.till_engine import TillEngine
 
         self.engine = TillEngine(data_dir, role="countertop CLI")
+        try:
+            self.registry = in_process_registry(self.engine)
+        except BaseException:
+            self.engine.close()
+            raise
 
     def call(self, cmd: str, args: dict[str, Any] | None = None) -> Any:
-        from app.engine.commands import run
-
         # round-trip through JSON so both paths return exactly the same shapes
-        return json.loads(json.dumps(run(self.engine, cmd, args or {}), default=str))
+        return json.loads(json.dumps(self.registry.run(cmd, args or {}), default=str))
 
     def close(self) -> None:
         self.engine.close()

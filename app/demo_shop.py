@@ -1,9 +1,8 @@
 """Fill a new demo shop with a small pizzeria and deli: catalog, customers, orders.
 
-Everything goes through engine commands (``call(cmd, args)``), exactly as staff would
-create it, so the demo exercises the real ledger. The data lives in
-``resources/demo/pizzeria.json``. Messages are seeded only when the engine offers a
-command to record them; otherwise the demo engine's simulated modem brings them in.
+Everything goes through engine commands (typed ``protocol`` requests sent with
+``call(name, args)``, an ``EngineClient.call``), exactly as staff would create it, so the
+demo exercises the real ledger. The data lives in ``resources/demo/pizzeria.json``.
 """
 
 from __future__ import annotations
@@ -15,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from app import protocol as p
 from sync.errors import CommandRejected
 
 log = logging.getLogger("countertop.demo")
@@ -22,6 +22,10 @@ log = logging.getLogger("countertop.demo")
 DEMO_DATA = Path(__file__).resolve().parents[1] / "resources" / "demo" / "pizzeria.json"
 
 Call = Callable[[str, dict[str, Any]], Any]
+
+
+def _send(call: Call, request: p.Request[Any, Any]) -> Any:
+    return call(request.name, request.json())
 
 
 def load_demo_data(path: Path = DEMO_DATA) -> dict[str, Any]:
@@ -32,8 +36,8 @@ def load_demo_data(path: Path = DEMO_DATA) -> dict[str, Any]:
 def create_demo_shop(call: Call, data: dict[str, Any] | None = None) -> dict[str, Any]:
     """Create the shop and mark it as a demo (the UI shows the banner)."""
     data = data or load_demo_data()
-    info = call("shop.create", dict(data["shop"]))
-    call("shop.set_setting", {"key": "demo", "value": True})
+    info = _send(call, p.SHOP_CREATE.request(p.ShopCreate(**data["shop"])))
+    _send(call, p.SHOP_SET_SETTING.request(p.ShopSetSetting(key="demo", value=True)))
     return dict(info or {})
 
 
@@ -44,17 +48,18 @@ def seed_demo_shop(call: Call, data: dict[str, Any] | None = None, *,
     data = data or load_demo_data()
     now = now or dt.datetime.now(dt.UTC)
     made = {"products": 0, "customers": 0, "orders": 0, "messages": 0}
-    for p in data["products"]:
-        call("product.add", {"sku": p["sku"], "name": p["name"], "price": p["price"],
-                             "stock": p.get("stock"), "aliases": p.get("aliases", []),
-                             "unit": p.get("unit", "each"), "low_stock": p.get("low_stock")})
+    for product in data["products"]:
+        _send(call, p.PRODUCT_ADD.request(p.ProductAdd(
+            sku=product["sku"], name=product["name"], price=product["price"],
+            stock=product.get("stock"), aliases=product.get("aliases", []),
+            unit=product.get("unit", "each"), low_stock=product.get("low_stock"))))
         made["products"] += 1
     customer_ids: list[str] = []
     for name, phone, notes, address in data["customers"]:
         email = data.get("emails", {}).get(name)
-        row = call("customer.add", {"name": name, "phones": [phone], "notes": notes,
-                                    "emails": [email] if email else [],
-                                    "addresses": [address] if address else []})
+        row = _send(call, p.CUSTOMER_ADD.request(p.CustomerAdd(
+            name=name, phones=[phone], notes=notes, emails=[email] if email else [],
+            addresses=[address] if address else [])))
         customer_ids.append(str(row["id"]))
         made["customers"] += 1
     for spec in data["orders"]:
@@ -71,20 +76,22 @@ def seed_demo_shop(call: Call, data: dict[str, Any] | None = None, *,
         if spec.get("fulfilment") == "delivery" and cust is not None:
             address = data["customers"][cust][3] or "address given by phone"
             args["fulfilment"] = {"kind": "delivery", "address": address}
-        order = call("order.add", args)
+        order = _send(call, p.ORDER_ADD.request(p.OrderAdd(**args)))
         made["orders"] += 1
         status = spec.get("status", "new")
         if status != "new":
             try:
-                order = call("order.set_status", {"order": order["id"], "status": status})
+                order = _send(call, p.ORDER_SET_STATUS.request(
+                    p.OrderSetStatus(order=order["id"], status=status)))
             except CommandRejected as exc:
                 log.warning("demo order %s stays %s: %s", order["number"], order["status"], exc)
         paid = spec.get("paid")
         if paid:
             total = int(order["total"])
             amount = total if paid is True else total // 2
-            call("order.pay", {"order": order["id"], "amount": _money_text(amount),
-                               "method": "card" if paid is True else "cash"})
+            _send(call, p.ORDER_PAY.request(p.OrderPay(
+                order=order["id"], amount=_money_text(amount),
+                method="card" if paid is True else "cash")))
     made["messages"] = _seed_messages(call, data, customer_ids, now)
     return made
 
@@ -107,15 +114,12 @@ def _seed_messages(call: Call, data: dict[str, Any], customer_ids: list[str],
         if spec.get("subject"):
             text = f"{spec['subject']}\n\n{text}"
         try:
-            got = call("message.receive", {"channel": spec["channel"], "from": sender,
-                                           "text": text})
+            got = _send(call, p.MESSAGE_RECEIVE.request(p.MessageReceive(
+                channel=spec["channel"], sender=sender, text=text)))
         except CommandRejected as exc:
-            if "unknown command" in str(exc):
-                log.info("engine has no message.receive; the demo modem brings messages in")
-                return count
             log.warning("demo message not recorded: %s", exc)
             continue
         if spec.get("read") and isinstance(got, dict) and got.get("id"):
-            call("message.update", {"message": got["id"], "read": True})
+            _send(call, p.MESSAGE_UPDATE.request(p.MessageUpdate(message=got["id"], read=True)))
         count += 1
     return count

@@ -29,7 +29,7 @@ def data_dir(tmp_path: Path) -> Path:
 
 def demo_shop(engine: Any) -> None:
     """A shop with three products (one weighed) and one customer, through the command table."""
-    from app.engine.commands import run
+    from tests.helpers.commands import run
 
     run(engine, "shop.create", {"name": "Corner Shop", "currency": "EUR", "region": "GB"})
     run(engine, "product.add", {"sku": "BREAD", "name": "Sourdough bread", "price": "2.50",

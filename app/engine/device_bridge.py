@@ -16,8 +16,9 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from app import protocol
 from app.engine.intake_bridge import IntakeService
-from app.engine.main import EngineService
+from app.engine.services import DeviceBoard, EngineHost
 from devices.events import (
     CallEvent,
     Channel,
@@ -30,6 +31,7 @@ from devices.events import (
 )
 from sync.changes import Changes
 from sync.phones import try_normalise_phone
+from sync.shop_ledger import ShopLedger
 
 log = logging.getLogger("countertop.engine.devices")
 
@@ -40,11 +42,12 @@ MAX_SEND_ATTEMPTS = 5
 class EngineSink:
     """Driver events -> ledger commands, run on the engine loop."""
 
-    def __init__(self, service: EngineService, intake: IntakeService | None,
-                 line_name: str | None = None) -> None:
+    def __init__(self, service: EngineHost, intake: IntakeService | None,
+                 board: DeviceBoard, line_name: str | None = None) -> None:
         self.service = service
         self.engine = service.engine
         self.intake = intake
+        self.board = board
         self.line_name = line_name
         self.outbox: Outbox | None = None
 
@@ -82,8 +85,7 @@ class EngineSink:
         if not fresh:
             log.info("message %s already stored (dedupe key %s)", mid, m.dedupe_key)
             return
-        self.service.publish({"event": "new_message", "message_id": mid,
-                              "channel": m.channel.value, "customer_id": customer})
+        self.service.publish(protocol.new_message_event(mid, m.channel.value, customer))
         if self.intake is not None and mid and m.body.strip():
             loop = self.service.loop
             assert loop is not None
@@ -110,10 +112,9 @@ class EngineSink:
             dedupe_key=item.dedupe_key)))
 
     def status(self, status: DeviceStatus) -> None:
-        self.service.device_status[status.device] = status
-        self.service.publish({"event": "device_status", "device": status.device,
-                              "state": status.state, "detail": status.detail,
-                              "signal_bars": status.signal_bars, "port": status.port})
+        self.board.report(status)
+        self.service.publish(protocol.device_status_event(
+            status.device, status.state, status.detail, status.signal_bars, status.port))
 
     def send_result(self, result: SendResult) -> None:
         self._on_loop(lambda: self.outbox.record_result(result) if self.outbox else None)
@@ -125,7 +126,7 @@ class EngineSink:
 class Outbox:
     """Queued outgoing SMS -> the modem driver; results and delivery reports -> ledger."""
 
-    def __init__(self, service: EngineService, submit: Callable[[OutgoingMessage], None]) -> None:
+    def __init__(self, service: EngineHost, submit: Callable[[OutgoingMessage], None]) -> None:
         self.service = service
         self.engine = service.engine
         self._submit = submit
@@ -157,7 +158,7 @@ class Outbox:
             if mid in self._submitted:
                 continue
             self._submitted.add(mid)
-            self.engine.execute(lambda L, mid=mid: L.update_message(mid, state="sending"))
+            self.engine.execute(functools.partial(_set_state, mid=mid, state="sending"))
             self._submit(OutgoingMessage(outbox_id=mid, channel=Channel.SMS, to=to, body=body,
                                          attempt=int(attempts or 0)))
             count += 1
@@ -187,31 +188,17 @@ class Outbox:
         for mid, reference in rows:
             refs = {r.strip() for r in str(reference).split(",")}
             if report.reference in refs:
-                self.engine.execute(lambda L, mid=mid: L.update_message(
-                    mid, state="delivered" if report.delivered else "failed",
+                self.engine.execute(functools.partial(
+                    _set_state, mid=mid, state="delivered" if report.delivered else "failed",
                     delivered_at=report.at if report.delivered else None,
                     error="" if report.delivered else report.status))
                 return
         log.warning("delivery report for unknown message reference %s", report.reference)
 
 
-def queue_sms(engine: Any, to: str, text: str) -> dict[str, Any]:
-    """Command ``sms.send``: put a message in the shop outbox (any till)."""
-    from sync.errors import CommandRejected
-    from sync.phones import normalise_phone
-
-    ledger = engine.require_shop()
-    if not (text or "").strip():
-        raise CommandRejected("the message is empty")
-    if len(text) > 1530:
-        raise CommandRejected("the message is too long for SMS (10 parts at most)")
-    number = normalise_phone(to, ledger.region)
-    customer = ledger.find_customer(number)
-    changes = engine.execute(lambda L: L.record_message(
-        channel="sms", direction="out", sender="", recipient=number, body=text,
-        received_at=dt.datetime.now(dt.UTC), customer_id=customer, state="queued"))
-    return {"id": changes.created, "to": number, "state": "queued"}
-
+def _set_state(ledger: ShopLedger, *, mid: str, **fields: Any) -> Changes:
+    """The outbox's ledger command: new state (and details) of outgoing message ``mid``."""
+    return ledger.update_message(mid, **fields)
 
 
 class CallAnnouncer:
@@ -224,7 +211,7 @@ class CallAnnouncer:
 
     RECENT = dt.timedelta(minutes=2)
 
-    def __init__(self, service: EngineService) -> None:
+    def __init__(self, service: EngineHost) -> None:
         self.service = service
         self.engine = service.engine
         self._announced: set[str] = set()
@@ -250,5 +237,4 @@ class CallAnnouncer:
                 continue
             if now - at > self.RECENT:
                 continue  # an old call arriving by sync after a partition: no pop-up
-            self.service.publish({"event": "incoming_call", "customer_id": call["customer_id"],
-                                  "call": call})
+            self.service.publish(protocol.incoming_call_event(call, call["customer_id"]))

@@ -21,6 +21,7 @@ from app.intake.intake_json import DEFAULT_AUTO_DRAFT_CONFIDENCE, parse_message_
 from sync import read_queries as q
 from sync.changes import Changes
 from sync.shop_ledger import FulfilmentInput, LineInput
+from sync.vocabulary import MESSAGE_CHANNELS, Channel
 
 log = logging.getLogger("countertop.engine.intake")
 
@@ -121,8 +122,8 @@ class IntakeService:
 
     def _draft(self, result: dict[str, Any], message_id: str, channel: str,
                customer_id: str | None) -> str | None:
-        lines = [line_input(line) for line in result.get("lines") or []]
-        lines = [ln for ln in lines if ln is not None]
+        lines = [ln for ln in (line_input(line) for line in result.get("lines") or [])
+                 if ln is not None]
         if not lines:
             return None
         due = None
@@ -138,8 +139,7 @@ class IntakeService:
                                      address=str(result.get("address") or ""))
         changes = self.engine.execute(lambda L: L.create_order(
             customer_id=customer_id, lines=lines,
-            channel=channel if channel in ("sms", "email", "phone", "whatsapp", "messenger",
-                                           "web") else "sms",
+            channel=channel if channel in MESSAGE_CHANNELS else Channel.SMS.value,
             tags=["auto"], due_at=due if due and due.tzinfo else None, fulfilment=fulfil,
             source_message_ids=[message_id], by="intake"))
         log.info("draft order %s from message %s", changes.created, message_id)

@@ -18,10 +18,11 @@ import json
 import logging
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from app import protocol
 from sync.doc_storage import write_atomic
 from sync.errors import CountertopError
 
@@ -41,7 +42,7 @@ class IpcServer:
         self._host = host
         self.token = secrets.token_urlsafe(24)
         self._server: asyncio.base_events.Server | None = None
-        self._subscribers: set[asyncio.Queue[dict[str, Any] | None]] = set()
+        self._subscribers: set[asyncio.Queue[Mapping[str, Any] | None]] = set()
         self.port = 0
 
     async def start(self) -> None:
@@ -65,7 +66,7 @@ class IpcServer:
         except (OSError, ValueError):
             pass
 
-    def publish(self, event: dict[str, Any]) -> None:
+    def publish(self, event: Mapping[str, Any]) -> None:
         """Send an event to every subscribed client (drops clients that fall far behind)."""
         for queue in list(self._subscribers):
             if queue.qsize() > 10_000:
@@ -76,11 +77,11 @@ class IpcServer:
             queue.put_nowait(event)
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        queue: asyncio.Queue[dict[str, Any] | None] | None = None
+        queue: asyncio.Queue[Mapping[str, Any] | None] | None = None
         pusher: asyncio.Task[None] | None = None
         lock = asyncio.Lock()
 
-        async def send(obj: dict[str, Any]) -> None:
+        async def send(obj: Mapping[str, Any]) -> None:
             data = (json.dumps(obj, default=str) + "\n").encode()
             async with lock:
                 writer.write(data)
@@ -114,7 +115,7 @@ class IpcServer:
                     await send({"ok": False, "error": {"type": "BadRequest",
                                                        "message": "malformed request"}})
                     continue
-                if cmd == "subscribe":
+                if cmd == protocol.SUBSCRIBE:
                     if queue is None:
                         queue = asyncio.Queue()
                         self._subscribers.add(queue)
@@ -148,8 +149,8 @@ class IpcServer:
                                                       "message": f"{cmd} failed: {exc}"}}
 
     @staticmethod
-    async def _push(queue: asyncio.Queue[dict[str, Any] | None],
-                    send: Callable[[dict[str, Any]], Any]) -> None:
+    async def _push(queue: asyncio.Queue[Mapping[str, Any] | None],
+                    send: Callable[[Mapping[str, Any]], Any]) -> None:
         while True:
             event = await queue.get()
             if event is None:

@@ -1,6 +1,9 @@
-"""Wires the headless engine: ledger, read model, IPC, devices, peers (STYLE.md point 9).
+"""The long-running engine: one data dir, its IPC, and everything attached to it.
 
-All Automerge work runs on this one asyncio loop (single writer). Device drivers run in
+``run_engine(options)`` is the composition root (STYLE.md point 9): it opens the
+``TillEngine``, lets ``wiring.attach_all`` build the intake, device and peer parts,
+builds the command registry from what was attached, and serves until SIGTERM/SIGINT.
+All Automerge work runs on this one asyncio loop (single writer); device drivers run in
 their own threads and hand events over with ``run_coroutine_threadsafe``.
 """
 
@@ -9,77 +12,70 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from app.engine import commands
+from app import protocol
+from app.engine import wiring
+from app.engine.commands import Registry, build_registry
 from app.engine.ipc_server import IpcServer
+from app.engine.services import Attachment, EngineOptions
 from app.engine.till_engine import TillEngine
 from sync.changes import Changes
 
 log = logging.getLogger("countertop.engine")
 
-
-@dataclass
-class EngineOptions:
-    """What ``countertop engine`` was asked to run."""
-
-    data_dir: Path
-    modem: str | None = None
-    modem_pin: str | None = None
-    callerid: str | None = None
-    peers: list[str] = field(default_factory=list)
-    relays: list[str] = field(default_factory=list)
-    listen_host: str = "127.0.0.1"
-    listen_port: int = 0
-    interfaces: list[str] = field(default_factory=lambda: ["127.0.0.1"])
-    discovery: bool = True
-    demo: bool = False
+__all__ = ["EngineOptions", "EngineService", "run_engine"]
 
 
 class EngineService:
-    """The long-running engine: owns the TillEngine and everything attached to it."""
+    """The long-running engine (an ``EngineHost``): owns the TillEngine, the IPC server
+    and every attachment, in that start order, and stops them in reverse."""
 
     def __init__(self, options: EngineOptions) -> None:
         self.options = options
         self.engine = TillEngine(options.data_dir, role="countertop engine")
         self.ipc = IpcServer(self.dispatch, self.engine.data_dir.engine_info_path)
-        self.loop: asyncio.AbstractEventLoop | None = None
-        self.extra_commands: dict[str, Any] = {}
-        self.device_status: dict[str, Any] = {}  # device name -> last DeviceStatus
+        self.registry: Registry | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping = asyncio.Event()
-        self._attachments: list[Any] = []
+        self._attachments: list[Attachment] = []
         self.engine.subscribe(self._on_changes)
 
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop | None:
+        return self._loop
+
+    def serve(self, registry: Registry) -> None:
+        """The commands IPC clients may run (set before ``run``)."""
+        self.registry = registry
+
     def dispatch(self, cmd: str, args: dict[str, Any]) -> Any:
-        handler = self.extra_commands.get(cmd)
-        if handler is not None:
-            return handler(args)
-        return commands.run(self.engine, cmd, args)
+        if self.registry is None:
+            raise RuntimeError("the engine serves no commands yet")
+        return self.registry.run(cmd, args)
 
     def _on_changes(self, changes: Changes) -> None:
-        self.ipc.publish({"event": "changed", "changes": changes.to_json()})
+        self.ipc.publish(protocol.changed_event(changes.to_json()))
 
-    def publish(self, event: dict[str, Any]) -> None:
+    def publish(self, event: protocol.Event) -> None:
         """Thread-safe: post an event to every subscribed UI/CLI client."""
-        if self.loop is None or self.loop.is_closed():
+        if self._loop is None or self._loop.is_closed():
             return
-        self.loop.call_soon_threadsafe(self.ipc.publish, event)
+        self._loop.call_soon_threadsafe(self.ipc.publish, event)
 
-    def attach(self, component: Any) -> None:
+    def attach(self, component: Attachment) -> None:
         """Something with async ``start()``/``stop()`` that lives as long as the engine."""
         self._attachments.append(component)
 
     async def run(self) -> int:
-        self.loop = asyncio.get_running_loop()
+        self._loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             try:
-                self.loop.add_signal_handler(sig, self._stopping.set)
+                self._loop.add_signal_handler(sig, self._stopping.set)
             except (NotImplementedError, RuntimeError):
-                pass
+                pass  # Windows: Ctrl+C still raises KeyboardInterrupt
         await self.ipc.start()
-        started = []
+        started: list[Attachment] = []
         try:
             for component in self._attachments:
                 await component.start()
@@ -98,14 +94,21 @@ class EngineService:
 
     def stop(self) -> None:
         """Thread-safe: ask a running engine to shut down (no-op once its loop is gone)."""
-        if self.loop is not None and not self.loop.is_closed():
-            self.loop.call_soon_threadsafe(self._stopping.set)
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._stopping.set)
+
+
+def build_service(options: EngineOptions) -> EngineService:
+    """The engine with every part the options ask for, ready to ``run``."""
+    service = EngineService(options)
+    try:
+        service.serve(build_registry(wiring.attach_all(service)))
+    except BaseException:
+        service.engine.close()
+        raise
+    return service
 
 
 def run_engine(options: EngineOptions) -> int:
     """Run the engine in the foreground until SIGTERM/SIGINT; returns the exit code."""
-    service = EngineService(options)
-    from app.engine.wiring import attach_all
-
-    attach_all(service)
-    return asyncio.run(service.run())
+    return asyncio.run(build_service(options).run())

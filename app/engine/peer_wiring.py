@@ -4,11 +4,11 @@
 - ``PeerService`` (an engine attachment) runs the Replicator behind a PeerSet: mDNS on
   the chosen interfaces, static peers, relays, reconnects. Local commands wake the
   sessions; merged remote changes reproject the read model and notify the UI.
-- Commands: ``peers.status``, ``pair.pending``, ``pair.approve``, ``pair.decline``,
-  ``till.remove``, ``sync.heads`` (read-only: each document's heads, so tests and
-  support can check tills converged). Joining a shop is ``join_shop`` (run by
-  ``countertop join`` before the engine starts, since a till without a shop has nothing
-  to serve).
+- ``PeerService`` is the ``PeerControl`` behind the commands ``peers.status``,
+  ``pair.pending``, ``pair.approve``, ``pair.decline``, ``till.remove`` and ``sync.heads``
+  (read-only: each document's heads, so tests and support can check tills converged).
+  Joining a shop is ``join_shop`` (run by ``countertop join`` before the engine starts,
+  since a till without a shop has nothing to serve).
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ import asyncio
 import logging
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from app.engine.main import EngineService
+from app import protocol
+from app.engine.services import EngineHost
 from app.engine.till_engine import TillEngine
 from sync.am_doc import Reader, Root, is_doc_id
 from sync.changes import Changes
@@ -46,7 +47,7 @@ def doc_id_from_url(url: str) -> DocId:
 class LedgerMembership:
     """The member list lives in the shop document; the engine is its only writer here."""
 
-    def __init__(self, service: EngineService) -> None:
+    def __init__(self, service: EngineHost) -> None:
         self.service = service
         self.engine = service.engine
         self.extra_members: set[str] = set()  # a sponsor trusted until its shop doc arrives
@@ -67,9 +68,8 @@ class LedgerMembership:
     def join_requested(self, request: JoinRequest) -> None:
         log.warning("till %s (%s) asks to join; code %s", request.till_id[:12], request.name,
                     request.code)
-        self.service.publish({"event": "join_requested", "till_id": request.till_id,
-                              "name": request.name, "code": request.code,
-                              "address": request.address})
+        self.service.publish(protocol.join_requested_event(
+            request.till_id, request.name, request.code, request.address))
 
     def admit(self, request: JoinRequest) -> str:
         self.engine.execute(lambda L: L.add_till(request.till_id, request.name or "Till"))
@@ -77,9 +77,10 @@ class LedgerMembership:
 
 
 class PeerService:
-    """Runs replication over the peer set for as long as the engine runs."""
+    """Runs replication over the peer set for as long as the engine runs (an engine
+    attachment), and answers the peer commands (``services.PeerControl``)."""
 
-    def __init__(self, service: EngineService) -> None:
+    def __init__(self, service: EngineHost) -> None:
         from sync.peers.peer_set import PeerSet
 
         self.service = service
@@ -96,6 +97,7 @@ class PeerService:
             interfaces=options.interfaces if options.discovery else [],
             static_peers=options.peers, relay_urls=options.relays, name=name)
         self.last_merge: float | None = None
+        self._started = False
         self.engine.subscribe(self._local)
 
     def _till_name(self) -> str:
@@ -140,30 +142,34 @@ class PeerService:
 
     async def start(self) -> None:
         await self.peer_set.start()
+        self._started = True
         if self.engine.has_shop:
             self._want_listed_periods()
-        self.service.extra_commands.update({
-            "peers.status": self.status,
-            "pair.pending": lambda a: [vars(r) for r in self.peer_set.pending_joins()],
-            "pair.approve": self._approve,
-            "pair.decline": lambda a: vars(self.peer_set.decline(str(a.get("code") or ""))),
-            "till.remove": self._remove,
-            "sync.heads": self.heads,
-        })
 
     async def stop(self) -> None:
+        self._started = False
         await self.peer_set.stop()
 
-    def status(self, args: dict[str, Any] | None = None) -> dict[str, Any]:
+    # ------------------------------------------------------------------ PeerControl
+
+    def status(self) -> protocol.PeersStatus:
+        """This till's addresses and links; before the peer set listens, no port yet."""
         options = self.service.options
-        return {"till_id": self.engine.identity.till_id, "listen_port": self.peer_set.port,
-                "listen_host": options.listen_host,
-                "addresses": [f"{a}:{self.peer_set.port}" for a in options.interfaces
-                              if a not in ("0.0.0.0", "::")] if options.discovery else [],
+        port = self.peer_set.port if self._started else None
+        addresses = [f"{a}:{port}" for a in options.interfaces
+                     if a not in ("0.0.0.0", "::")] if options.discovery and port else []
+        return {"till_id": self.engine.identity.till_id, "listen_port": port,
+                "listen_host": options.listen_host, "addresses": addresses,
                 "peers": self.peer_set.status(), "sessions": self.replicator.status(),
                 "last_merge": self.last_merge}
 
-    def heads(self, args: dict[str, Any] | None = None) -> dict[str, list[str]]:
+    def pending(self) -> list[protocol.JoinRequestRow]:
+        return [cast(protocol.JoinRequestRow, vars(r)) for r in self.peer_set.pending_joins()]
+
+    def decline(self, code: str) -> protocol.JoinRequestRow:
+        return cast(protocol.JoinRequestRow, vars(self.peer_set.decline(code)))
+
+    def heads(self) -> protocol.DocHeads:
         """Read-only: every stored document's heads (sorted hex), to check tills converged."""
         out = {}
         for doc_id in self.engine.store.ids():
@@ -171,27 +177,18 @@ class PeerService:
             out[str(doc_id)] = sorted(h.hex() for h in heads)
         return out
 
-    def _approve(self, args: dict[str, Any]) -> dict[str, Any]:
-        from sync.peers.pairing import UnknownPairingCode
-
-        try:
-            request = self.peer_set.approve(str(args.get("code") or ""))
-        except UnknownPairingCode as exc:
-            raise NotFound(str(exc)) from None
+    def approve(self, code: str) -> protocol.Approved:
+        request = self.peer_set.approve(code)  # UnknownPairingCode is a NotFound
         return {"till_id": request.till_id, "name": request.name, "approved": True}
 
-    def _remove(self, args: dict[str, Any]) -> dict[str, Any]:
-        ref = str(args.get("till") or "").strip().lower()
+    def remove_till(self, ref: str) -> dict[str, str]:
+        ref = ref.strip().lower()
         matches = [t for t in self.engine.ledger.tills() if t.startswith(ref.replace("-", ""))]
         if not ref or len(matches) != 1:
             raise NotFound(f"no single till matches {ref!r}")
         self.engine.execute(lambda L: L.remove_till(matches[0]))
         self.peer_set.membership_changed()
         return {"removed": matches[0]}
-
-
-def attach_peers(service: EngineService) -> None:
-    service.attach(PeerService(service))
 
 
 async def join_shop(data_dir: Path, address: str, name: str, *, timeout: float = 600.0,

@@ -1,19 +1,25 @@
-"""Attaches intake, devices (real or simulated) and peers to a running engine service.
+"""Builds the engine's long-lived parts and attaches them: intake, devices (real or
+simulated), the SMS outbox, call announcements, peers.
 
-One place builds the long-lived objects and passes them in (STYLE.md point 9).
+Called once by ``app/engine/main.build_service``; returns the ``EngineContext`` the
+command registry is built from, so every service a handler uses is passed in here
+(STYLE.md point 9) and none is set on the engine from outside.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import threading
 from pathlib import Path
 from typing import Any
 
+from app.engine.commands import EngineContext
 from app.engine.device_bridge import CallAnnouncer, EngineSink, Outbox
 from app.engine.intake_bridge import IntakeService
-from app.engine.main import EngineService
+from app.engine.peer_wiring import PeerService
+from app.engine.services import DeviceBoard, EngineHost
 
 log = logging.getLogger("countertop.engine.wiring")
 
@@ -83,16 +89,13 @@ class DemoDevices:
         self.callerid.stop()
 
 
-def attach_all(service: EngineService) -> None:
-    """Attach every optional part the engine options ask for."""
+def attach_all(service: EngineHost) -> EngineContext:
+    """Attach every part the engine options ask for; what the commands may use."""
     engine = service.engine
     options = service.options
     intake = IntakeService(engine)
-    engine._intake_service = intake  # type: ignore[attr-defined]
+    board = DeviceBoard()
     CallAnnouncer(service)
-    service.extra_commands.update({
-        "devices.status": lambda a: {k: vars(v) for k, v in service.device_status.items()},
-    })
 
     modem_url = options.modem
     callerid_url = options.callerid
@@ -107,7 +110,7 @@ def attach_all(service: EngineService) -> None:
         from devices.gsm.modem_driver import ModemDriver
 
         url, baud = parse_port(modem_url, 115200)
-        sink = EngineSink(service, intake)
+        sink = EngineSink(service, intake, board)
         driver = ModemDriver(url, sink, pin=options.modem_pin, baud=baud)
         sink.outbox = Outbox(service, driver.submit)
         service.attach(DriverAttachment(driver, "modem"))
@@ -116,19 +119,10 @@ def attach_all(service: EngineService) -> None:
         from devices.callerid.callerid_driver import CallerIdDriver
 
         url, baud = parse_port(callerid_url, 9600)
-        tz = engine.ledger.tz if engine.has_shop else None
-        import datetime as dt
-
-        cid_driver = CallerIdDriver(url, EngineSink(service, intake, line_name="main"),
-                                    tz=tz or dt.UTC, baud=baud)
+        tz = engine.ledger.tz if engine.has_shop else dt.UTC
+        cid_driver = CallerIdDriver(url, EngineSink(service, intake, board, line_name="main"),
+                                    tz=tz, baud=baud)
         service.attach(DriverAttachment(cid_driver, "caller-ID"))
-    _attach_peers(service)
-
-
-def _attach_peers(service: EngineService) -> None:
-    try:
-        from app.engine.peer_wiring import attach_peers
-    except ImportError:
-        return
-    attach_peers(service)
-
+    peers = PeerService(service)
+    service.attach(peers)
+    return EngineContext(engine, intake, peers=peers, devices=board)

@@ -134,8 +134,8 @@ def bench_disk(root: Path, shop: SyntheticShop) -> None:
 
 def bench_commands(root: Path) -> None:
     """order.add, order.set_status, order.pay on the big shop, each fsynced."""
-    from app.engine import commands
     from app.engine.till_engine import TillEngine
+    from tests.helpers import commands
 
     engine = TillEngine(root, role="bench")
     try:

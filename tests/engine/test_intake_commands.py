@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from app.engine.commands import run
 from sync.errors import CommandRejected
+from tests.helpers.commands import run
 
 
 def _pizzeria(engine: Any) -> None:

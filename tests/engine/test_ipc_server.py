@@ -21,6 +21,7 @@ from app.client import EngineClient, EngineUnavailable, connect
 from app.engine.main import EngineOptions, EngineService
 from sync.errors import CommandRejected, NotFound
 from tests.conftest import demo_shop
+from tests.helpers.commands import registry
 
 
 class _ReadySignal(logging.Handler):
@@ -36,6 +37,7 @@ class _ReadySignal(logging.Handler):
 @pytest.fixture
 def service(data_dir: Path) -> Iterator[EngineService]:
     svc = EngineService(EngineOptions(data_dir=data_dir, discovery=False))
+    svc.serve(registry(svc.engine))
     demo_shop(svc.engine)
     signal = _ReadySignal()
     ipc_log = logging.getLogger("countertop.engine.ipc")

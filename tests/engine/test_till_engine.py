@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from app.engine.commands import run
 from app.engine.till_engine import TillEngine
 from sync.changes import Changes
 from sync.errors import CommandRejected, DataDirLocked, NoShop
 from sync.ids import DocId
 from sync.shop_ledger import LineInput, ShopLedger
 from tests.engine.remote_till import deliver, second_till
+from tests.helpers.commands import run
 
 
 def open_alerts(engine: TillEngine) -> list[dict[str, Any]]:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from app.engine.commands import run
 from app.engine.till_engine import TillEngine
+from tests.helpers.commands import run
 
 
 def main() -> None:

@@ -18,9 +18,9 @@ import sys
 import time
 from pathlib import Path
 
-from app.engine.commands import run
 from app.engine.till_engine import TillEngine
 from tests.conftest import REPO
+from tests.helpers.commands import run
 
 KILLS = 30
 

@@ -7,9 +7,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from app.engine.commands import run
 from app.engine.till_engine import TillEngine
 from sync.read_model import ReadModel
+from tests.helpers.commands import run
 
 NOW = dt.datetime.now(dt.UTC)
 

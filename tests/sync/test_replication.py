@@ -13,9 +13,9 @@ from typing import Any
 import cbor2
 import pytest
 
-from app.engine.commands import run
 from app.engine.till_engine import TillEngine
 from sync.replication import ProtocolError, Replicator
+from tests.helpers.commands import run
 
 
 class Pipe:

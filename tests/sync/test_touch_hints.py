@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from automerge.core import Document, ScalarType
 
-from app.engine.commands import run
 from app.engine.till_engine import TillEngine
 from sync.am_doc import Root, touched_since
 from tests.conftest import demo_shop
+from tests.helpers.commands import run
 
 
 def _copy(doc: Document) -> Document:

@@ -1,0 +1,63 @@
+"""Maintenance commands: export the shop's orders, rebuild the read model."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from app import protocol as p
+from app.engine.commands.registry import EngineContext, Registry
+from sync import read_queries as q
+from sync.errors import CommandRejected
+from sync.money import format_money
+
+CSV_COLUMNS = ("number", "id", "created_at", "status", "channel", "customer_name",
+               "customer_id", "total", "paid", "balance", "assignee", "due_at", "fulfilment",
+               "address", "notes", "tags")
+
+
+def rebuild(ctx: EngineContext, _: p.NoParams) -> p.RebuildResult:
+    result = ctx.engine.rebuild_read_model()
+    return {"documents": int(result["documents"]), "seconds": float(result["seconds"])}
+
+
+def export(ctx: EngineContext, a: p.Export) -> p.ExportResult:
+    """Write orders (with lines and payments) to a CSV or JSON file."""
+    engine = ctx.engine
+    engine.require_shop()
+    conn = engine.read_model.conn
+    orders = q.list_orders(conn, limit=10**9, order_by="created_at")
+    path = Path(a.out).expanduser()
+    if a.format == "json":
+        full = [q.order_detail(conn, o["id"]) for o in orders]
+        data = {"shop": q.shop_info(conn), "orders": full,
+                "customers": q.list_customers(conn, limit=10**9, include_merged=True),
+                "products": q.list_products(conn), "stock": q.list_stock(conn)}
+        text = json.dumps(data, indent=1, default=str)
+    elif a.format == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(CSV_COLUMNS)
+        currency = engine.ledger.currency
+        for o in orders:
+            row = dict(o, total=format_money(o["total"], currency),
+                       paid=format_money(o["paid"], currency),
+                       balance=format_money(o["balance"], currency), tags=" ".join(o["tags"]))
+            writer.writerow(["" if row.get(c) is None else row.get(c) for c in CSV_COLUMNS])
+        text = buf.getvalue()
+    else:
+        raise CommandRejected("export format is csv or json")
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        raise CommandRejected(f"cannot write {path}: {exc.strerror or exc}") from None
+    return {"path": str(path), "orders": len(orders), "format": a.format}
+
+
+def register(reg: Registry) -> None:
+    reg.add(p.EXPORT, export)
+    reg.add(p.REBUILD_READ_MODEL, rebuild)
