@@ -1,4 +1,9 @@
-"""What a command or a merge changed, so views refresh only that (the Anki model)."""
+"""What a command or a merge changed, so views refresh only that (the Anki model).
+
+The engine returns one from every command and publishes it as a ``changed`` event; the
+UI merges the events of a burst into one and asks each page whether it must refresh
+(``touches``). The kinds of record (``Changes.KINDS``) are defined here and nowhere else.
+"""
 
 from __future__ import annotations
 
@@ -21,19 +26,39 @@ class Changes:
     shop: bool = False
     tills: bool = False
     created: str | None = None
+    #: everything may have changed (the UI's first connection, F5): reload it all
+    everything: bool = False
 
     KINDS = ("orders", "customers", "products", "stock", "messages", "calls", "alerts",
              "suppliers")
+
+    @classmethod
+    def all(cls) -> Changes:
+        """A descriptor that says everything changed."""
+        return cls(shop=True, tills=True, everything=True)
 
     def merge(self, other: Changes) -> Changes:
         for kind in self.KINDS:
             getattr(self, kind).update(getattr(other, kind))
         self.shop = self.shop or other.shop
         self.tills = self.tills or other.tills
+        self.everything = self.everything or other.everything
         return self
 
     def empty(self) -> bool:
-        return not (self.shop or self.tills or any(getattr(self, k) for k in self.KINDS))
+        return not (self.everything or self.shop or self.tills
+                    or any(getattr(self, k) for k in self.KINDS))
+
+    def ids(self, kind: str) -> set[str]:
+        """The ids of ``kind`` (one of ``KINDS``) that changed."""
+        if kind not in self.KINDS:
+            raise ValueError(f"unknown kind of change {kind!r}")
+        ids: set[str] = getattr(self, kind)
+        return ids
+
+    def touches(self, *kinds: str) -> bool:
+        """Whether records of any of ``kinds`` changed (always, for ``everything``)."""
+        return self.everything or any(self.ids(k) for k in kinds)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {k: sorted(getattr(self, k)) for k in self.KINDS

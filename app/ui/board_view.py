@@ -28,10 +28,12 @@ from PySide6.QtWidgets import (
 
 from app.ui.order_actions import COLUMN_TARGETS, OrderActions
 from app.ui.order_models import ROW_ROLE, BoardColumnModel, due_state, due_text
+from app.ui.pages import EVERYTHING, Refresh
 from app.ui.pyside_compat import emit
 from app.ui.read_store import OrderFilter, ReadStore, utc_iso
 from app.ui.theme import BOARD_COLUMNS, CHANNEL_COLOURS, STATUS_COLOURS, Theme
 from app.ui.widgets import FilterCombo, PageHeader, SearchField, page_layout
+from sync.changes import Changes
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -304,6 +306,12 @@ class BoardView(QWidget):
         for column in self.columns:
             column.model.set_filter(f)
             column.update_count()
+
+    def needs_refresh(self, changes: Changes) -> Refresh | None:
+        """Cards show orders and their customers' names."""
+        if changes.touches("customers"):
+            return EVERYTHING
+        return Refresh.rows(changes.orders) if changes.touches("orders") else None
 
     def refresh(self, changed: set[str] | None = None) -> None:
         for column in self.columns:

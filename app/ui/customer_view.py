@@ -23,10 +23,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ui.pages import EVERYTHING, Refresh
 from app.ui.pyside_compat import emit
 from app.ui.read_store import ReadStore, local_time_text
 from app.ui.theme import CHANNEL_LABELS, STATUS_COLOURS, STATUS_LABELS, Theme
 from app.ui.widgets import Avatar, EmptyState, SearchField, bind_key, section_title
+from sync.changes import Changes
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -247,6 +249,13 @@ class CustomersView(QWidget):
             self.stack.setCurrentWidget(self.card)
         else:
             self.stack.setCurrentWidget(self.empty)
+
+    def needs_refresh(self, changes: Changes) -> Refresh | None:
+        """Customers, and the orders on their cards."""
+        return EVERYTHING if changes.touches("customers", "orders") else None
+
+    def refresh(self, changed: set[str] | None = None) -> None:
+        self.reload()
 
     def reload(self) -> None:
         current = self.card.customer_id

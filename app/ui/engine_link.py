@@ -22,49 +22,15 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from app.client import EngineClient, EngineUnavailable, connect
+from app.client import EngineClient, connect
+from app.protocol import EventName, Request
 from app.ui.pyside_compat import emit
-from sync.errors import CountertopError
+from sync.changes import Changes
+from sync.errors import CountertopError, EngineUnavailable
 
 log = logging.getLogger("countertop.ui.engine")
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-CHANGE_KINDS = ("orders", "customers", "products", "stock", "messages", "calls", "alerts",
-                "suppliers")
-
-
-class UiChanges:
-    """Merged ``changed`` events: ids per kind, plus shop/tills flags."""
-
-    def __init__(self) -> None:
-        self.ids: dict[str, set[str]] = {k: set() for k in CHANGE_KINDS}
-        self.shop = False
-        self.tills = False
-        self.everything = False
-
-    @classmethod
-    def all(cls) -> UiChanges:
-        out = cls()
-        out.everything = True
-        out.shop = out.tills = True
-        return out
-
-    def add(self, data: dict[str, Any]) -> None:
-        for kind in CHANGE_KINDS:
-            self.ids[kind].update(data.get(kind) or ())
-        self.shop = self.shop or bool(data.get("shop"))
-        self.tills = self.tills or bool(data.get("tills"))
-
-    def touches(self, kind: str) -> bool:
-        return self.everything or bool(self.ids.get(kind))
-
-    def __getitem__(self, kind: str) -> set[str]:
-        return self.ids[kind]
-
-    def empty(self) -> bool:
-        return not (self.everything or self.shop or self.tills or any(self.ids.values()))
-
-
 class EngineCall(QObject):
     """One command on its way: exactly one of the two signals fires, in the GUI thread.
 
@@ -92,7 +58,7 @@ class EngineLink(QObject):
 
     #: state in "connecting", "starting", "connected", "offline", "failed"; plus detail
     sig_state = Signal(str, str)
-    #: a coalesced batch of changes (UiChanges)
+    #: a coalesced batch of changes (sync.changes.Changes)
     sig_changed = Signal(object)
     #: an incoming_call event: (call row, customer id or "")
     sig_incoming_call = Signal(dict, str)
@@ -123,7 +89,7 @@ class EngineLink(QObject):
             queue.Queue()
         self._pending: set[EngineCall] = set()
         self._closing = False
-        self._batch = UiChanges()
+        self._batch = Changes()
         self._flush = QTimer(self)
         self._flush.setSingleShot(True)
         self._flush.setInterval(self.COALESCE_MS)
@@ -210,7 +176,7 @@ class EngineLink(QObject):
             return
         self.client = client
         self._set_state("connected", "Connected")
-        emit(self.sig_changed, UiChanges.all())
+        emit(self.sig_changed, Changes.all())
 
     def _on_attempt_failed(self, detail: str) -> None:
         if self._closing:
@@ -234,18 +200,18 @@ class EngineLink(QObject):
 
     def _on_raw_event(self, event: dict[str, Any]) -> None:
         kind = event.get("event")
-        if kind == "changed":
-            self._batch.add(event.get("changes") or {})
+        if kind == EventName.CHANGED:
+            self._batch.merge(Changes.from_json(event.get("changes") or {}))
             if not self._flush.isActive():
                 # under a burst, refresh at most every BUSY_MS; otherwise within COALESCE_MS
                 busy = time.monotonic() - self._last_flush < self.BUSY_MS / 1000
                 self._flush.start(self.BUSY_MS if busy else self.COALESCE_MS)
-        elif kind == "incoming_call":
+        elif kind == EventName.INCOMING_CALL:
             emit(self.sig_incoming_call, dict(event.get("call") or {}),
                                         str(event.get("customer_id") or ""))
-        elif kind == "device_status":
+        elif kind == EventName.DEVICE_STATUS:
             emit(self.sig_device_status, dict(event))
-        elif kind == "disconnected":
+        elif kind == EventName.DISCONNECTED:
             if self.client is not None:
                 self.client = None
                 if not self._closing:
@@ -256,7 +222,7 @@ class EngineLink(QObject):
 
     def _emit_batch(self) -> None:
         self._last_flush = time.monotonic()
-        batch, self._batch = self._batch, UiChanges()
+        batch, self._batch = self._batch, Changes()
         if not batch.empty():
             emit(self.sig_changed, batch)
 
@@ -284,8 +250,12 @@ class EngineLink(QObject):
 
     # ------------------------------------------------------------------ commands
 
+    def send(self, request: Request[Any, Any]) -> EngineCall:
+        """Queue a typed request (``app/ui/operations.py``); connect to the call's signals."""
+        return self.run(request.name, request.json())
+
     def run(self, cmd: str, args: dict[str, Any] | None = None) -> EngineCall:
-        """Queue ``cmd`` for the engine; connect to the returned call's signals."""
+        """Queue ``cmd`` with JSON ``args`` for the engine (``send`` is the typed way)."""
         call = EngineCall(cmd, dict(args or {}), self)
         self._pending.add(call)
         self._jobs.put((lambda c=call: self._execute(c), call))

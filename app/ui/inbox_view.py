@@ -33,9 +33,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ui import operations as ops
 from app.ui.inbox_model import STATE_LABELS, InboxModel, sender_label
 from app.ui.order_actions import OrderActions
 from app.ui.order_models import ROW_ROLE
+from app.ui.pages import EVERYTHING, Refresh
 from app.ui.pyside_compat import emit
 from app.ui.read_store import MessageFilter, ReadStore, local_time_text
 from app.ui.theme import CHANNEL_COLOURS, CHANNEL_LABELS, STATUS_COLOURS, STATUS_LABELS, Theme
@@ -47,6 +49,7 @@ from app.ui.widgets import (
     bind_key,
     section_title,
 )
+from sync.changes import Changes
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -438,11 +441,9 @@ class ConversationView(QWidget):
 
         def failed(message: str) -> None:
             self.send_button.setEnabled(True)
-            if "unknown command" in message:
-                message = "Sending SMS is not available in this version of the engine yet."
             self.reply_status.setText(message)
 
-        self.actions.run("sms.send", {"to": to, "text": text}, done=done, failed=failed)
+        self.actions.run(ops.send_sms(str(to or ""), text), done=done, failed=failed)
 
 
 class InboxView(QWidget):
@@ -530,6 +531,14 @@ class InboxView(QWidget):
         self.model.reset()
         self._update_counts()
 
+    def needs_refresh(self, changes: Changes) -> Refresh | None:
+        """The list shows messages and calls with their customers' names."""
+        if changes.touches("customers"):
+            return EVERYTHING
+        if changes.touches("messages", "calls"):
+            return Refresh.rows(changes.messages)
+        return None
+
     def refresh(self, changed: set[str] | None = None) -> None:
         self.model.refresh(changed)
         self._update_counts()
@@ -555,7 +564,7 @@ class InboxView(QWidget):
         index = self.list.currentIndex()
         row = index.data(ROW_ROLE) if index.isValid() else None
         if row is not None and not row.get("read"):
-            self.actions.run("message.update", {"message": row["id"], "read": True})
+            self.actions.run(ops.mark_read(str(row["id"])))
 
     def select_first(self) -> None:
         if self.model.rowCount():

@@ -21,7 +21,9 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
+from app.protocol import SHOP_CREATE, ShopCreate
 from app.till_settings import TillSettings
+from app.ui import operations as ops
 from app.ui.engine_link import EngineLink
 from app.ui.main_window import MainWindow
 from app.ui.pyside_compat import emit
@@ -65,7 +67,7 @@ class CounterApp(QObject):
         app = QApplication.instance()
         if isinstance(app, QApplication):
             self.theme.apply(app)
-        self.pending_shop: dict[str, Any] | None = None
+        self.pending_shop: ShopCreate | None = None
         self.link: EngineLink
         self.store: ReadStore
         self.window: MainWindow
@@ -103,7 +105,7 @@ class CounterApp(QObject):
         if state != "connected" or self._checked_shop:
             return
         self._checked_shop = True
-        call = self.link.run("shop.info", {})
+        call = self.link.send(ops.shop_info())
         call.sig_done.connect(self._shop_info)
         call.sig_failed.connect(lambda msg, _t: emit(self.sig_setup, msg))
 
@@ -113,8 +115,8 @@ class CounterApp(QObject):
             emit(self.sig_ready)
             return
         if self.pending_shop is not None:
-            args, self.pending_shop = self.pending_shop, None
-            call = self.link.run("shop.create", args)
+            params, self.pending_shop = self.pending_shop, None
+            call = self.link.send(SHOP_CREATE.request(params))
             call.sig_done.connect(lambda _r: self._ready())
             call.sig_failed.connect(lambda msg, _t: emit(self.sig_setup, msg))
             return
@@ -184,9 +186,9 @@ class CounterApp(QObject):
         dialog = LeaveDemoDialog(self.window)
         if dialog.exec() != LeaveDemoDialog.DialogCode.Accepted:
             return
-        self.switch_to_real_shop(dialog.shop_form.args())
+        self.switch_to_real_shop(dialog.shop_form.params())
 
-    def switch_to_real_shop(self, shop_args: dict[str, Any]) -> None:
+    def switch_to_real_shop(self, shop: ShopCreate) -> None:
         """Stop the demo engine, move the demo data aside, start a real shop."""
         emit(self.sig_setup, "Moving the demo shop aside…")
         pid = _engine_pid(self.data_dir)
@@ -199,7 +201,7 @@ class CounterApp(QObject):
         self.window.hide()
         self.window.deleteLater()
         self.store.close()
-        self.pending_shop = shop_args
+        self.pending_shop = shop
         self._wait_ticks = 0
         self._wait_for_engine_exit(pid)
 

@@ -30,13 +30,14 @@ from PySide6.QtWidgets import (
 from app.till_settings import TillSettings
 from app.ui.board_view import BoardView
 from app.ui.customer_view import CustomersView, ScreenPop
-from app.ui.engine_link import EngineLink, UiChanges
+from app.ui.engine_link import EngineLink
 from app.ui.inbox_view import InboxView
 from app.ui.notifications import Notifier
 from app.ui.order_actions import OrderActions
 from app.ui.order_draft import OrderDraft, draft_from_message, draft_from_order
 from app.ui.order_editor import OrderEditor
 from app.ui.orders_table_view import OrdersTableView
+from app.ui.pages import Page, Refresh
 from app.ui.pyside_compat import emit
 from app.ui.read_store import ReadStore
 from app.ui.settings_dialog import SettingsDialog
@@ -44,6 +45,7 @@ from app.ui.status_bar import TillStatusBar
 from app.ui.stock_view import StockView
 from app.ui.theme import CHANNEL_LABELS, Theme
 from app.ui.ticket_printer import print_ticket_pdf
+from sync.changes import Changes
 
 log = logging.getLogger("countertop.ui.window")
 
@@ -167,7 +169,7 @@ class MainWindow(QMainWindow):
         self.editors: dict[str, OrderEditor] = {}
         self._new_editors: list[OrderEditor] = []
         self._seen: dict[str, str] = {}
-        self._dirty: dict[int, set[str] | None] = {}
+        self._dirty: dict[int, Refresh] = {}
         self._ready = False
         #: no notifications while the shop is being set up (demo seeding)
         self.quiet = False
@@ -290,7 +292,7 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentIndex(page)
         self.nav.set_current(page)
         if page in self._dirty:
-            self._refresh_page(page, self._dirty.pop(page))
+            self._pages()[page].refresh(self._dirty.pop(page).id_set())
         widget = self.stack.currentWidget()
         if widget is self.board:
             self.board.focus_first()
@@ -322,31 +324,20 @@ class MainWindow(QMainWindow):
         self._remember_latest()
         self._ready = True
 
-    def _refresh_page(self, page: int, changed: set[str] | None) -> None:
-        widget = self.stack.widget(page)
-        if widget is self.board:
-            self.board.refresh(changed)
-        elif widget is self.orders:
-            self.orders.refresh(changed)
-        elif widget is self.inbox:
-            self.inbox.refresh(changed)
-        elif widget is self.customers:
-            self.customers.reload()
-        elif widget is self.stock:
-            self.stock.reload()
+    def _pages(self) -> tuple[Page, ...]:
+        """The pages in navigation order (``PAGES``)."""
+        return (self.inbox, self.board, self.orders, self.customers, self.stock)
 
-    def _mark(self, page: int, ids: set[str] | None) -> None:
+    def _mark(self, page: int, stale: Refresh) -> None:
+        """Refresh ``page`` now if it is showing, else when it is next shown."""
         if page == self.stack.currentIndex():
-            self._refresh_page(page, ids)
+            self._pages()[page].refresh(stale.id_set())
             return
-        if page in self._dirty:
-            old = self._dirty[page]
-            self._dirty[page] = None if (old is None or ids is None) else old | ids
-        else:
-            self._dirty[page] = ids
+        old = self._dirty.get(page)
+        self._dirty[page] = stale if old is None else old.union(stale)
 
-    def on_changes(self, changes: UiChanges) -> None:
-        """Refresh only what changed; notify about what is new."""
+    def on_changes(self, changes: Changes) -> None:
+        """Refresh only what changed (each page decides); notify about what is new."""
         if changes.everything or not self._ready:
             self.reload_all()
             return
@@ -354,24 +345,18 @@ class MainWindow(QMainWindow):
             shop = self.store.shop(refresh=True)
             self.banner.setVisible(bool(shop.get("setting.demo")))
             self.leave_demo_action.setVisible(bool(shop.get("setting.demo")))
-        names_changed = changes.touches("customers")
-        if changes.touches("orders") or names_changed:
-            ids = None if names_changed else set(changes["orders"])
-            self._mark(1, ids)
-            self._mark(2, ids)
-            for oid in changes["orders"]:
-                editor = self.editors.get(oid)
-                if editor is not None and not editor.is_dirty():
-                    detail = self.store.order_detail(oid)
-                    if detail is not None:
-                        editor._saved(detail)
-        if changes.touches("messages") or names_changed or changes.touches("calls"):
-            self._mark(0, None if names_changed else set(changes["messages"]))
-            self.inbox._update_counts()
-        if names_changed or changes.touches("orders"):
-            self._mark(3, None)
-        if changes.touches("stock") or changes.touches("products") or changes.touches("alerts"):
-            self._mark(4, None)
+        for n, page in enumerate(self._pages()):
+            stale = page.needs_refresh(changes)
+            if stale is not None:
+                self._mark(n, stale)
+                if page is self.inbox:
+                    self.inbox._update_counts()
+        for oid in changes.orders:
+            editor = self.editors.get(oid)
+            if editor is not None and not editor.is_dirty():
+                detail = self.store.order_detail(oid)
+                if detail is not None:
+                    editor._saved(detail)
         self._notify_new(changes)
 
     def _remember_latest(self) -> None:
@@ -382,7 +367,7 @@ class MainWindow(QMainWindow):
             "alert": str(self.store._scalar("SELECT MAX(raised_at) FROM alerts") or ""),
         }
 
-    def _notify_new(self, changes: UiChanges) -> None:
+    def _notify_new(self, changes: Changes) -> None:
         if self.quiet:
             self._remember_latest()
             return

@@ -14,6 +14,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from app.protocol import Request
+from app.ui import operations as ops
 from app.ui.engine_link import EngineCall, EngineLink
 from app.ui.pyside_compat import emit
 from app.ui.read_store import ReadStore
@@ -39,11 +41,10 @@ COLUMN_OF_STATUS = {"new": "new", "confirmed": "confirmed", "preparing": "prepar
 
 @dataclass
 class UndoStep:
-    """A description for the user and the command that reverses the action."""
+    """A description for the user and the request that reverses the action."""
 
     text: str
-    cmd: str
-    args: dict[str, Any]
+    request: Request[Any, Any]
 
 
 class OrderActions(QObject):
@@ -62,11 +63,11 @@ class OrderActions(QObject):
         self.store = store
         self.undo_step: UndoStep | None = None
 
-    def run(self, cmd: str, args: dict[str, Any], *, done: Callable[[Any], None] | None = None,
+    def run(self, request: Request[Any, Any], *, done: Callable[[Any], None] | None = None,
             failed: Callable[[str], None] | None = None, info: str = "",
             undo: UndoStep | None = None) -> EngineCall:
-        """Send one command; on success show ``info`` and remember ``undo``."""
-        call = self.link.run(cmd, args)
+        """Send one request; on success show ``info`` and remember ``undo``."""
+        call = self.link.send(request)
 
         def on_done(result: Any) -> None:
             if undo is not None:
@@ -103,7 +104,7 @@ class OrderActions(QObject):
                 emit(self.sig_error, _sentence(f"{len(refused)} of the orders could not go "
                                                f"back: {refused[0]['reason']}"))
 
-        self.run(step.cmd, step.args, info=f"Undone: {step.text}", done=partly)
+        self.run(step.request, info=f"Undone: {step.text}", done=partly)
 
     # ------------------------------------------------------------------ orders
 
@@ -150,7 +151,7 @@ class OrderActions(QObject):
         if rows is None:
             rows = self.store.orders_by_id(list(targets))
         done_moves: list[dict[str, str]] = []
-        step = UndoStep("", "order.undo_status", {"moves": done_moves})
+        step = UndoStep("", ops.undo_moves(done_moves))
         for oid, target in targets.items():
             row = rows.get(oid)
             current = str(row.get("status") or "") if row else ""
@@ -168,31 +169,27 @@ class OrderActions(QObject):
                              else f"move of {len(done_moves)} orders")
                 self.set_undo(step)
 
-            self.run("order.set_status", {"order": oid, "status": target},
-                     info=f"{number or 'Order'} → {label}", done=moved)
+            self.run(ops.set_status(oid, target), info=f"{number or 'Order'} → {label}",
+                     done=moved)
 
     # ------------------------------------------------------------------ messages
 
     def mark_read(self, message_id: str, read: bool = True) -> EngineCall:
-        return self.run("message.update", {"message": message_id, "read": read},
+        return self.run(ops.mark_read(message_id, read),
                         undo=UndoStep("mark as " + ("read" if read else "unread"),
-                                      "message.update", {"message": message_id,
-                                                         "read": not read}))
+                                      ops.mark_read(message_id, not read)))
 
     # ------------------------------------------------------------------ stock
 
     def adjust_stock(self, sku: str, delta: str, reason: str, location: str = "main") -> EngineCall:
         back = delta[1:] if delta.startswith("-") else "-" + delta.lstrip("+")
-        return self.run("stock.adjust", {"sku": sku, "delta": delta, "reason": reason,
-                                         "location": location},
+        return self.run(ops.adjust_stock(sku, delta, reason, location),
                         info=f"Stock of {sku} adjusted by {delta}",
-                        undo=UndoStep(f"stock {sku} {delta}", "stock.adjust",
-                                      {"sku": sku, "delta": back, "location": location,
-                                       "reason": f"undo: {reason}"}))
+                        undo=UndoStep(f"stock {sku} {delta}",
+                                      ops.adjust_stock(sku, back, f"undo: {reason}", location)))
 
     def resolve_alert(self, alert_id: str, note: str = "") -> EngineCall:
-        return self.run("alert.resolve", {"alert": alert_id, "note": note},
-                        info="Alert resolved")
+        return self.run(ops.resolve_alert(alert_id, note), info="Alert resolved")
 
 
 def _sentence(message: str) -> str:

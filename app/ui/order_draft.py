@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from app import protocol as p
+from app.ui import operations as ops
 from sync.money import format_money, parse_money
 
 log = logging.getLogger("countertop.ui.draft")
@@ -215,24 +217,22 @@ def line_args(line: DraftLine, currency: str) -> dict[str, Any]:
     return out
 
 
-def to_order_add(draft: OrderDraft, currency: str) -> dict[str, Any]:
-    """``order.add`` arguments for a new order."""
-    args: dict[str, Any] = {
-        "customer": draft.customer_id, "channel": draft.channel, "notes": draft.notes,
-        "tags": draft.tags, "assignee": draft.assignee, "due_at": draft.due_at,
-        "custom_fields": draft.custom_fields, "source_messages": draft.source_messages,
-        "lines": [line_args(ln, currency) for ln in draft.live_lines()],
-        "fulfilment": {"kind": draft.fulfilment, "address": draft.address},
-    }
-    return args
+def to_order_add(draft: OrderDraft, currency: str) -> p.OrderAdd:
+    """``order.add`` parameters for a new order."""
+    return p.OrderAdd(
+        customer=draft.customer_id, channel=draft.channel, notes=draft.notes,
+        tags=list(draft.tags), assignee=draft.assignee, due_at=draft.due_at,
+        custom_fields=dict(draft.custom_fields), source_messages=list(draft.source_messages),
+        lines=[line_args(ln, currency) for ln in draft.live_lines()],
+        fulfilment={"kind": draft.fulfilment, "address": draft.address})
 
 
 def edit_commands(before: OrderDraft, after: OrderDraft,
-                  currency: str) -> list[tuple[str, dict[str, Any]]]:
-    """The engine commands that turn the saved order ``before`` into ``after``."""
+                  currency: str) -> list[p.Request[Any, p.OrderDetail]]:
+    """The engine requests that turn the saved order ``before`` into ``after``."""
     assert after.order_id is not None
     oid = after.order_id
-    cmds: list[tuple[str, dict[str, Any]]] = []
+    cmds: list[p.Request[Any, p.OrderDetail]] = []
     update: dict[str, Any] = {}
     if after.notes != before.notes:
         update["notes"] = after.notes
@@ -253,19 +253,19 @@ def edit_commands(before: OrderDraft, after: OrderDraft,
     if remove_tags:
         update["remove_tags"] = remove_tags
     if update:
-        cmds.append(("order.update", {"order": oid, **update}))
+        cmds.append(ops.update_order(p.OrderUpdate(order=oid, **update)))
     old_lines = {ln.line_id: ln for ln in before.lines if ln.line_id}
     for line in after.lines:
         if line.line_id is None:
             if not line.removed:
-                cmds.append(("order.add_line", {"order": oid, "line": line_args(line, currency)}))
+                cmds.append(ops.add_line(oid, line_args(line, currency)))
             continue
         old = old_lines.get(line.line_id)
         if old is None or old.removed:
             continue
         if line.removed:
-            cmds.append(("order.update_line", {"order": oid, "line_id": line.line_id,
-                                               "remove": True}))
+            cmds.append(ops.update_line(p.OrderUpdateLine(order=oid, line_id=line.line_id,
+                                                          remove=True)))
             continue
         change: dict[str, Any] = {}
         if line.qty != old.qty:
@@ -275,8 +275,8 @@ def edit_commands(before: OrderDraft, after: OrderDraft,
         if line.notes != old.notes:
             change["notes"] = line.notes
         if change:
-            cmds.append(("order.update_line", {"order": oid, "line_id": line.line_id,
-                                               **change}))
+            cmds.append(ops.update_line(p.OrderUpdateLine(order=oid, line_id=line.line_id,
+                                                          **change)))
     return cmds
 
 

@@ -52,6 +52,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.protocol import CustomerAdd, CustomerRow, Request
+from app.ui import operations as ops
 from app.ui.order_actions import OrderActions
 from app.ui.order_draft import (
     DraftLine,
@@ -397,12 +399,15 @@ class NewCustomerDialog(QDialog):
             return
         self.accept()
 
-    def args(self) -> dict[str, Any]:
-        return {"name": self.name.text().strip(),
-                "phones": [self.phone.text().strip()] if self.phone.text().strip() else [],
-                "emails": [self.email.text().strip()] if self.email.text().strip() else [],
-                "addresses": [self.address.text().strip()] if self.address.text().strip()
-                else [], "notes": self.notes.text().strip()}
+    def request(self) -> Request[CustomerAdd, CustomerRow]:
+        """The ``customer.add`` request for what was typed."""
+        def one(text: str) -> list[str]:
+            return [text.strip()] if text.strip() else []
+
+        return ops.add_customer(self.name.text().strip(), phones=one(self.phone.text()),
+                                emails=one(self.email.text()),
+                                addresses=one(self.address.text()),
+                                notes=self.notes.text().strip())
 
 
 class LinesTable(QTableView):
@@ -877,8 +882,7 @@ class OrderEditor(QDialog):
             self.new_customer.setEnabled(True)
             self.problems.setText(message)
 
-        self.actions.run("customer.add", dialog.args(), done=done, failed=failed,
-                         info="Customer added")
+        self.actions.run(dialog.request(), done=done, failed=failed, info="Customer added")
 
     def set_customer_by_id(self, customer_id: str) -> None:
         card = self.store.customer(customer_id)
@@ -912,15 +916,13 @@ class OrderEditor(QDialog):
         self.problems.setText("Saving…")
         currency = self.store.currency
         if self.draft.order_id is None:
-            self.actions.run("order.add", to_order_add(self.draft, currency),
-                             done=self._saved, failed=self._save_failed,
-                             info="Order saved")
+            self.actions.run(ops.add_order(to_order_add(self.draft, currency)),
+                             done=self._saved, failed=self._save_failed, info="Order saved")
             return
         commands = edit_commands(self.saved, self.draft, currency)
         self._run_chain(commands)
 
-    def _run_chain(self, commands: list[tuple[str, dict[str, Any]]],
-                   last: Any = None) -> None:
+    def _run_chain(self, commands: list[Request[Any, Any]], last: Any = None) -> None:
         if not commands:
             if last is None:
                 self._saving = False
@@ -931,8 +933,7 @@ class OrderEditor(QDialog):
                 return
             self._saved(last)
             return
-        cmd, args = commands[0]
-        self.actions.run(cmd, args, done=lambda result: self._run_chain(commands[1:], result),
+        self.actions.run(commands[0], done=lambda result: self._run_chain(commands[1:], result),
                          failed=self._save_failed)
 
     def _saved(self, detail: Any) -> None:
@@ -978,8 +979,7 @@ class OrderEditor(QDialog):
             self.saved.history = self.draft.history
             self._update_state()
 
-        self.actions.run("order.pay", {"order": self.draft.order_id, "amount": text,
-                                       "method": self.pay_method.currentText()},
+        self.actions.run(ops.pay(self.draft.order_id, text, self.pay_method.currentText()),
                          done=done, failed=lambda m: self.problems.setText(m),
                          info=f"Payment of {text} recorded")
 

@@ -17,10 +17,12 @@ from PySide6.QtWidgets import (
 from app.ui.board_view import OrderFilterBar
 from app.ui.order_actions import OrderActions
 from app.ui.order_models import OrdersTableModel
+from app.ui.pages import EVERYTHING, Refresh
 from app.ui.pyside_compat import emit
 from app.ui.read_store import ReadStore
 from app.ui.theme import STATUS_LABELS
 from app.ui.widgets import PageHeader, page_layout, plain_table
+from sync.changes import Changes
 
 STATUS_CHIPS = [("", "All"), ("open", "Open"), ("new", "New"), ("ready", "Ready"),
                 ("delivered", "Delivered"), ("cancelled", "Cancelled")]
@@ -121,6 +123,12 @@ class OrdersTableView(QWidget):
             "open" if self._status_key == "open" else "")
         self.header.subtitle.setText(f"{n:,} {what + ' ' if what else ''}"
                                      f"order{'s' if n != 1 else ''} · click a column to sort")
+
+    def needs_refresh(self, changes: Changes) -> Refresh | None:
+        """Rows show orders and their customers' names."""
+        if changes.touches("customers"):
+            return EVERYTHING
+        return Refresh.rows(changes.orders) if changes.touches("orders") else None
 
     def refresh(self, changed: set[str] | None = None) -> None:
         self.model.refresh(changed)

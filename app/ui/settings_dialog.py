@@ -30,7 +30,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import protocol as p
+from app.protocol import ShopCreate
 from app.till_settings import SCHEMA, TillSettings
+from app.ui import operations as ops
 from app.ui.engine_link import EngineLink
 from app.ui.pyside_compat import emit
 from app.ui.read_store import ReadStore
@@ -47,8 +50,8 @@ TIMEZONES = ["Europe/London", "Europe/Dublin", "Europe/Berlin", "Europe/Paris", 
              "America/Toronto", "Australia/Sydney", "UTC"]
 
 
-def _not_available(message: str) -> bool:
-    return "unknown command" in message
+def _not_available(kind: str) -> bool:
+    return kind == "CommandUnavailable"
 
 
 class ShopForm(QWidget):
@@ -75,11 +78,12 @@ class ShopForm(QWidget):
         form.addRow("Time zone", self.timezone)
         form.addRow("This till", self.till_name)
 
-    def args(self) -> dict[str, Any]:
-        return {"name": self.name.text().strip(), "currency": self.currency.currentText(),
-                "region": str(self.region.currentData()),
-                "timezone": self.timezone.currentText().strip() or "UTC",
-                "till_name": self.till_name.text().strip() or "Till 1"}
+    def params(self) -> ShopCreate:
+        """The ``shop.create`` parameters for what was chosen."""
+        return ShopCreate(name=self.name.text().strip(), currency=self.currency.currentText(),
+                          region=str(self.region.currentData()),
+                          timezone=self.timezone.currentText().strip() or "UTC",
+                          till_name=self.till_name.text().strip() or "Till 1")
 
     def problem(self) -> str:
         return "" if self.name.text().strip() else "The shop needs a name."
@@ -118,10 +122,10 @@ class PairingDialog(QDialog):
         close = QPushButton("Close")
         close.clicked.connect(self.reject)
         self.decline = QPushButton("Decline")
-        self.decline.clicked.connect(lambda: self._answer("pair.decline"))
+        self.decline.clicked.connect(lambda: self._answer(approve=False))
         self.approve = QPushButton("Codes match: approve")
         self.approve.setObjectName("Primary")
-        self.approve.clicked.connect(lambda: self._answer("pair.approve"))
+        self.approve.clicked.connect(lambda: self._answer(approve=True))
         for b in (close, self.decline, self.approve):
             buttons.addWidget(b)
         lay.addLayout(buttons)
@@ -135,7 +139,7 @@ class PairingDialog(QDialog):
         self.poll()
 
     def poll(self) -> None:
-        call = self.link.run("pair.pending", {})
+        call = self.link.send(ops.pending_joins())
         call.sig_done.connect(self._pending)
         call.sig_failed.connect(self._failed)
 
@@ -164,19 +168,19 @@ class PairingDialog(QDialog):
         self.approve.setEnabled(has)
         self.decline.setEnabled(has)
 
-    def _answer(self, cmd: str) -> None:
+    def _answer(self, *, approve: bool) -> None:
         code = self._selected_code()
         if not code:
             return
-        call = self.link.run(cmd, {"code": code})
+        call = self.link.send(ops.approve_join(code) if approve else ops.decline_join(code))
         call.sig_done.connect(lambda r: self.status.setText(
             f"{(r or {}).get('name') or 'The till'} "
-            f"{'is now a member of the shop' if cmd == 'pair.approve' else 'was declined'}."))
+            f"{'is now a member of the shop' if approve else 'was declined'}."))
         call.sig_failed.connect(self._failed)
         call.sig_done.connect(lambda _r: self.poll())
 
-    def _failed(self, message: str, _kind: str) -> None:
-        if _not_available(message):
+    def _failed(self, message: str, kind: str) -> None:
+        if _not_available(kind):
             self.available = False
             self._timer.stop()
             self.status.setText("Pairing is not available in this version of the engine.")
@@ -356,7 +360,7 @@ class FirstRunDialog(QDialog):
             return
         self.ok.setEnabled(False)
         self.error.setText("")
-        call = self.link.run("shop.create", self.shop_form.args())
+        call = self.link.send(p.SHOP_CREATE.request(self.shop_form.params()))
         call.sig_done.connect(self._created)
         call.sig_failed.connect(self._failed)
 

@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
+from app.ui import operations as ops
 from app.ui.engine_link import EngineLink
 from app.ui.read_store import local_time_text
 
@@ -69,12 +70,12 @@ class TillStatusBar(QStatusBar):
     def poll_peers(self) -> None:
         if self.peers_supported is False or not self.link.connected:
             return
-        call = self.link.run("peers.status", {})
+        call = self.link.send(ops.peers_status())
         call.sig_done.connect(self.on_peers)
         call.sig_failed.connect(self._peers_failed)
 
     def _peers_failed(self, message: str, kind: str) -> None:
-        if "unknown command" in message:
+        if kind == "CommandUnavailable":
             self.peers_supported = False
             self.peers.setText("Peers: this engine does not report them")
             self._poll.stop()

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.ui.order_actions import OrderActions
+from app.ui.pages import EVERYTHING, Refresh
 from app.ui.pyside_compat import emit
 from app.ui.read_store import ReadStore, local_time_text
 from app.ui.widgets import (
@@ -33,6 +34,7 @@ from app.ui.widgets import (
     plain_table,
     section_title,
 )
+from sync.changes import Changes
 
 Index = QModelIndex | QPersistentModelIndex
 REASONS = ["delivery received", "stock count", "waste / spoiled", "breakage", "own use",
@@ -269,6 +271,13 @@ class StockView(QWidget):
     def _search(self, text: str) -> None:
         self.model.search = text.strip()
         self.model.reload()
+
+    def needs_refresh(self, changes: Changes) -> Refresh | None:
+        """Levels, products and their alerts."""
+        return EVERYTHING if changes.touches("stock", "products", "alerts") else None
+
+    def refresh(self, changed: set[str] | None = None) -> None:
+        self.reload()
 
     def reload(self) -> None:
         self.model.reload()

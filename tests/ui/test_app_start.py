@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from app.protocol import ShopCreate
 from app.ui.main import CounterApp
 
 
@@ -37,8 +38,8 @@ def test_first_start_runs_the_engine_and_opens_the_demo_then_leaves_it(
     assert window.inbox.model.rowCount() >= 5
 
     with qtbot.waitSignal(counter.sig_ready, timeout=60_000):
-        counter.switch_to_real_shop({"name": "Real Deli", "currency": "EUR", "region": "DE",
-                                     "timezone": "Europe/Berlin", "till_name": "Kasse"})
+        counter.switch_to_real_shop(ShopCreate(name="Real Deli", currency="EUR", region="DE",
+                                               timezone="Europe/Berlin", till_name="Kasse"))
     aside = counter.moved_demo_to
     assert (aside / "shop.json").exists() and aside.name.startswith("till-demo-")
     shop = counter.store.shop(refresh=True)

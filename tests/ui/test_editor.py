@@ -44,7 +44,7 @@ def test_edit_commands_are_minimal() -> None:
     after.lines[0].qty = "3"
     after.lines.append(DraftLine(sku="B", qty="1"))
     after.tags = ["y"]
-    cmds = edit_commands(before, after, "EUR")
+    cmds = [(request.name, request.json()) for request in edit_commands(before, after, "EUR")]
     assert cmds == [("order.update", {"order": "o1", "add_tags": ["y"], "remove_tags": ["x"]}),
                     ("order.update_line", {"order": "o1", "line_id": "l1", "qty": "3"}),
                     ("order.add_line", {"order": "o1", "line": {
