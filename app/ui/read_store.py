@@ -16,11 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from sync import read_queries as q
+from sync.file_names import READ_MODEL_FILE
 from sync.money import format_money
 
 log = logging.getLogger("countertop.ui.read_store")
-
-READ_MODEL_FILE = "read_model.sqlite3"
 
 
 @dataclass
