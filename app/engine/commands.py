@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from app.engine.till_engine import TillEngine
-from sync import read_queries as q
 from sync.errors import CommandRejected, NotFound
 from sync.money import format_money, parse_money, parse_quantity
+from sync.read_model import queries as q
 from sync.shop_ledger import FulfilmentInput, LineInput
 
 Handler = Callable[[TillEngine, dict[str, Any]], Any]

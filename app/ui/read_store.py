@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sync import read_queries as q
 from sync.file_names import READ_MODEL_FILE
 from sync.money import format_money
+from sync.read_model import queries as q
 
 log = logging.getLogger("countertop.ui.read_store")
 

@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sync import read_queries as q
+from sync.read_model import queries as q
 from tests.bench.harness import percentile, report
 from tests.bench.synthetic_shop import SyntheticShop, ensure_shop
 

@@ -1,16 +1,26 @@
-"""Read-only queries over the read model, shared by the engine's commands and the UI.
+"""Every read of the read model: the one read API for the engine's commands, the CLI, the
+device bridges and the UI.
 
-Pure ``sqlite3``: no Automerge import, so the Qt process may use it (DESIGN.md).
+Plain functions over a ``sqlite3.Connection``: the engine passes the projector's
+connection, the UI its read-only one (``open_readonly``). Pure ``sqlite3``: no Automerge
+import, so the Qt process may use it (DESIGN.md). The projector calls the lookups it
+shares (``resolve_customer``, ``customer_for_contact``, ``doc_heads``) here too, so each
+statement has one definition.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-OPEN_STATUSES = ("new", "confirmed", "preparing", "ready", "out_for_delivery", "shipped")
+from sync import lifecycle
+from sync.ids import DocId, OrderId
+
+#: open statuses in a fixed order, for ``IN`` lists
+_OPEN_STATUSES = tuple(sorted(lifecycle.OPEN))
 
 
 def open_readonly(path: Path) -> sqlite3.Connection:
@@ -48,8 +58,8 @@ def list_orders(conn: sqlite3.Connection, *, status: str | None = None, search: 
         where.append("o.status = ?")
         args.append(status)
     if open_only:
-        where.append(f"o.status IN ({','.join('?' * len(OPEN_STATUSES))})")
-        args.extend(OPEN_STATUSES)
+        where.append(f"o.status IN ({','.join('?' * len(_OPEN_STATUSES))})")
+        args.extend(_OPEN_STATUSES)
     if customer_id:
         where.append("o.customer_id = ?")
         args.append(customer_id)
@@ -60,7 +70,7 @@ def list_orders(conn: sqlite3.Connection, *, status: str | None = None, search: 
     sort = f"o.{order_by}"
     if search and fts_query(search):
         # the search rows drive: their rowid (orders.seq) runs in creation order, so the
-        # newest matches come first without sorting all of them (read_model.order_seq)
+        # newest matches come first without sorting all of them (codecs.order_seq)
         sql = "SELECT o.* FROM orders_fts f JOIN orders o ON o.seq = f.rowid"
         where.insert(0, "orders_fts MATCH ?")
         args.insert(0, fts_query(search))
@@ -205,3 +215,93 @@ def list_alerts(conn: sqlite3.Connection, *, open_only: bool = True) -> list[dic
 
 def list_tills(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     return _rows(conn, "SELECT * FROM tills ORDER BY prefix")
+
+
+# ---------------------------------------------------------------------- projection state
+
+
+def doc_heads(conn: sqlite3.Connection, doc_id: str) -> str | None:
+    """The heads (``heads_text``) the read model last projected of ``doc_id``."""
+    row = conn.execute("SELECT heads FROM doc_state WHERE doc_id=?", (doc_id,)).fetchone()
+    return row[0] if row else None
+
+
+def known_docs(conn: sqlite3.Connection) -> dict[str, dict[str, Any]]:
+    """Every projected document: its kind, month, till and projected heads."""
+    return {r[0]: {"kind": r[1], "month": r[2], "till": r[3], "heads": r[4]}
+            for r in conn.execute("SELECT doc_id, kind, month, till, heads FROM doc_state")}
+
+
+def overbooked(conn: sqlite3.Connection,
+               skus: Iterable[str] | None = None) -> list[tuple[str, str, int]]:
+    """(sku, location, available_milli) for every level below zero."""
+    sql = "SELECT sku, location, available_milli FROM stock WHERE available_milli < 0"
+    rows = conn.execute(sql).fetchall()
+    if skus is not None:
+        wanted = set(skus)
+        rows = [r for r in rows if r[0] in wanted]
+    return [(r[0], r[1], int(r[2])) for r in rows]
+
+
+# ---------------------------------------------------------------------- locating records
+
+
+def locate_order(conn: sqlite3.Connection, ref: str) -> tuple[OrderId, DocId] | None:
+    """(order id, period document) of an order id or number."""
+    row = conn.execute("SELECT id, doc_id FROM orders WHERE id=? OR number=?",
+                       (ref, ref.upper())).fetchone()
+    return (OrderId(row[0]), DocId(row[1])) if row else None
+
+
+def locate_message(conn: sqlite3.Connection, mid: str) -> DocId | None:
+    """The period document holding message ``mid``."""
+    row = conn.execute("SELECT doc_id FROM messages WHERE id=?", (mid,)).fetchone()
+    return DocId(row[0]) if row else None
+
+
+def locate_customer(conn: sqlite3.Connection, ref: str,
+                    region_normalise: Callable[[str], str | None] | None = None) -> str | None:
+    """Customer id for an id, phone (E.164) or email, following merges."""
+    ref = ref.strip()
+    candidates = [ref, ref.lower()]
+    if region_normalise is not None:
+        norm = region_normalise(ref)
+        if norm:
+            candidates.append(norm)
+    for value in candidates:
+        row = conn.execute("SELECT id FROM customers WHERE id=?", (value,)).fetchone()
+        if row:
+            return resolve_customer(conn, row[0])
+        hit = customer_for_contact(conn, value)
+        if hit:
+            return hit
+    return None
+
+
+def customer_for_contact(conn: sqlite3.Connection, contact: str | None) -> str | None:
+    """The customer a phone number or email belongs to: not a merged one, the oldest."""
+    if not contact:
+        return None
+    row = conn.execute(
+        "SELECT k.customer_id FROM customer_contacts k JOIN customers c ON c.id = "
+        "k.customer_id WHERE k.value=? ORDER BY c.merged_into IS NOT NULL, c.created_at, "
+        "k.customer_id LIMIT 1", (contact,)).fetchone()
+    return resolve_customer(conn, row[0]) if row else None
+
+
+def resolve_customer(conn: sqlite3.Connection, cid: str | None) -> str | None:
+    """Follow ``merged_into`` to the customer that is kept (as far as projected).
+
+    Two tills merging the same pair opposite ways make a cycle; its lowest id stands
+    for it, so every path through the cycle ends at the same customer.
+    """
+    chain: list[str] = []
+    while cid and cid not in chain:
+        chain.append(cid)
+        row = conn.execute("SELECT merged_into FROM customers WHERE id=?", (cid,)).fetchone()
+        if not row or not row[0]:
+            return cid
+        cid = str(row[0])
+    if cid:
+        return min(chain[chain.index(cid):])
+    return cid
