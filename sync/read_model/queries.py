@@ -672,3 +672,35 @@ def alerts_since(conn: sqlite3.Connection, after: str,
     return _rows(conn, "SELECT a.*, p.name FROM alerts a LEFT JOIN products p ON p.sku = a.sku "
                        "WHERE a.raised_at > ? AND a.resolved_at IS NULL ORDER BY a.raised_at "
                        "LIMIT ?", (after, limit))
+
+
+# ---------------------------------------------------------------------- outbox and calls
+
+
+def queued_outgoing_sms(conn: sqlite3.Connection,
+                        states: Iterable[str] = ("queued",)) -> list[dict[str, Any]]:
+    """Outgoing SMS in one of ``states`` (id, recipient, body, attempts), oldest first."""
+    wanted = tuple(states)
+    return _rows(conn, f"SELECT id, recipient, body, attempts FROM messages WHERE "
+                       f"direction='out' AND channel='sms' AND state IN "
+                       f"({','.join('?' * len(wanted))}) ORDER BY received_at", wanted)
+
+
+def message_attempts(conn: sqlite3.Connection, mid: str) -> int:
+    """How many times message ``mid`` has been tried (0 for an unknown message)."""
+    return int(_scalar(conn, "SELECT attempts FROM messages WHERE id=?", (mid,)) or 0)
+
+
+def outgoing_sms_with_references(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """(id, reference) of every outgoing SMS the network gave references to: a message
+    sent in parts has them comma-separated."""
+    return [(r[0], r[1]) for r in conn.execute(
+        "SELECT id, reference FROM messages WHERE direction='out' AND channel='sms' "
+        "AND reference != ''")]
+
+
+def call_row(conn: sqlite3.Connection, call_id: str) -> dict[str, Any] | None:
+    """What an incoming-call event carries about call ``call_id``."""
+    rows = _rows(conn, "SELECT id, number, name, at, presentation, customer_id, till, line "
+                       "FROM calls WHERE id=?", (call_id,))
+    return rows[0] if rows else None
