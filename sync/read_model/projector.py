@@ -297,9 +297,7 @@ class ReadModel:
                            (*ids, *ids)).fetchall()
         for oid, link, current, name in orders:
             customer = queries.resolve_customer(c, link)
-            row = c.execute("SELECT name FROM customers WHERE id=?", (customer,)).fetchone() \
-                if customer else None
-            new_name = row[0] if row else None
+            new_name = queries.customer_name(c, customer)
             if (customer, new_name) != (current, name):
                 c.execute("UPDATE orders SET customer_id=?, customer_name=? WHERE id=?",
                           (customer, new_name, oid))
@@ -422,8 +420,6 @@ class ReadModel:
         f = o.get("fulfilment") or {}
         tags = sorted(t for t, on in (o.get("tags") or {}).items() if on)
         cust = queries.resolve_customer(c, o.get("customer_id"))
-        name_row = c.execute("SELECT name FROM customers WHERE id=?", (cust,)).fetchone() \
-            if cust else None
         live_lines = sum(1 for ln in lines.values() if not ln.get("removed"))
         created = iso(o.get("created_at"))
         held = c.execute("SELECT seq FROM orders WHERE id=?", (oid,)).fetchone()
@@ -436,7 +432,7 @@ class ReadModel:
         c.execute("INSERT OR REPLACE INTO orders VALUES "
                   "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                   (oid, o.get("number"), doc_id, o.get("till"), o.get("channel"), cust,
-                   name_row[0] if name_row else None, o.get("status"), total, paid, total - paid,
+                   queries.customer_name(c, cust), o.get("status"), total, paid, total - paid,
                    json_text(tags), o.get("assignee") or "", iso(o.get("due_at")), f.get("kind"),
                    f.get("address") or "", f.get("carrier") or "", f.get("tracking") or "",
                    o.get("notes") or "", json_text(o.get("custom") or {}),
@@ -468,8 +464,8 @@ class ReadModel:
         c = self.conn
         sender = m.get("from") or ""
         contact = sender if m.get("direction") == "in" else (m.get("to") or "")
-        held = c.execute("SELECT doc_id FROM messages WHERE id=?", (mid,)).fetchone()
-        if held is not None and held[0] != doc_id and held[0] < doc_id:
+        held = queries.locate_message(c, mid)
+        if held is not None and held != doc_id and held < doc_id:
             # the same message (same dedupe key) stored by two tills: whichever order the
             # documents arrive in, the copy in the lowest document id is the one shown
             return

@@ -284,6 +284,14 @@ def locate_customer(conn: sqlite3.Connection, ref: str,
     return None
 
 
+def customer_name(conn: sqlite3.Connection, cid: str | None) -> str | None:
+    """The name of customer ``cid`` (None for no or an unknown customer)."""
+    if not cid:
+        return None
+    row = conn.execute("SELECT name FROM customers WHERE id=?", (cid,)).fetchone()
+    return row[0] if row else None
+
+
 def customer_for_contact(conn: sqlite3.Connection, contact: str | None) -> str | None:
     """The customer a phone number or email belongs to: not a merged one, the oldest."""
     if not contact:
