@@ -49,6 +49,10 @@ def fts_query(text: str) -> str:
     return " ".join(f'"{w}"*' for w in words)
 
 
+# ---------------------------------------------------------------------- records
+# Shaped for the engine's commands, the CLI and exports (and the UI's detail views).
+
+
 def shop_info(conn: sqlite3.Connection) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in conn.execute("SELECT key, value FROM shop"):
@@ -108,10 +112,6 @@ def order_detail(conn: sqlite3.Connection, order_id: str) -> dict[str, Any] | No
     order["history"] = _rows(conn, "SELECT * FROM order_history WHERE order_id=? ORDER BY idx",
                              (oid,))
     return order
-
-
-def count_orders_by_status(conn: sqlite3.Connection) -> dict[str, int]:
-    return {r[0]: r[1] for r in conn.execute("SELECT status, COUNT(*) FROM orders GROUP BY status")}
 
 
 def list_products(conn: sqlite3.Connection, *, search: str | None = None,

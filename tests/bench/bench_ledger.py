@@ -86,7 +86,7 @@ def bench_cold_start(root: Path, shop: SyntheticShop) -> None:
             ui_started = time.perf_counter()
             conn = q.open_readonly(root / "read_model.sqlite3")
             first_page = q.list_orders(conn, limit=50)
-            counts = q.count_orders_by_status(conn)
+            counts = q.status_counts(conn)
             ui_s = time.perf_counter() - ui_started
             conn.close()
             report(BENCH, "cold_start_s", answered_at, "s", goal="< 3 s",
