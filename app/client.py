@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from app import protocol
 from sync import errors
+from sync.file_names import ENGINE_INFO_FILE
 
 log = logging.getLogger("countertop.client")
 
@@ -147,7 +148,7 @@ class LocalEngine:
 
 
 def engine_info(data_dir: Path) -> dict[str, Any] | None:
-    path = data_dir / "engine.json"
+    path = data_dir / ENGINE_INFO_FILE
     try:
         info: dict[str, Any] = json.loads(path.read_text())
         return info

@@ -15,7 +15,7 @@ flat in a period document's ``stock`` map (created with the document), one entry
 (sku, location, till): ``stock["BREAD:main:<till>"] = {sku, location, till, on_hand,
 reserved}`` (``stock_register_key``) for goods counted in or out; a level is their sum
 over every till and document plus what orders hold, derived from the orders' merged
-state (``sync.read_model.order_stock``), never counted per move.
+state (``sync.read_model.stock_projection.order_stock``), never counted per move.
 Records are maps keyed by id, never list positions, and never deleted (DESIGN.md).
 """
 

@@ -13,10 +13,8 @@ from pathlib import Path
 
 from sync.doc_storage import write_atomic
 from sync.errors import CommandRejected, DataDirLocked
+from sync.file_names import ENGINE_INFO_FILE, LOCK_FILE, POINTER_FILE, READ_MODEL_FILE
 from sync.ids import DocId, TillId
-
-LOCK_FILE = "writer.lock"
-POINTER_FILE = "shop.json"
 
 
 def default_data_dir() -> Path:
@@ -89,11 +87,11 @@ class DataDir:
 
     @property
     def read_model_path(self) -> Path:
-        return self.root / "read_model.sqlite3"
+        return self.root / READ_MODEL_FILE
 
     @property
     def engine_info_path(self) -> Path:
-        return self.root / "engine.json"
+        return self.root / ENGINE_INFO_FILE
 
     def read_pointer(self) -> ShopPointer | None:
         path = self.root / POINTER_FILE

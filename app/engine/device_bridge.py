@@ -31,6 +31,7 @@ from devices.events import (
 )
 from sync.changes import Changes
 from sync.phones import try_normalise_phone
+from sync.read_model import queries
 from sync.shop_ledger import ShopLedger
 
 log = logging.getLogger("countertop.engine.devices")
@@ -149,26 +150,22 @@ class Outbox:
         if not self.engine.has_shop:
             return 0
         states = ("queued", "sending") if include_sending else ("queued",)
-        rows = self.engine.read_model.conn.execute(
-            f"SELECT id, recipient, body, attempts FROM messages WHERE direction='out' "
-            f"AND channel='sms' AND state IN ({','.join('?' * len(states))}) "
-            f"ORDER BY received_at", states).fetchall()
+        rows = queries.queued_outgoing_sms(self.engine.read_model.conn, states)
         count = 0
-        for mid, to, body, attempts in rows:
+        for row in rows:
+            mid = row["id"]
             if mid in self._submitted:
                 continue
             self._submitted.add(mid)
             self.engine.execute(functools.partial(_set_state, mid=mid, state="sending"))
-            self._submit(OutgoingMessage(outbox_id=mid, channel=Channel.SMS, to=to, body=body,
-                                         attempt=int(attempts or 0)))
+            self._submit(OutgoingMessage(outbox_id=mid, channel=Channel.SMS, to=row["recipient"],
+                                         body=row["body"], attempt=int(row["attempts"] or 0)))
             count += 1
         return count
 
     def record_result(self, result: SendResult) -> None:
         mid = result.outbox_id
-        row = self.engine.read_model.conn.execute(
-            "SELECT attempts FROM messages WHERE id=?", (mid,)).fetchone()
-        attempts = int(row[0] or 0) + 1 if row else 1
+        attempts = queries.message_attempts(self.engine.read_model.conn, mid) + 1
         if result.ok:
             fields: dict[str, Any] = {"state": "sent", "reference": result.reference or "",
                                       "attempts": attempts, "error": "",
@@ -182,10 +179,7 @@ class Outbox:
         self.engine.execute(lambda L: L.update_message(mid, **fields))
 
     def record_report(self, report: DeliveryReport) -> None:
-        rows = self.engine.read_model.conn.execute(
-            "SELECT id, reference FROM messages WHERE direction='out' AND channel='sms' "
-            "AND reference != ''").fetchall()
-        for mid, reference in rows:
+        for mid, reference in queries.outgoing_sms_with_references(self.engine.read_model.conn):
             refs = {r.strip() for r in str(reference).split(",")}
             if report.reference in refs:
                 self.engine.execute(functools.partial(
@@ -225,12 +219,9 @@ class CallAnnouncer:
         conn = self.engine.read_model.conn
         for call_id in fresh:
             self._announced.add(call_id)
-            row = conn.execute("SELECT id, number, name, at, presentation, customer_id, till, "
-                               "line FROM calls WHERE id=?", (call_id,)).fetchone()
-            if row is None:
+            call = queries.call_row(conn, call_id)
+            if call is None:
                 continue
-            call = dict(zip(("id", "number", "name", "at", "presentation", "customer_id",
-                             "till", "line"), row))
             try:
                 at = dt.datetime.fromisoformat(call["at"])
             except (TypeError, ValueError):

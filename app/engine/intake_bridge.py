@@ -18,8 +18,8 @@ from typing import Any
 from app.engine.till_engine import TillEngine
 from app.intake.catalog_model import CatalogError, IntakeCatalog
 from app.intake.intake_json import DEFAULT_AUTO_DRAFT_CONFIDENCE, parse_message_json
-from sync import read_queries as q
 from sync.changes import Changes
+from sync.read_model import queries as q
 from sync.shop_ledger import FulfilmentInput, LineInput
 from sync.vocabulary import MESSAGE_CHANNELS, Channel
 

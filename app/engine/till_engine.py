@@ -22,7 +22,8 @@ from sync.errors import NoShop, StorageCorrupt
 from sync.identity import TillIdentity, load_or_create
 from sync.ids import DocId
 from sync.phones import try_normalise_phone
-from sync.read_model import ReadModel
+from sync.read_model import queries
+from sync.read_model.projector import ReadModel
 from sync.shop_ledger import ShopLedger
 
 log = logging.getLogger("countertop.engine")
@@ -51,13 +52,13 @@ class TillEngine:
             raise
 
     def _make_ledger(self, pointer: ShopPointer | None) -> ShopLedger:
-        rm = self.read_model
+        conn = self.read_model.conn
         ledger = ShopLedger(
             self.store, self.identity.till_id, None,
-            locate_order=lambda ref: rm.locate_order(ref),  # type: ignore[arg-type,return-value]
-            locate_message=lambda mid: rm.locate_message(mid),  # type: ignore[arg-type,return-value]
-            locate_customer=lambda ref: rm.locate_customer(
-                ref, lambda t: try_normalise_phone(t, ledger.region) if ledger.shop_doc_id
+            locate_order=lambda ref: queries.locate_order(conn, ref),
+            locate_message=lambda mid: queries.locate_message(conn, mid),
+            locate_customer=lambda ref: queries.locate_customer(
+                conn, ref, lambda t: try_normalise_phone(t, ledger.region) if ledger.shop_doc_id
                 else None))
         if pointer is not None:
             if pointer.till_id != self.identity.till_id:
@@ -141,7 +142,7 @@ class TillEngine:
 
         raised = Changes()
         before = {s.doc_id: s.doc.get_heads() for s in self.store.loaded()}
-        for sku, location, avail in self.read_model.overbooked(changes.stock):
+        for sku, location, avail in queries.overbooked(self.read_model.conn, changes.stock):
             raised.merge(self.ledger.raise_overbooking(sku, location, Decimal(avail) / 1000))
         if not raised.empty():
             # with ``before``, only the alerts are projected; without it the shop document
@@ -179,7 +180,7 @@ class TillEngine:
         """
         started = time.perf_counter()
         self._projected: dict[DocId, list[bytes]] = {}
-        projected = self.read_model.known_docs()
+        projected = queries.known_docs(self.read_model.conn)
         for doc_id in self.store.ids():
             if self.store.is_loaded(doc_id):
                 continue

@@ -30,13 +30,14 @@ from app.ui.pyside_compat import emit
 from app.ui.read_store import ReadStore
 from app.ui.settings_dialog import FirstRunDialog, JoinShopDialog, LeaveDemoDialog
 from app.ui.theme import Theme
+from sync.file_names import ENGINE_INFO_FILE, POINTER_FILE
 
 log = logging.getLogger("countertop.ui")
 
 
 def shop_is_demo(data_dir: Path) -> bool | None:
     """True/False for an existing shop, None when this till has no shop yet."""
-    if not (data_dir / "shop.json").exists():
+    if not (data_dir / POINTER_FILE).exists():
         return None
     store = ReadStore(data_dir)
     try:
@@ -231,7 +232,7 @@ class CounterApp(QObject):
 
 def _engine_pid(data_dir: Path) -> int | None:
     try:
-        return int(json.loads((data_dir / "engine.json").read_text())["pid"])
+        return int(json.loads((data_dir / ENGINE_INFO_FILE).read_text())["pid"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
 

@@ -360,22 +360,14 @@ class MainWindow(QMainWindow):
         self._notify_new(changes)
 
     def _remember_latest(self) -> None:
-        self._seen = {
-            "order": str(self.store._scalar("SELECT MAX(created_at) FROM orders") or ""),
-            "message": str(self.store._scalar("SELECT MAX(received_at) FROM messages WHERE "
-                                              "direction = 'in'") or ""),
-            "alert": str(self.store._scalar("SELECT MAX(raised_at) FROM alerts") or ""),
-        }
+        self._seen = self.store.latest_times()
 
     def _notify_new(self, changes: Changes) -> None:
         if self.quiet:
             self._remember_latest()
             return
         if changes.touches("messages"):
-            rows = self.store._rows(
-                "SELECT m.*, c.name AS customer_name FROM messages m LEFT JOIN customers c ON "
-                "c.id = m.customer_id WHERE m.direction = 'in' AND m.received_at > ? "
-                "ORDER BY m.received_at LIMIT 50", [self._seen.get("message", "")])
+            rows = self.store.messages_since(self._seen.get("message", ""), limit=50)
             if rows:
                 self._seen["message"] = str(rows[-1].get("received_at") or "")
             if len(rows) > self.NOTIFY_EACH:
@@ -387,9 +379,7 @@ class MainWindow(QMainWindow):
                     f"New {CHANNEL_LABELS.get(str(row.get('channel')), 'message')} from {who}",
                     str(row.get("body") or "")[:120])
         if changes.touches("orders"):
-            rows = self.store._rows(
-                "SELECT * FROM orders WHERE created_at > ? ORDER BY created_at LIMIT 50",
-                [self._seen.get("order", "")])
+            rows = self.store.orders_since(self._seen.get("order", ""), limit=50)
             if rows:
                 self._seen["order"] = str(rows[-1].get("created_at") or "")
             mine = {oid for ed in self._new_editors for oid in [ed.draft.order_id] if oid}
@@ -404,10 +394,7 @@ class MainWindow(QMainWindow):
                     f"{CHANNEL_LABELS.get(str(row.get('channel')), '')} · "
                     f"{self.store.money(row.get('total'))}")
         if changes.touches("alerts"):
-            rows = self.store._rows(
-                "SELECT a.*, p.name FROM alerts a LEFT JOIN products p ON p.sku = a.sku "
-                "WHERE a.raised_at > ? AND a.resolved_at IS NULL ORDER BY a.raised_at LIMIT 3",
-                [self._seen.get("alert", "")])
+            rows = self.store.alerts_since(self._seen.get("alert", ""), limit=3)
             for row in rows:
                 self._seen["alert"] = str(row.get("raised_at") or "")
                 self.notifier.notify("Overbooked: " + str(row.get("name") or row.get("sku")),

@@ -12,10 +12,10 @@ from app.ui.id_window_model import IdWindowModel
 from app.ui.pyside_compat import emit
 from app.ui.read_store import OrderFilter, ReadStore, local_time_text, parse_iso
 from app.ui.theme import CHANNEL_LABELS, STATUS_COLOURS, STATUS_LABELS
+from sync.lifecycle import OPEN
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 ORDER_MIME = "application/x-countertop-order-ids"
-OPEN_STATUSES = ("new", "confirmed", "preparing", "ready", "out_for_delivery", "shipped")
 SOON = dt.timedelta(minutes=20)
 
 Index = QModelIndex | QPersistentModelIndex
@@ -23,7 +23,7 @@ Index = QModelIndex | QPersistentModelIndex
 
 def due_state(row: dict[str, Any], now: dt.datetime | None = None) -> str:
     """"overdue", "soon" or "" for an order row."""
-    if row.get("status") not in OPEN_STATUSES:
+    if row.get("status") not in OPEN:
         return ""
     due = parse_iso(row.get("due_at"))
     if due is None:
@@ -42,9 +42,9 @@ def due_text(row: dict[str, Any], now: dt.datetime | None = None) -> str:
         return ""
     now = now or dt.datetime.now(dt.UTC)
     mins = int((due - now).total_seconds() // 60)
-    if row.get("status") in OPEN_STATUSES and -600 < mins < 0:
+    if row.get("status") in OPEN and -600 < mins < 0:
         return f"{-mins} min late"
-    if row.get("status") in OPEN_STATUSES and 0 <= mins < 90:
+    if row.get("status") in OPEN and 0 <= mins < 90:
         return f"in {mins} min"
     return local_time_text(row.get("due_at"))
 

@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sync import read_queries as q
+from sync.read_model import queries as q
 from tests.bench.harness import percentile, report
 from tests.bench.synthetic_shop import SyntheticShop, ensure_shop
 
@@ -86,7 +86,7 @@ def bench_cold_start(root: Path, shop: SyntheticShop) -> None:
             ui_started = time.perf_counter()
             conn = q.open_readonly(root / "read_model.sqlite3")
             first_page = q.list_orders(conn, limit=50)
-            counts = q.count_orders_by_status(conn)
+            counts = q.status_counts(conn)
             ui_s = time.perf_counter() - ui_started
             conn.close()
             report(BENCH, "cold_start_s", answered_at, "s", goal="< 3 s",

@@ -44,7 +44,8 @@ def _writer(argv: list[str]) -> int:
     """``populate DIR N`` or ``burst DIR N``: the engine's side (imports the read model)."""
     import json
 
-    from sync.read_model import ReadModel, order_seq
+    from sync.read_model.codecs import order_seq
+    from sync.read_model.projector import ReadModel
 
     action, root, count = argv[0], Path(argv[1]), int(argv[2])
     rm = ReadModel(root / "read_model.sqlite3")

@@ -105,7 +105,7 @@ def ensure_shop(scale: float | None = None, *, rebuild: bool = False) -> tuple[S
     now = dt.datetime.now(dt.UTC)
     target = cached_dir(scale, now)
     if not rebuild and (target / "synthetic.json").exists():
-        from sync.read_model import SCHEMA_VERSION
+        from sync.read_model.schema import SCHEMA_VERSION
 
         if _read_model_version(target) == SCHEMA_VERSION:
             return SyntheticShop.load(target), False

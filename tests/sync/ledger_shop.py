@@ -53,7 +53,7 @@ def order_of(ledger: ShopLedger, *lines: LineInput, customer: str | None = None)
 def stock_level(ledger: ShopLedger, sku: str, location: str = "main") -> dict[str, Decimal]:
     """on_hand / reserved / available over every document the store holds: goods counted
     in and out (the per-till registers) plus what every order holds in its merged state."""
-    from sync.read_model import order_stock
+    from sync.read_model.stock_projection import order_stock
 
     on_hand = reserved = 0
     for doc_id in ledger.store.ids():

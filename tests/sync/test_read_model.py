@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from app.engine.till_engine import TillEngine
-from sync.read_model import ReadModel
+from sync.read_model.projector import ReadModel
 from tests.helpers.commands import run
 
 NOW = dt.datetime.now(dt.UTC)
@@ -262,7 +262,7 @@ def test_search_pages_newest_first_even_when_orders_share_a_millisecond(
     the same millisecond collide in those bits (~17 expected pairs) and must each still
     get a row of their own, all found, none twice."""
     from app.ui.read_store import OrderFilter, ReadStore
-    from sync import read_queries as q
+    from sync.read_model import queries as q
     from sync.shop_ledger import ImportedOrder, LineInput
 
     same = dt.datetime(2026, 3, 1, 12, 0, 0, 123000, tzinfo=dt.UTC)

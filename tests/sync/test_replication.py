@@ -14,6 +14,7 @@ import cbor2
 import pytest
 
 from app.engine.till_engine import TillEngine
+from sync.read_model import queries
 from sync.replication import ProtocolError, Replicator
 from tests.helpers.commands import run
 
@@ -121,7 +122,7 @@ async def test_new_till_receives_the_shop_and_its_orders(tills: list[Till]) -> N
     # live: an order typed on A appears in B's read model
     later = a.cmd("order.add", customer="+447700900123", lines=["BREAD:1"])
     await settle(a, b)
-    assert b.engine.read_model.locate_order(later["id"]) is not None
+    assert queries.locate_order(b.engine.read_model.conn, later["id"]) is not None
     for t in tasks:
         t.cancel()
 

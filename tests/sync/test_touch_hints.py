@@ -10,6 +10,7 @@ from automerge.core import Document, ScalarType
 
 from app.engine.till_engine import TillEngine
 from sync.am_doc import Root, touched_since
+from sync.read_model import queries
 from tests.conftest import demo_shop
 from tests.helpers.commands import run
 
@@ -98,7 +99,7 @@ def test_remote_projection_from_hints_equals_a_rebuild(tmp_path: Path) -> None:
             b.store.get(doc_id).doc.merge(a.store.get(doc_id).doc)
             b.store.get(doc_id).persist()
         b.merged_remote(a.store.ids())
-        assert b.read_model.locate_order(o["id"]) is not None
+        assert queries.locate_order(b.read_model.conn, o["id"]) is not None
         incremental = b.read_model.snapshot()
         b.rebuild_read_model()
         assert b.read_model.snapshot() == incremental

@@ -6,7 +6,7 @@ from typing import cast
 
 from app import protocol as p
 from app.engine.commands.registry import EngineContext, Registry
-from sync import read_queries as q
+from sync.read_model import queries as q
 
 
 def alert_list(ctx: EngineContext, a: p.AlertList) -> list[p.AlertRow]:

@@ -8,9 +8,9 @@ from app import protocol as p
 from app.engine.commands.arguments import money, money_fields, signed_quantity
 from app.engine.commands.registry import EngineContext, Registry
 from app.engine.till_engine import TillEngine
-from sync import read_queries as q
 from sync.errors import NotFound
 from sync.money import parse_quantity
+from sync.read_model import queries as q
 
 
 def product_add(ctx: EngineContext, a: p.ProductAdd) -> p.ProductRow:

@@ -8,8 +8,8 @@ from app import protocol as p
 from app.engine.commands.arguments import customer_id
 from app.engine.commands.registry import EngineContext, Registry
 from app.engine.till_engine import TillEngine
-from sync import read_queries as q
 from sync.errors import NotFound
+from sync.read_model import queries as q
 
 
 def _row(engine: TillEngine, cid: str) -> p.CustomerRow:

@@ -10,9 +10,9 @@ from app import protocol as p
 from app.engine.commands.arguments import when
 from app.engine.commands.registry import EngineContext, Registry
 from app.intake.alias_learning import AliasRejected, learn_alias
-from sync import read_queries as q
 from sync.errors import CommandRejected
 from sync.phones import normalise_phone, try_normalise_phone
+from sync.read_model import queries as q
 from sync.vocabulary import PHONE_CHANNELS
 
 #: 10 concatenated parts of 153 GSM 7-bit characters

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from app import protocol as p
 from app.engine.commands.registry import EngineContext, Registry
-from sync import read_queries as q
 from sync.errors import CommandRejected
 from sync.money import format_money
+from sync.read_model import queries as q
 
 CSV_COLUMNS = ("number", "id", "created_at", "status", "channel", "customer_name",
                "customer_id", "total", "paid", "balance", "assignee", "due_at", "fulfilment",

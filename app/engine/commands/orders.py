@@ -17,11 +17,11 @@ from app.engine.commands.arguments import (
     when,
 )
 from app.engine.commands.registry import EngineContext, Registry
-from sync import read_queries as q
 from sync.changes import Changes
 from sync.errors import CommandRejected, NotFound
 from sync.lifecycle import STATUSES
 from sync.money import parse_quantity
+from sync.read_model import queries as q
 from sync.shop_ledger import ShopLedger
 
 

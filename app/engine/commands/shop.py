@@ -6,7 +6,7 @@ from typing import cast
 
 from app import protocol as p
 from app.engine.commands.registry import EngineContext, Registry
-from sync import read_queries as q
+from sync.read_model import queries as q
 
 
 def shop_create(ctx: EngineContext, a: p.ShopCreate) -> p.ShopInfo:

@@ -1,0 +1,115 @@
+"""The read model's tables, indexes and search tables, and creating them.
+
+A file written by another ``SCHEMA_VERSION`` is dropped and created again: the read model
+is a cache, so the engine projects every document into the new tables (a rebuild).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import sqlite_utils
+
+SCHEMA_VERSION = 8  # 5: FTS rowid; 6: customer_link; 7: stock held by orders derived;
+#                     8: orders.seq, search rows in creation order (order_seq)
+
+TABLES: dict[str, tuple[dict[str, Any], str | tuple[str, ...]]] = {
+    "shop": ({"key": str, "value": str}, "key"),
+    "doc_state": ({"doc_id": str, "kind": str, "month": str, "till": str, "heads": str,
+                   "projected_at": str}, "doc_id"),
+    "tills": ({"id": str, "name": str, "prefix": str, "removed": int, "joined_at": str}, "id"),
+    "products": ({"sku": str, "name": str, "aliases": str, "unit": str, "price": int,
+                  "tax_rate": str, "active": int, "low_stock": str, "variants": str,
+                  "option_groups": str, "created_at": str}, "sku"),
+    # what each order holds (see order_stock); their sum is the stock part ORDERS_PART
+    "order_stock": ({"order_id": str, "sku": str, "location": str, "on_hand_milli": int,
+                     "reserved_milli": int}, ("order_id", "sku", "location")),
+    "stock_parts": ({"doc_id": str, "sku": str, "location": str, "on_hand_milli": int,
+                     "reserved_milli": int}, ("doc_id", "sku", "location")),
+    "stock": ({"sku": str, "location": str, "on_hand": str, "reserved": str, "available": str,
+               "on_hand_milli": int, "reserved_milli": int, "available_milli": int,
+               "low_stock_milli": int, "is_low": int, "overbooked": int}, ("sku", "location")),
+    "suppliers": ({"id": str, "name": str, "contact": str, "products": str,
+                   "lead_time_days": int}, "id"),
+    "customers": ({"id": str, "name": str, "phones": str, "emails": str, "addresses": str,
+                   "notes": str, "tags": str, "merged_into": str, "created_at": str,
+                   "primary_phone": str, "primary_email": str}, "id"),
+    "customer_contacts": ({"value": str, "customer_id": str, "kind": str},
+                          ("value", "customer_id")),
+    "orders": ({"id": str, "number": str, "doc_id": str, "till": str, "channel": str,
+                "customer_id": str, "customer_name": str, "status": str, "total": int,
+                "paid": int, "balance": int, "tags": str, "assignee": str, "due_at": str,
+                "fulfilment": str, "address": str, "carrier": str, "tracking": str,
+                "notes": str, "custom": str, "source_messages": str, "created_at": str,
+                "updated_at": str, "line_count": int, "stock_state": str,
+                "customer_link": str, "seq": int}, "id"),
+    "order_lines": ({"order_id": str, "line_id": str, "pos": int, "sku": str,
+                     "description": str, "qty": str, "unit_price": int, "line_total": int,
+                     "notes": str, "modifiers": str, "removed": int, "returned_qty": str},
+                    ("order_id", "line_id")),
+    "payments": ({"id": str, "order_id": str, "kind": str, "method": str, "amount": int,
+                  "reference": str, "at": str, "till": str, "by": str}, "id"),
+    "order_history": ({"order_id": str, "idx": int, "at": str, "till": str, "by": str,
+                       "field": str, "old": str, "new": str}, ("order_id", "idx")),
+    "messages": ({"id": str, "doc_id": str, "channel": str, "direction": str, "sender": str,
+                  "recipient": str, "subject": str, "body": str, "received_at": str,
+                  "read": int, "order_id": str, "customer_id": str, "state": str,
+                  "dedupe_key": str, "missing_parts": str, "reference": str, "error": str,
+                  "attempts": int, "till": str, "raw": str, "intake": str,
+                  "customer_link": str}, "id"),
+    "calls": ({"id": str, "doc_id": str, "number": str, "name": str, "at": str,
+               "presentation": str, "customer_id": str, "answered": int, "line": str,
+               "till": str, "customer_link": str}, "id"),
+    "alerts": ({"id": str, "kind": str, "sku": str, "location": str, "level": str,
+                "raised_at": str, "raised_by": str, "resolved_at": str, "resolved_by": str,
+                "note": str}, "id"),
+}
+
+INDEXES = [
+    ("orders", ["status"]), ("orders", ["created_at"]), ("orders", ["customer_id"]),
+    ("orders", ["seq"]),
+    ("orders", ["number"]), ("orders", ["doc_id"]), ("order_lines", ["sku"]),
+    ("payments", ["order_id"]), ("messages", ["received_at"]), ("messages", ["customer_id"]),
+    ("messages", ["dedupe_key"]), ("messages", ["order_id"]), ("messages", ["doc_id"]),
+    ("calls", ["at"]), ("calls", ["doc_id"]), ("customer_contacts", ["customer_id"]),
+    ("messages", ["sender"]), ("messages", ["recipient"]), ("calls", ["number"]),
+    ("messages", ["customer_link"]), ("calls", ["customer_link"]), ("orders", ["customer_link"]),
+    ("stock_parts", ["sku"]),
+    ("customers", ["merged_into"]),  # _relink's merge-group query: a scan per customer without
+]
+
+# FTS rows: orders_fts rows have the order's seq (order_seq) as rowid, the others fts_rowid.
+FTS = {
+    "orders_fts": ("order_id", ["number", "customer", "body"]),
+    "customers_fts": ("customer_id", ["name", "contacts", "notes"]),
+    "messages_fts": ("message_id", ["sender", "subject", "body"]),
+}
+
+
+#: every table ``ensure_schema`` creates, search tables included
+ALL_TABLES: tuple[str, ...] = (*TABLES, *FTS)
+
+
+def ensure_schema(conn: sqlite3.Connection) -> None:
+    """Create what is missing; first drop everything when the file has another version."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version != SCHEMA_VERSION:
+        drop_all(conn)
+    db = sqlite_utils.Database(conn)
+    for name, (columns, pk) in TABLES.items():
+        table = db.table(name)
+        if not table.exists():
+            table.create(columns, pk=pk)
+    for table_name, cols in INDEXES:
+        db.table(table_name).create_index(cols, if_not_exists=True)
+    for name, (key, cols) in FTS.items():
+        conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {name} USING fts5("
+                     f"{key} UNINDEXED, {', '.join(cols)}, "
+                     f"tokenize='unicode61 remove_diacritics 2', prefix='2 3')")
+    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+
+def drop_all(conn: sqlite3.Connection) -> None:
+    for name in [*ALL_TABLES, "doc_files"]:  # doc_files: schema 6 only
+        conn.execute(f"DROP TABLE IF EXISTS {name}")
