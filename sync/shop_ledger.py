@@ -38,10 +38,9 @@ from sync.am_doc import (
     Root,
     Writer,
     new_doc_id,
-    next_local_seq,
     stock_register_key,
-    write_touch_hint,
 )
+from sync.am_touch import next_local_seq, write_touch_hint
 from sync.changes import Changes
 from sync.doc_storage import DocumentStore, StoredDocument
 from sync.errors import CommandRejected, NoShop, NotFound
@@ -157,7 +156,7 @@ class ShopLedger:
         """One transaction on one document, durable (fsynced) when the block exits.
 
         In a shop of several tills the change also carries the records it touched
-        (``am_doc.write_touch_hint``), so the other tills update their read models without
+        (``am_touch.write_touch_hint``), so the other tills update their read models without
         diffing the whole document. The hint is a write into an object made early in the
         document, which automerge 0.2.0.dev4 charges in proportion to everything after it
         (~11 ms per command at 5k orders a month), so a till alone does not pay for it.

@@ -46,7 +46,7 @@ def _use_local_doc_ids_if_needed() -> None:
 
 def _skip_touch_hints_if_needed() -> None:
     """The older core cannot name a change's actor and seq, so the ledger's touch hints
-    (``am_doc.write_touch_hint``) are left out: changes without hints are what an older
+    (``am_touch.write_touch_hint``) are left out: changes without hints are what an older
     version wrote, and readers fall back to ``Document.diff`` for them. The (empty) hints
     map is still made in each document's first change, where the project's core makes it."""
     from automerge.core import Document
@@ -58,7 +58,8 @@ def _skip_touch_hints_if_needed() -> None:
     from automerge.core import ObjType
 
     from sync import shop_ledger
-    from sync.am_doc import TOUCH_KEY, Root, Writer
+    from sync.am_doc import Root, Writer
+    from sync.am_touch import TOUCH_KEY
 
     @contextmanager
     def write_without_hint(self, stored):  # type: ignore[no-untyped-def]

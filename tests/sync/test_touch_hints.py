@@ -10,7 +10,8 @@ from automerge.core import Document, ScalarType
 
 from app.engine.commands import run
 from app.engine.till_engine import TillEngine
-from sync.am_doc import Root, touched_since
+from sync.am_doc import Root
+from sync.am_touch import touched_since
 from tests.conftest import demo_shop
 
 
