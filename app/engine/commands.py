@@ -19,8 +19,8 @@ from typing import Any
 from app.engine.till_engine import TillEngine
 from sync import read_queries as q
 from sync.errors import CommandRejected, NotFound
+from sync.ledger import FulfilmentInput, LineInput
 from sync.money import format_money, parse_money, parse_quantity
-from sync.shop_ledger import FulfilmentInput, LineInput
 
 Handler = Callable[[TillEngine, dict[str, Any]], Any]
 COMMANDS: dict[str, Handler] = {}
@@ -131,7 +131,7 @@ def _money_fields(engine: TillEngine, row: dict[str, Any], *keys: str) -> dict[s
 @command("shop.create")
 def shop_create(engine: TillEngine, a: dict[str, Any]) -> Any:
     name = _need(a, "name")
-    engine.execute(lambda L: L.create_shop(
+    engine.execute(lambda L: L.shop.create(
         name, currency=str(a.get("currency") or "EUR"), region=str(a.get("region") or "GB"),
         timezone=str(a.get("timezone") or "UTC"), till_name=str(a.get("till_name") or "Till 1")))
     return shop_info(engine, {})
@@ -149,7 +149,7 @@ def shop_info(engine: TillEngine, a: dict[str, Any]) -> Any:
 @command("shop.set_setting")
 def shop_set_setting(engine: TillEngine, a: dict[str, Any]) -> Any:
     key = _need(a, "key")
-    engine.execute(lambda L: L.set_setting(key, a.get("value")))
+    engine.execute(lambda L: L.shop.set_setting(key, a.get("value")))
     return {"ok": True}
 
 
@@ -162,7 +162,7 @@ def product_add(engine: TillEngine, a: dict[str, Any]) -> Any:
     price = _money(engine, a.get("price"), "price")
     stock = parse_quantity(a["stock"]) if a.get("stock") not in (None, "", 0, "0") else None
     low = _decimal(a["low_stock"]) if a.get("low_stock") not in (None, "") else None
-    changes = engine.execute(lambda L: L.add_product(
+    changes = engine.execute(lambda L: L.catalog.add_product(
         str(a.get("sku") or ""), str(a.get("name") or ""), price,
         aliases=[str(x) for x in _list(a, "aliases")], unit=str(a.get("unit") or "each"),
         tax_rate=str(a.get("tax_rate") or "0"), stock=stock, low_stock=low,
@@ -184,7 +184,7 @@ def product_update(engine: TillEngine, a: dict[str, Any]) -> Any:
     fields = {k: v for k, v in (a.get("fields") or {}).items()}
     if "price" in fields:
         fields["price"] = _money(engine, fields["price"], "price")
-    engine.execute(lambda L: L.update_product(sku, **fields))
+    engine.execute(lambda L: L.catalog.update_product(sku, **fields))
     return _product(engine, sku)
 
 
@@ -192,7 +192,7 @@ def product_update(engine: TillEngine, a: dict[str, Any]) -> Any:
 def product_alias(engine: TillEngine, a: dict[str, Any]) -> Any:
     sku = _need(a, "sku")
     alias = _need(a, "alias")
-    engine.execute(lambda L: L.add_alias(sku, alias))
+    engine.execute(lambda L: L.catalog.add_alias(sku, alias))
     return _product(engine, sku)
 
 
@@ -213,15 +213,16 @@ def stock_list(engine: TillEngine, a: dict[str, Any]) -> Any:
 def stock_adjust(engine: TillEngine, a: dict[str, Any]) -> Any:
     sku = _need(a, "sku")
     delta = _decimal(a.get("delta"))
-    engine.execute(lambda L: L.adjust_stock(sku, delta, reason=str(a.get("reason") or ""),
-                                            location=str(a.get("location") or "main"),
-                                            by=str(a.get("by") or "")))
+    engine.execute(lambda L: L.catalog.adjust_stock(sku, delta,
+                                                    reason=str(a.get("reason") or ""),
+                                                    location=str(a.get("location") or "main"),
+                                                    by=str(a.get("by") or "")))
     return [r for r in q.list_stock(_conn(engine)) if r["sku"] == sku]
 
 
 @command("supplier.add")
 def supplier_add(engine: TillEngine, a: dict[str, Any]) -> Any:
-    changes = engine.execute(lambda L: L.add_supplier(
+    changes = engine.execute(lambda L: L.catalog.add_supplier(
         str(a.get("name") or ""), contact=str(a.get("contact") or ""),
         products=[str(x) for x in _list(a, "products")],
         lead_time_days=_int(a, "lead_time_days", 0)))
@@ -234,7 +235,7 @@ def supplier_add(engine: TillEngine, a: dict[str, Any]) -> Any:
 @command("customer.add")
 def customer_add(engine: TillEngine, a: dict[str, Any]) -> Any:
     engine.require_shop()
-    changes = engine.execute(lambda L: L.add_customer(
+    changes = engine.execute(lambda L: L.customers.add(
         str(a.get("name") or ""), phones=[str(x) for x in _list(a, "phones")],
         emails=[str(x) for x in _list(a, "emails")],
         addresses=[str(x) for x in _list(a, "addresses")], notes=str(a.get("notes") or ""),
@@ -245,7 +246,7 @@ def customer_add(engine: TillEngine, a: dict[str, Any]) -> Any:
 @command("customer.update")
 def customer_update(engine: TillEngine, a: dict[str, Any]) -> Any:
     cid = _resolve_customer(engine, _str(a, "customer", required=True))
-    engine.execute(lambda L: L.update_customer(
+    engine.execute(lambda L: L.customers.update(
         cid, name=_str(a, "name"), add_phones=[str(x) for x in _list(a, "add_phones")],
         add_emails=[str(x) for x in _list(a, "add_emails")],
         add_addresses=[str(x) for x in _list(a, "add_addresses")], notes=_str(a, "notes"),
@@ -265,7 +266,7 @@ def _resolve_customer(engine: TillEngine, ref: str | None) -> str:
     engine.require_shop()
     if not ref:
         raise CommandRejected("name a customer by phone, email or id")
-    cid = engine.ledger.find_customer(ref)
+    cid = engine.ledger.customers.find(ref)
     if cid is None:
         raise NotFound(f"no customer with phone, email or id {ref!r}")
     return cid
@@ -281,7 +282,7 @@ def customer_find(engine: TillEngine, a: dict[str, Any]) -> Any:
 def customer_merge(engine: TillEngine, a: dict[str, Any]) -> Any:
     keep = _resolve_customer(engine, _str(a, "keep", required=True))
     other = _resolve_customer(engine, _str(a, "merge", required=True))
-    engine.execute(lambda L: L.merge_customers(keep, other))
+    engine.execute(lambda L: L.customers.merge(keep, other))
     return q.list_customers_by_id(_conn(engine), keep)[0]
 
 
@@ -330,7 +331,7 @@ def order_add(engine: TillEngine, a: dict[str, Any]) -> Any:
     cid = _resolve_customer(engine, ref) if ref else None
     lines = _line_inputs(engine, _list(a, "lines"))
     custom = {str(k): str(v) for k, v in (a.get("custom_fields") or {}).items()}
-    changes = engine.execute(lambda L: L.create_order(
+    changes = engine.execute(lambda L: L.orders.create(
         customer_id=cid, lines=lines, channel=str(a.get("channel") or "counter"),
         notes=str(a.get("notes") or ""), tags=[str(t) for t in _list(a, "tags")],
         assignee=str(a.get("assignee") or ""), due_at=_when(a.get("due_at")),
@@ -357,7 +358,7 @@ def order_list(engine: TillEngine, a: dict[str, Any]) -> Any:
 @command("order.show")
 def order_show(engine: TillEngine, a: dict[str, Any]) -> Any:
     ref = _order_ref(engine, a)
-    found = engine.ledger.locate_order(ref)  # raises NotFound in plain words
+    found = engine.ledger.orders.locate(ref)  # raises NotFound in plain words
     detail = q.order_detail(_conn(engine), found[0])
     if detail is None:
         raise NotFound(f"no order {ref}")
@@ -372,7 +373,7 @@ def order_show(engine: TillEngine, a: dict[str, Any]) -> Any:
 def order_set_status(engine: TillEngine, a: dict[str, Any]) -> Any:
     ref = _order_ref(engine, a)
     status = _need(a, "status")
-    engine.execute(lambda L: L.set_status(ref, status, by=str(a.get("by") or "")))
+    engine.execute(lambda L: L.orders.set_status(ref, status, by=str(a.get("by") or "")))
     return order_show(engine, {"order": ref})
 
 
@@ -385,8 +386,8 @@ def order_undo_status(engine: TillEngine, a: dict[str, Any]) -> Any:
     by = str(a.get("by") or "")
 
     def undo(ref: str, moved_from: str, moved_to: str) -> None:
-        engine.execute(lambda L: L.undo_status(ref, moved_from=moved_from, moved_to=moved_to,
-                                               by=by))
+        engine.execute(lambda L: L.orders.undo_status(ref, moved_from=moved_from,
+                                                      moved_to=moved_to, by=by))
 
     undone, refused = [], []
     for move in moves:
@@ -410,7 +411,7 @@ def order_undo_status(engine: TillEngine, a: dict[str, Any]) -> Any:
 def order_pay(engine: TillEngine, a: dict[str, Any]) -> Any:
     ref = _order_ref(engine, a)
     amount = _money(engine, a.get("amount"))
-    engine.execute(lambda L: L.record_payment(
+    engine.execute(lambda L: L.orders.record_payment(
         ref, amount, method=str(a.get("method") or ""), reference=str(a.get("reference") or ""),
         refund=bool(a.get("refund")), by=str(a.get("by") or "")))
     return order_show(engine, {"order": ref})
@@ -424,7 +425,7 @@ def order_update(engine: TillEngine, a: dict[str, Any]) -> Any:
     due: Any = False
     if "due_at" in a:
         due = _when(a.get("due_at"))
-    engine.execute(lambda L: L.update_order(
+    engine.execute(lambda L: L.orders.update(
         ref, assignee=_str(a, "assignee"), notes=_str(a, "notes"), due_at=due,
         fulfilment=_fulfilment(a), custom_fields=a.get("custom_fields") or None,
         add_tags=[str(t) for t in _list(a, "add_tags")],
@@ -437,7 +438,7 @@ def order_update(engine: TillEngine, a: dict[str, Any]) -> Any:
 def order_add_line(engine: TillEngine, a: dict[str, Any]) -> Any:
     ref = _order_ref(engine, a)
     (line,) = _line_inputs(engine, [a.get("line")])
-    engine.execute(lambda L: L.add_line(ref, line, by=str(a.get("by") or "")))
+    engine.execute(lambda L: L.orders.add_line(ref, line, by=str(a.get("by") or "")))
     return order_show(engine, {"order": ref})
 
 
@@ -447,9 +448,10 @@ def order_update_line(engine: TillEngine, a: dict[str, Any]) -> Any:
     line_id = _need(a, "line_id")
     qty = parse_quantity(a["qty"]) if a.get("qty") not in (None, "") else None
     price = _money(engine, a["unit_price"]) if a.get("unit_price") not in (None, "") else None
-    engine.execute(lambda L: L.update_line(ref, line_id, quantity=qty, unit_price=price,
-                                           notes=_str(a, "notes"), remove=bool(a.get("remove")),
-                                           by=str(a.get("by") or "")))
+    engine.execute(lambda L: L.orders.update_line(ref, line_id, quantity=qty, unit_price=price,
+                                                  notes=_str(a, "notes"),
+                                                  remove=bool(a.get("remove")),
+                                                  by=str(a.get("by") or "")))
     return order_show(engine, {"order": ref})
 
 
@@ -458,9 +460,10 @@ def order_return(engine: TillEngine, a: dict[str, Any]) -> Any:
     ref = _order_ref(engine, a)
     lines = a.get("lines")
     parsed = {str(k): parse_quantity(v) for k, v in lines.items()} if lines else None
-    engine.execute(lambda L: L.return_order(ref, parsed, restock=bool(a.get("restock", True)),
-                                            reason=str(a.get("reason") or ""),
-                                            by=str(a.get("by") or "")))
+    engine.execute(lambda L: L.orders.record_return(ref, parsed,
+                                                    restock=bool(a.get("restock", True)),
+                                                    reason=str(a.get("reason") or ""),
+                                                    by=str(a.get("by") or "")))
     return order_show(engine, {"order": ref})
 
 
@@ -480,7 +483,7 @@ def message_list(engine: TillEngine, a: dict[str, Any]) -> Any:
 def message_update(engine: TillEngine, a: dict[str, Any]) -> Any:
     mid = _need(a, "message")
     fields = {k: a[k] for k in ("read", "order_id", "customer_id") if k in a}
-    engine.execute(lambda L: L.update_message(mid, **fields))
+    engine.execute(lambda L: L.inbox.update_message(mid, **fields))
     return {"ok": True}
 
 
@@ -499,8 +502,8 @@ def alert_list(engine: TillEngine, a: dict[str, Any]) -> Any:
 @command("alert.resolve")
 def alert_resolve(engine: TillEngine, a: dict[str, Any]) -> Any:
     aid = _need(a, "alert")
-    engine.execute(lambda L: L.resolve_alert(aid, note=str(a.get("note") or ""),
-                                             by=str(a.get("by") or "")))
+    engine.execute(lambda L: L.alerts.resolve(aid, note=str(a.get("note") or ""),
+                                              by=str(a.get("by") or "")))
     return {"ok": True}
 
 

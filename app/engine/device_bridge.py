@@ -71,8 +71,8 @@ class EngineSink:
         sender = try_normalise_phone(m.sender, ledger.region) if m.channel == Channel.SMS \
             else m.sender
         sender = sender or m.sender
-        customer = ledger.find_customer(sender) if sender else None
-        changes = self.engine.execute(lambda L: L.record_message(
+        customer = ledger.customers.find(sender) if sender else None
+        changes = self.engine.execute(lambda L: L.inbox.record_message(
             channel=m.channel.value, direction="in", sender=sender, recipient=m.recipient or "",
             body=m.body, received_at=m.received_at, raw=m.raw, dedupe_key=m.dedupe_key,
             subject=m.subject or "", customer_id=customer, missing_parts=m.missing_parts,
@@ -97,15 +97,15 @@ class EngineSink:
     def _call(self, e: CallEvent) -> None:
         ledger = self.engine.require_shop()
         number = try_normalise_phone(e.number, ledger.region) if e.number else None
-        customer = ledger.find_customer(number) if number else None
+        customer = ledger.customers.find(number) if number else None
         # the call announcer (below) publishes incoming_call for this new call record
-        self.engine.execute(lambda L: L.record_call(
+        self.engine.execute(lambda L: L.inbox.record_call(
             number=number, name=e.name, at=e.at, presentation=e.presentation, raw=e.raw,
             customer_id=customer, answered=e.answered, line=e.line or self.line_name))
 
     def quarantine(self, item: QuarantinedInput) -> None:
         log.error("quarantined %s input: %s", item.source, item.reason)
-        self._on_loop(lambda: self.engine.execute(lambda L: L.quarantine(
+        self._on_loop(lambda: self.engine.execute(lambda L: L.inbox.quarantine(
             source=item.source, raw=item.raw, reason=item.reason, at=item.at,
             dedupe_key=item.dedupe_key)))
 
@@ -157,7 +157,7 @@ class Outbox:
             if mid in self._submitted:
                 continue
             self._submitted.add(mid)
-            self.engine.execute(lambda L, mid=mid: L.update_message(mid, state="sending"))
+            self.engine.execute(lambda L, mid=mid: L.inbox.update_message(mid, state="sending"))
             self._submit(OutgoingMessage(outbox_id=mid, channel=Channel.SMS, to=to, body=body,
                                          attempt=int(attempts or 0)))
             count += 1
@@ -178,7 +178,7 @@ class Outbox:
         else:
             fields = {"state": "failed", "error": result.error or "send failed",
                       "attempts": attempts}
-        self.engine.execute(lambda L: L.update_message(mid, **fields))
+        self.engine.execute(lambda L: L.inbox.update_message(mid, **fields))
 
     def record_report(self, report: DeliveryReport) -> None:
         rows = self.engine.read_model.conn.execute(
@@ -187,7 +187,7 @@ class Outbox:
         for mid, reference in rows:
             refs = {r.strip() for r in str(reference).split(",")}
             if report.reference in refs:
-                self.engine.execute(lambda L, mid=mid: L.update_message(
+                self.engine.execute(lambda L, mid=mid: L.inbox.update_message(
                     mid, state="delivered" if report.delivered else "failed",
                     delivered_at=report.at if report.delivered else None,
                     error="" if report.delivered else report.status))
@@ -206,8 +206,8 @@ def queue_sms(engine: Any, to: str, text: str) -> dict[str, Any]:
     if len(text) > 1530:
         raise CommandRejected("the message is too long for SMS (10 parts at most)")
     number = normalise_phone(to, ledger.region)
-    customer = ledger.find_customer(number)
-    changes = engine.execute(lambda L: L.record_message(
+    customer = ledger.customers.find(number)
+    changes = engine.execute(lambda L: L.inbox.record_message(
         channel="sms", direction="out", sender="", recipient=number, body=text,
         received_at=dt.datetime.now(dt.UTC), customer_id=customer, state="queued"))
     return {"id": changes.created, "to": number, "state": "queued"}

@@ -62,16 +62,16 @@ def message_receive(engine: TillEngine, a: dict[str, Any]) -> Any:
             raise CommandRejected(f"{a['received_at']!r} is not a date and time") from None
         if received.tzinfo is None:
             raise CommandRejected("received_at needs a timezone offset, e.g. +00:00")
-    changes = engine.execute(lambda L: L.record_message(
+    changes = engine.execute(lambda L: L.inbox.record_message(
         channel=channel, direction="in", sender=sender, recipient="", body=body,
         received_at=received, subject=str(a.get("subject") or ""),
-        customer_id=ledger.find_customer(sender)))
+        customer_id=ledger.customers.find(sender)))
     if a.get("read") and changes.created:
-        engine.execute(lambda L: L.update_message(str(changes.created), read=True))
+        engine.execute(lambda L: L.inbox.update_message(str(changes.created), read=True))
     if a.get("intake", True) and changes.messages:
         intake_parse(engine, {"text": body})  # warms the catalog
         engine._intake_service.process_message(  # type: ignore[attr-defined]
-            str(changes.created), body, channel=channel, customer_id=ledger.find_customer(sender))
+            str(changes.created), body, channel=channel, customer_id=ledger.customers.find(sender))
     return {"id": changes.created}
 
 
@@ -92,6 +92,6 @@ def intake_correct(engine: TillEngine, a: dict[str, Any]) -> Any:
         raise CommandRejected(str(exc)) from None
     if learned is None:
         return {"sku": sku, "alias": None, "learned": False}
-    engine.execute(lambda L: L.add_alias(sku, learned.alias))
+    engine.execute(lambda L: L.catalog.add_alias(sku, learned.alias))
     return {"sku": sku, "alias": learned.alias, "learned": True,
             "previously": list(learned.previously)}

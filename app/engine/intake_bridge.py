@@ -20,7 +20,7 @@ from app.intake.catalog_model import CatalogError, IntakeCatalog
 from app.intake.intake_json import DEFAULT_AUTO_DRAFT_CONFIDENCE, parse_message_json
 from sync import read_queries as q
 from sync.changes import Changes
-from sync.shop_ledger import FulfilmentInput, LineInput
+from sync.ledger import FulfilmentInput, LineInput
 
 log = logging.getLogger("countertop.engine.intake")
 
@@ -71,7 +71,7 @@ class IntakeService:
     def catalog(self) -> IntakeCatalog:
         if self._catalog is None:
             conn = self.engine.read_model.conn
-            settings = self.engine.ledger.settings
+            settings = self.engine.ledger.shop.info()
             extra = _setting(self.engine, "intake_catalog")
             data = catalog_dict(q.list_products(conn), str(settings.get("currency") or "EUR"),
                                 extra if isinstance(extra, dict) else None)
@@ -90,7 +90,7 @@ class IntakeService:
             return DEFAULT_AUTO_DRAFT_CONFIDENCE
 
     def parse(self, text: str, now: dt.datetime | None = None) -> dict[str, Any]:
-        tz = str(self.engine.ledger.settings.get("timezone") or "UTC")
+        tz = str(self.engine.ledger.shop.info().get("timezone") or "UTC")
         return parse_message_json(text, self.catalog(), now=now, tz=tz,
                                   threshold=self.threshold())
 
@@ -110,7 +110,7 @@ class IntakeService:
         if decision == "nothing":
             return result
         try:
-            self.engine.execute(lambda L: L.update_message(
+            self.engine.execute(lambda L: L.inbox.update_message(
                 message_id, intake=json.dumps(result, default=str)))
             if decision == "draft":
                 order = self._draft(result, message_id, channel, customer_id)
@@ -136,7 +136,7 @@ class IntakeService:
         if result.get("fulfilment") in ("pickup", "delivery"):
             fulfil = FulfilmentInput(kind=result["fulfilment"],
                                      address=str(result.get("address") or ""))
-        changes = self.engine.execute(lambda L: L.create_order(
+        changes = self.engine.execute(lambda L: L.orders.create(
             customer_id=customer_id, lines=lines,
             channel=channel if channel in ("sms", "email", "phone", "whatsapp", "messenger",
                                            "web") else "sms",
@@ -168,4 +168,4 @@ def line_input(line: dict[str, Any]) -> LineInput | None:
 
 
 def _setting(engine: TillEngine, key: str) -> Any:
-    return engine.ledger.shop_settings().get(key)
+    return engine.ledger.shop.settings().get(key)
