@@ -1,4 +1,4 @@
-"""The only place (with doc_storage and replication) that speaks the Automerge API.
+"""With am_touch, doc_storage and replication, the only place that speaks the Automerge API.
 
 Schema convention: every string is a scalar ``Str`` (reads in JS as ImmutableString);
 timestamps are timezone-aware UTC ``Timestamp``; money is ``Int`` minor units;
@@ -22,14 +22,16 @@ Records are maps keyed by id, never list positions, and never deleted (DESIGN.md
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from automerge.core import ROOT, Document, ObjType, ScalarType
 
 from sync.ids import DocId
+
+if TYPE_CHECKING:
+    from sync.am_touch import Record
 
 Obj = bytes
 Root: Obj = ROOT
@@ -136,10 +138,6 @@ class Reader:
         return self._src.text(obj)
 
 
-Record = tuple[str, "str | None"]
-"""(top-level key, record key): ``("orders", "ord_1")``; record None for a root value."""
-
-TOUCH_KEY = "_touch"
 _UNKNOWN: Record = ("*", None)
 
 
@@ -147,8 +145,8 @@ class Writer(Reader):
     """Writes inside one Automerge transaction, noting which records it touches.
 
     ``touched`` lets the ledger store, in the same change, which records it changed
-    (see ``write_touch_hint``), so a till receiving the change can update its read model
-    without ``Document.diff``, which costs time in proportion to the whole document.
+    (``am_touch.write_touch_hint``), so a till receiving the change can update its read
+    model without ``Document.diff``, which costs time in proportion to the whole document.
     """
 
     def __init__(self, tx: Any) -> None:
@@ -237,53 +235,6 @@ class Writer(Reader):
 
 
 _MISSING = object()
-
-
-def next_local_seq(doc: Document) -> int:
-    """The sequence number the next change of this document's actor will carry."""
-    last = doc.get_last_local_change()
-    return int(last.seq) + 1 if last is not None else 1
-
-
-def write_touch_hint(w: Writer, actor: bytes, seq: int) -> None:
-    """Store ``w.touched`` in this change, under this actor, stamped with the change's seq."""
-    if not w.touched:
-        return
-    existing = Reader.obj(w, Root, TOUCH_KEY)
-    hints = existing if existing is not None else bytes(
-        w.tx.put_object(Root, TOUCH_KEY, ObjType.Map))
-    entries = sorted(([t, r] for t, r in w.touched if t != TOUCH_KEY),
-                     key=lambda e: (e[0], e[1] or ""))
-    w.tx.put(hints, actor.hex(), ScalarType.Str,
-             json.dumps([seq, entries], separators=(",", ":")))
-
-
-def touched_since(doc: Document, old_heads: list[bytes]) -> set[Record] | None:
-    """Records changed since ``old_heads``, from the hints each change carries.
-
-    None when any new change has no trustworthy hint (written by another program, or by
-    an older version): the caller then falls back to ``Document.diff``. A hint is trusted
-    only if it was written by that very change (its seq matches the change's).
-    """
-    changes = doc.get_changes(old_heads)
-    got = doc.get(Root, TOUCH_KEY)
-    if got is None or got[0] != ObjType.Map:
-        return None if changes else set()
-    hints = bytes(got[1])
-    out: set[Record] = set()
-    for change in changes:
-        value = doc.get(hints, bytes(change.actor_id).hex(), [change.hash])
-        if value is None or isinstance(value[0], ObjType):
-            return None
-        try:
-            seq, entries = json.loads(str(value[0][1]))
-        except (TypeError, ValueError):
-            return None
-        if seq != change.seq:
-            return None
-        for top, rec in entries:
-            out.add((str(top), None if rec is None else str(rec)))
-    return out
 
 
 def transaction(doc: Document) -> Any:

@@ -54,3 +54,12 @@ def check_transition(current: str, target: str) -> None:
         raise CommandRejected(f"an order that is {current} cannot become {target}")
     if _RANK[target] < _RANK[current]:
         raise CommandRejected(f"an order cannot go back from {current} to {target}")
+
+
+def stock_state_for(status: str) -> str:
+    """What an order in ``status`` holds of its product lines: none, reserved or fulfilled."""
+    if status in RESERVING:
+        return "reserved"
+    if status in FULFILLING or status == RETURNED:
+        return "fulfilled"
+    return "none"

@@ -156,7 +156,7 @@ def test_corrupt_snapshot_is_a_storage_problem(tmp_path: Path) -> None:
     from app.engine.till_engine import TillEngine
 
     engine = TillEngine(d)
-    engine.ledger.shop.compact()
+    engine.ledger.shop_doc.compact()
     engine.close()
     (snap,) = list((d / "docs").glob("*/snapshot.am"))
     data = bytearray(snap.read_bytes())

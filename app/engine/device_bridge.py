@@ -30,9 +30,9 @@ from devices.events import (
     SendResult,
 )
 from sync.changes import Changes
+from sync.ledger import ShopLedger
 from sync.phones import try_normalise_phone
 from sync.read_model import queries
-from sync.shop_ledger import ShopLedger
 
 log = logging.getLogger("countertop.engine.devices")
 
@@ -75,8 +75,8 @@ class EngineSink:
         sender = try_normalise_phone(m.sender, ledger.region) if m.channel == Channel.SMS \
             else m.sender
         sender = sender or m.sender
-        customer = ledger.find_customer(sender) if sender else None
-        changes = self.engine.execute(lambda L: L.record_message(
+        customer = ledger.customers.find(sender) if sender else None
+        changes = self.engine.execute(lambda L: L.inbox.record_message(
             channel=m.channel.value, direction="in", sender=sender, recipient=m.recipient or "",
             body=m.body, received_at=m.received_at, raw=m.raw, dedupe_key=m.dedupe_key,
             subject=m.subject or "", customer_id=customer, missing_parts=m.missing_parts,
@@ -100,15 +100,15 @@ class EngineSink:
     def _call(self, e: CallEvent) -> None:
         ledger = self.engine.require_shop()
         number = try_normalise_phone(e.number, ledger.region) if e.number else None
-        customer = ledger.find_customer(number) if number else None
+        customer = ledger.customers.find(number) if number else None
         # the call announcer (below) publishes incoming_call for this new call record
-        self.engine.execute(lambda L: L.record_call(
+        self.engine.execute(lambda L: L.inbox.record_call(
             number=number, name=e.name, at=e.at, presentation=e.presentation, raw=e.raw,
             customer_id=customer, answered=e.answered, line=e.line or self.line_name))
 
     def quarantine(self, item: QuarantinedInput) -> None:
         log.error("quarantined %s input: %s", item.source, item.reason)
-        self._on_loop(lambda: self.engine.execute(lambda L: L.quarantine(
+        self._on_loop(lambda: self.engine.execute(lambda L: L.inbox.quarantine(
             source=item.source, raw=item.raw, reason=item.reason, at=item.at,
             dedupe_key=item.dedupe_key)))
 
@@ -176,7 +176,7 @@ class Outbox:
         else:
             fields = {"state": "failed", "error": result.error or "send failed",
                       "attempts": attempts}
-        self.engine.execute(lambda L: L.update_message(mid, **fields))
+        self.engine.execute(lambda L: L.inbox.update_message(mid, **fields))
 
     def record_report(self, report: DeliveryReport) -> None:
         for mid, reference in queries.outgoing_sms_with_references(self.engine.read_model.conn):
@@ -192,7 +192,7 @@ class Outbox:
 
 def _set_state(ledger: ShopLedger, *, mid: str, **fields: Any) -> Changes:
     """The outbox's ledger command: new state (and details) of outgoing message ``mid``."""
-    return ledger.update_message(mid, **fields)
+    return ledger.inbox.update_message(mid, **fields)
 
 
 class CallAnnouncer:

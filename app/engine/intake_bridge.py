@@ -19,8 +19,8 @@ from app.engine.till_engine import TillEngine
 from app.intake.catalog_model import CatalogError, IntakeCatalog
 from app.intake.intake_json import DEFAULT_AUTO_DRAFT_CONFIDENCE, parse_message_json
 from sync.changes import Changes
+from sync.ledger import FulfilmentInput, LineInput
 from sync.read_model import queries as q
-from sync.shop_ledger import FulfilmentInput, LineInput
 from sync.vocabulary import MESSAGE_CHANNELS, Channel
 
 log = logging.getLogger("countertop.engine.intake")
@@ -72,7 +72,7 @@ class IntakeService:
     def catalog(self) -> IntakeCatalog:
         if self._catalog is None:
             conn = self.engine.read_model.conn
-            settings = self.engine.ledger.settings
+            settings = self.engine.ledger.shop.info()
             extra = _setting(self.engine, "intake_catalog")
             data = catalog_dict(q.list_products(conn), str(settings.get("currency") or "EUR"),
                                 extra if isinstance(extra, dict) else None)
@@ -91,7 +91,7 @@ class IntakeService:
             return DEFAULT_AUTO_DRAFT_CONFIDENCE
 
     def parse(self, text: str, now: dt.datetime | None = None) -> dict[str, Any]:
-        tz = str(self.engine.ledger.settings.get("timezone") or "UTC")
+        tz = str(self.engine.ledger.shop.info().get("timezone") or "UTC")
         return parse_message_json(text, self.catalog(), now=now, tz=tz,
                                   threshold=self.threshold())
 
@@ -111,7 +111,7 @@ class IntakeService:
         if decision == "nothing":
             return result
         try:
-            self.engine.execute(lambda L: L.update_message(
+            self.engine.execute(lambda L: L.inbox.update_message(
                 message_id, intake=json.dumps(result, default=str)))
             if decision == "draft":
                 order = self._draft(result, message_id, channel, customer_id)
@@ -137,7 +137,7 @@ class IntakeService:
         if result.get("fulfilment") in ("pickup", "delivery"):
             fulfil = FulfilmentInput(kind=result["fulfilment"],
                                      address=str(result.get("address") or ""))
-        changes = self.engine.execute(lambda L: L.create_order(
+        changes = self.engine.execute(lambda L: L.orders.create(
             customer_id=customer_id, lines=lines,
             channel=channel if channel in MESSAGE_CHANNELS else Channel.SMS.value,
             tags=["auto"], due_at=due if due and due.tzinfo else None, fulfilment=fulfil,
@@ -168,4 +168,4 @@ def line_input(line: dict[str, Any]) -> LineInput | None:
 
 
 def _setting(engine: TillEngine, key: str) -> Any:
-    return engine.ledger.shop_settings().get(key)
+    return engine.ledger.shop.settings().get(key)

@@ -58,7 +58,7 @@ class LedgerMembership:
             return True
         if not self.engine.has_shop:
             return False
-        return till_id in self.engine.ledger.members()
+        return till_id in self.engine.ledger.tills.members()
 
     def shop_id_hash(self) -> str:
         if self.engine.has_shop:
@@ -72,7 +72,7 @@ class LedgerMembership:
             request.till_id, request.name, request.code, request.address))
 
     def admit(self, request: JoinRequest) -> str:
-        self.engine.execute(lambda L: L.add_till(request.till_id, request.name or "Till"))
+        self.engine.execute(lambda L: L.tills.add(request.till_id, request.name or "Till"))
         return doc_url(str(self.engine.ledger.shop_doc_id))
 
 
@@ -103,7 +103,7 @@ class PeerService:
     def _till_name(self) -> str:
         if not self.engine.has_shop:
             return "Till"
-        info = self.engine.ledger.tills().get(self.engine.identity.till_id) or {}
+        info = self.engine.ledger.tills.all().get(self.engine.identity.till_id) or {}
         return str(info.get("name") or "Till")
 
     def _shareable(self) -> list[DocId]:
@@ -118,7 +118,7 @@ class PeerService:
         if not self.engine.has_shop:
             return False
         return doc_id == self.engine.ledger.shop_doc_id or doc_id in set(
-            self.engine.ledger.period_doc_ids())
+            self.engine.ledger.docs.period_doc_ids())
 
     def _local(self, changes: Changes) -> None:
         self.replicator.local_change()
@@ -136,7 +136,7 @@ class PeerService:
 
     def _want_listed_periods(self) -> None:
         """Period documents named in the shop document but not held here: ask for them."""
-        for doc_id in self.engine.ledger.period_doc_ids():
+        for doc_id in self.engine.ledger.docs.period_doc_ids():
             if not self.engine.store.exists(doc_id):
                 self.replicator.want(doc_id)
 
@@ -183,10 +183,10 @@ class PeerService:
 
     def remove_till(self, ref: str) -> dict[str, str]:
         ref = ref.strip().lower()
-        matches = [t for t in self.engine.ledger.tills() if t.startswith(ref.replace("-", ""))]
+        matches = [t for t in self.engine.ledger.tills.all() if t.startswith(ref.replace("-", ""))]
         if not ref or len(matches) != 1:
             raise NotFound(f"no single till matches {ref!r}")
-        self.engine.execute(lambda L: L.remove_till(matches[0]))
+        self.engine.execute(lambda L: L.tills.remove(matches[0]))
         self.peer_set.membership_changed()
         return {"removed": matches[0]}
 

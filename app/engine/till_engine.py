@@ -21,10 +21,10 @@ from sync.doc_storage import DocumentStore
 from sync.errors import NoShop, StorageCorrupt
 from sync.identity import TillIdentity, load_or_create
 from sync.ids import DocId
+from sync.ledger import ShopLedger
 from sync.phones import try_normalise_phone
 from sync.read_model import queries
 from sync.read_model.projector import ReadModel
-from sync.shop_ledger import ShopLedger
 
 log = logging.getLogger("countertop.engine")
 
@@ -65,7 +65,7 @@ class TillEngine:
                 log.warning("shop pointer names till %s but this identity is %s",
                             pointer.till_id, self.identity.till_id)
             ledger.shop_doc_id = pointer.shop_doc
-            ledger._open_shop()
+            ledger.open_shop()
         return ledger
 
     @property
@@ -143,7 +143,7 @@ class TillEngine:
         raised = Changes()
         before = {s.doc_id: s.doc.get_heads() for s in self.store.loaded()}
         for sku, location, avail in queries.overbooked(self.read_model.conn, changes.stock):
-            raised.merge(self.ledger.raise_overbooking(sku, location, Decimal(avail) / 1000))
+            raised.merge(self.ledger.alerts.raise_overbooking(sku, location, Decimal(avail) / 1000))
         if not raised.empty():
             # with ``before``, only the alerts are projected; without it the shop document
             # was diffed from its last projection: ~1 s with 20k customers
@@ -162,7 +162,7 @@ class TillEngine:
                 # finds unindexed ones through the read model); messages do (dedupe
                 # keys). Empty ``got``: a command already projected it (see _project).
                 if doc_id != self.ledger.shop_doc_id and (got.messages or got.empty()):
-                    self.ledger.reindex(doc_id)
+                    self.ledger.docs.reindex(doc_id)
                 total.merge(got)
             self._check_overbooking(total)
         self._emit(total)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import re
 import sqlite3
 from collections.abc import Iterable
 from decimal import Decimal
@@ -19,7 +18,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sync.am_doc import TOUCH_KEY, Obj, Reader, Root, stock_register_sku, touched_since
+from sync.am_doc import Obj, Reader, Root, stock_register_sku
+from sync.am_touch import TOUCH_KEY, record_keys_from_patches, touched_since
 from sync.changes import Changes
 from sync.doc_storage import heads_text as stored_heads_text
 from sync.ids import DocId
@@ -65,38 +65,6 @@ def heads_text(heads: Iterable[bytes]) -> str:
     return stored_heads_text(list(heads))
 
 
-_PATH = re.compile(r'Map\("((?:[^"\\]|\\.)*)"\)')
-_KEY = re.compile(r'action: \w+ \{ key: "((?:[^"\\]|\\.)*)"')
-
-
-def _unescape(text: str) -> str:
-    return text.replace('\\"', '"').replace("\\\\", "\\")
-
-
-def record_keys_from_patches(patches: Iterable[Any]) -> set[tuple[str, str | None]]:
-    """(top-level key, record key) touched by each patch of ``Document.diff``.
-
-    The binding exposes patches only through ``repr``; our record keys are generated ids
-    and SKUs, so reading them back from the debug text is reliable. ``None`` as record
-    key means "the whole top-level entry" (e.g. a new map or a root scalar).
-    """
-    out: set[tuple[str, str | None]] = set()
-    for patch in patches:
-        text = repr(patch)
-        head, _, action = text.partition("], action:")
-        keys = [_unescape(k) for k in _PATH.findall(head)]
-        m = _KEY.search("action:" + action)
-        if m:
-            keys.append(_unescape(m.group(1)))
-        if not keys:
-            out.add(("*", None))
-        elif len(keys) == 1:
-            out.add((keys[0], None))
-        else:
-            out.add((keys[0], keys[1]))
-    return out
-
-
 class ReadModel:
     """Writer side of the read model (the engine); the UI opens the file read-only."""
 
@@ -119,7 +87,7 @@ class ReadModel:
 
         With ``changes`` (from a local command) only those records are re-read; without,
         the records touched since the stored heads are read from the hints each change
-        carries (``am_doc.touched_since``), or found with ``Document.diff``; with
+        carries (``am_touch.touched_since``), or found with ``Document.diff``; with
         no stored heads (or an unusable diff) the whole document is projected.
         """
         reader = _FastReader(doc)

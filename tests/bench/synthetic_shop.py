@@ -1,8 +1,8 @@
 """A synthetic shop with three years of history, for the ledger benchmarks.
 
 At full scale: 300k orders (~1M lines), 20k customers, 300 products, two tills, some
-messages and calls. Orders are written with ``ShopLedger.import_orders`` (the layout
-``create_order`` writes, many orders per Automerge transaction) into one period document
+messages and calls. Orders are written with ``ledger.orders.import_many`` (the layout
+``orders.create`` writes, many orders per Automerge transaction) into one period document
 per till per month, exactly as the tills would have. Each till's history is written by its
 own process into its own copy of the shop document (the machine has two cores), then the
 second till's period documents are moved in and its shop document merged, as sync would.
@@ -31,7 +31,7 @@ from pathlib import Path
 
 from sync.doc_storage import DocumentStore
 from sync.ids import DocId, TillId
-from sync.shop_ledger import FulfilmentInput, ImportedOrder, LineInput, ShopLedger
+from sync.ledger import FulfilmentInput, ImportedOrder, LineInput, ShopLedger
 
 log = logging.getLogger("countertop.bench.synthetic_shop")
 
@@ -257,7 +257,7 @@ def write_till_history(root: Path, till_id: str, shop_doc: str, share: float, se
         done += n
         orders = _plan_month(rng, start, end, n, skus, weights, customers, now)
         _price_payments(orders, prices)
-        ledger.import_orders(orders)
+        ledger.orders.import_many(orders)
         lines += sum(len(o.lines) for o in orders)
     store.close()
     return lines
@@ -278,20 +278,20 @@ def build_documents(root: Path, scale: float, now: dt.datetime) -> None:
     identity = load_or_create(data_dir.identity_dir)
     store = DocumentStore(data_dir.root)
     ledger = ShopLedger(store, identity.till_id, clock=lambda: now)
-    ledger.create_shop("Synthetic Bakery & Pizza", currency="GBP", region="GB",
+    ledger.shop.create("Synthetic Bakery & Pizza", currency="GBP", region="GB",
                        timezone=TIMEZONE, till_name="Counter")
     assert ledger.shop_doc_id is not None
     shop_doc = ledger.shop_doc_id
     data_dir.write_pointer(ShopPointer(shop_doc, identity.till_id))
-    ledger.add_till(TILL_B, "Phone desk")
+    ledger.tills.add(TILL_B, "Phone desk")
 
     catalog = _catalog(counts["products"])
     weights = _product_weights(len(catalog))
     expected_lines = counts["orders"] * 3.3 * 1.6  # lines x mean quantity, for stock
     for (sku, name, price), weight in zip(catalog, weights, strict=True):
         stock = int(expected_lines * weight / sum(weights) * 1.5) + 50
-        ledger.add_product(sku, name, price, aliases=[name.split(" (")[0].lower()],
-                           stock=Decimal(stock), low_stock=Decimal(10))
+        ledger.catalog.add_product(sku, name, price, aliases=[name.split(" (")[0].lower()],
+                                   stock=Decimal(stock), low_stock=Decimal(10))
 
     rng = random.Random(11)
     people = []
@@ -303,8 +303,8 @@ def build_documents(root: Path, scale: float, now: dt.datetime) -> None:
                        if rng.random() < 0.6 else [],
                        "notes": "allergic to nuts" if rng.random() < 0.02 else "",
                        "created_at": now - dt.timedelta(days=rng.randrange(1, 3 * 365))})
-    ledger.import_customers(people)
-    customer_ids = sorted(ledger.customers())
+    ledger.customers.import_many(people)
+    customer_ids = sorted(ledger.customers.all())
     store.get(shop_doc).compact()
 
     # each till writes its history in its own process: till A into this store, till B
@@ -336,7 +336,7 @@ def build_documents(root: Path, scale: float, now: dt.datetime) -> None:
 
     ledger = ShopLedger(store, identity.till_id, shop_doc, clock=lambda: now)
     _messages_and_calls(ledger, counts, customer_ids, now)
-    period_docs = len(ledger.period_doc_ids())
+    period_docs = len(ledger.docs.period_doc_ids())
     store.close()
     (root / DOCUMENTS_DONE).write_text(json.dumps({
         "period_docs": period_docs, "lines_written": lines,
@@ -418,7 +418,7 @@ def _messages_and_calls(ledger: ShopLedger, counts: dict[str, int], customers: l
                         now: dt.datetime) -> None:
     """Inbound SMS/e-mail and caller-ID records spread over the history (counter till)."""
     rng = random.Random(13)
-    phones = {cid: c.get("phones", []) for cid, c in ledger.customers().items()}
+    phones = {cid: c.get("phones", []) for cid, c in ledger.customers.all().items()}
     start = now - dt.timedelta(days=MONTHS * 30 - 5)
     span = (now - start).total_seconds()
     for i in range(counts["messages"]):
@@ -427,15 +427,15 @@ def _messages_and_calls(ledger: ShopLedger, counts: dict[str, int], customers: l
         at = start + dt.timedelta(seconds=rng.random() * span)
         body = (f"Hi, could I get {rng.randint(1, 4)} {rng.choice(_STYLES)} "
                 f"{rng.choice(_FOODS)} for {rng.choice(('6pm', 'lunch', 'tomorrow', '7:30'))}?")
-        ledger.record_message(channel="sms", direction="in", sender=sender,
-                              recipient="+447700000001", body=body, received_at=at,
-                              dedupe_key=f"synthetic-sms-{i}")
+        ledger.inbox.record_message(channel="sms", direction="in", sender=sender,
+                                    recipient="+447700000001", body=body, received_at=at,
+                                    dedupe_key=f"synthetic-sms-{i}")
     for _ in range(counts["calls"]):
         cid = rng.choice(customers)
         number = (phones.get(cid) or ["+447700800123"])[0]
         at = start + dt.timedelta(seconds=rng.random() * span)
-        ledger.record_call(number=number, name=None, at=at, presentation="allowed",
-                           answered=rng.random() < 0.8)
+        ledger.inbox.record_call(number=number, name=None, at=at, presentation="allowed",
+                                 answered=rng.random() < 0.8)
 
 
 def main_build(argv: list[str] | None = None) -> int:

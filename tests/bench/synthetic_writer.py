@@ -38,15 +38,15 @@ def _use_local_doc_ids_if_needed() -> None:
     try:
         from automerge._automerge import DocumentId  # noqa: F401
     except ImportError:
-        from sync import shop_ledger
         from sync.ids import DocId
+        from sync.ledger import documents
 
-        shop_ledger.new_doc_id = lambda: DocId(base58check_doc_id())  # type: ignore[assignment]
+        documents.new_doc_id = lambda: DocId(base58check_doc_id())  # type: ignore[assignment]
 
 
 def _skip_touch_hints_if_needed() -> None:
     """The older core cannot name a change's actor and seq, so the ledger's touch hints
-    (``am_doc.write_touch_hint``) are left out: changes without hints are what an older
+    (``am_touch.write_touch_hint``) are left out: changes without hints are what an older
     version wrote, and readers fall back to ``Document.diff`` for them. The (empty) hints
     map is still made in each document's first change, where the project's core makes it."""
     from automerge.core import Document
@@ -57,8 +57,9 @@ def _skip_touch_hints_if_needed() -> None:
 
     from automerge.core import ObjType
 
-    from sync import shop_ledger
-    from sync.am_doc import TOUCH_KEY, Root, Writer
+    from sync.am_doc import Root, Writer
+    from sync.am_touch import TOUCH_KEY
+    from sync.ledger.documents import LedgerDocuments
 
     @contextmanager
     def write_without_hint(self, stored):  # type: ignore[no-untyped-def]
@@ -71,7 +72,7 @@ def _skip_touch_hints_if_needed() -> None:
             yield w
         stored.persist()
 
-    shop_ledger.ShopLedger._write = write_without_hint  # type: ignore[method-assign]
+    LedgerDocuments.write = write_without_hint  # type: ignore[method-assign]
 
 
 def main(argv: list[str]) -> int:

@@ -14,13 +14,13 @@ from automerge.core import Document
 from app.engine.till_engine import TillEngine
 from sync.doc_storage import DocumentStore
 from sync.ids import DocId, TillId
-from sync.shop_ledger import ShopLedger
+from sync.ledger import ShopLedger
 
 
 def second_till(engine: TillEngine, root: Path) -> ShopLedger:
     """Till B, paired: a member of the shop with its own copy of the shop document."""
-    engine.execute(lambda L: L.add_till("till-b", "Till 2"))
-    shop = engine.ledger.shop
+    engine.execute(lambda L: L.tills.add("till-b", "Till 2"))
+    shop = engine.ledger.shop_doc
     store = DocumentStore(root)
     store.create(shop.doc_id, Document.load(shop.doc.save()))
     return ShopLedger(store, TillId("till-b"), shop.doc_id)

@@ -12,7 +12,7 @@ from app.engine.till_engine import TillEngine
 from sync.changes import Changes
 from sync.errors import CommandRejected, DataDirLocked, NoShop
 from sync.ids import DocId
-from sync.shop_ledger import LineInput, ShopLedger
+from sync.ledger import LineInput, ShopLedger
 from tests.engine.remote_till import deliver, second_till
 from tests.helpers.commands import run
 
@@ -102,10 +102,10 @@ def test_merge_that_goes_below_zero_raises_an_alert(engine: TillEngine,
     b = second_till(engine, tmp_path / "till-b")
     mine = run(engine, "order.add", {"lines": ["BREAD:4"]})
     run(engine, "order.set_status", {"order": mine["id"], "status": "confirmed"})
-    theirs = b.create_order(customer_id=None,
-                            lines=[LineInput(quantity=Decimal(3), sku="BREAD")]).created
+    theirs = b.orders.create(customer_id=None,
+                             lines=[LineInput(quantity=Decimal(3), sku="BREAD")]).created
     assert theirs is not None
-    b.set_status(theirs, "collected")
+    b.orders.set_status(theirs, "collected")
     assert open_alerts(engine) == []
     seen: list[Changes] = []
     engine.subscribe(seen.append)
@@ -125,8 +125,8 @@ def test_merge_that_goes_below_zero_raises_an_alert(engine: TillEngine,
 def test_merge_that_stays_above_zero_raises_nothing(engine: TillEngine,
                                                     tmp_path: Path) -> None:
     b = second_till(engine, tmp_path / "till-b")
-    b.create_order(customer_id=None, lines=[LineInput(quantity=Decimal(2), sku="MILK")])
-    b.add_customer("Bob", phones=["07700900456"])
+    b.orders.create(customer_id=None, lines=[LineInput(quantity=Decimal(2), sku="MILK")])
+    b.customers.add("Bob", phones=["07700900456"])
     changes = engine.merged_remote(deliver(b, engine))
     assert len(changes.customers) == 1 and len(changes.orders) == 1
     assert open_alerts(engine) == []
@@ -141,8 +141,8 @@ def test_opposite_merges_on_two_tills_settle_on_one_customer(engine: TillEngine,
     order = run(engine, "order.add", {"customer": y, "lines": ["MILK:1"]})
     engine.merged_remote(deliver_shop_to(b, engine))
     # each till merges the pair the other way round before they sync
-    engine.execute(lambda L: L.merge_customers(x, y))
-    b.merge_customers(y, x)
+    engine.execute(lambda L: L.customers.merge(x, y))
+    b.customers.merge(y, x)
     engine.merged_remote(deliver(b, engine))
     kept = min(x, y)
     assert run(engine, "order.show", {"order": order["id"]})["customer_id"] == kept
@@ -154,7 +154,7 @@ def test_opposite_merges_on_two_tills_settle_on_one_customer(engine: TillEngine,
 
 def deliver_shop_to(b: ShopLedger, engine: TillEngine) -> list[DocId]:
     """Give B the engine's shop document (what sync does the other way)."""
-    theirs = engine.ledger.shop
+    theirs = engine.ledger.shop_doc
     stored = b.store.get(theirs.doc_id)
     stored.doc.merge(theirs.doc)
     stored.persist()

@@ -24,7 +24,7 @@ def main() -> None:
         if i % 3 == 0:
             run(engine, "order.set_status", {"order": order["id"], "status": "confirmed"})
         if i % 5 == 4:
-            engine.store.get(engine.ledger.locate_order(order["id"])[1]).compact()
+            engine.store.get(engine.ledger.orders.locate(order["id"])[1]).compact()
         sys.stdout.write(f"{order['id']} {order['number']}\n")
         sys.stdout.flush()
         i += 1

@@ -17,7 +17,7 @@ from automerge.core import Document
 from sync.am_doc import Reader, Root
 from sync.doc_storage import DocumentStore
 from sync.ids import DocId, TillId
-from sync.shop_ledger import LineInput, ShopLedger
+from sync.ledger import LineInput, ShopLedger
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
 
@@ -30,13 +30,13 @@ def new_ledger(root: Path, till: str = "till-a", shop_doc: DocId | None = None) 
     return ShopLedger(DocumentStore(root), TillId(till), shop_doc, clock=fixed_clock)
 
 
-def shop_ledger(root: Path, till: str = "till-a") -> ShopLedger:
+def corner_shop(root: Path, till: str = "till-a") -> ShopLedger:
     """A shop with BREAD (5 in stock), MILK (10) and FLOUR (2.5 kg)."""
     ledger = new_ledger(root, till)
-    ledger.create_shop("Corner Shop", currency="EUR", region="GB")
-    ledger.add_product("BREAD", "Sourdough bread", 250, stock=Decimal(5))
-    ledger.add_product("MILK", "Whole milk", 120, stock=Decimal(10))
-    ledger.add_product("FLOUR", "Rye flour", 310, unit="kg", stock=Decimal("2.5"))
+    ledger.shop.create("Corner Shop", currency="EUR", region="GB")
+    ledger.catalog.add_product("BREAD", "Sourdough bread", 250, stock=Decimal(5))
+    ledger.catalog.add_product("MILK", "Whole milk", 120, stock=Decimal(10))
+    ledger.catalog.add_product("FLOUR", "Rye flour", 310, unit="kg", stock=Decimal("2.5"))
     return ledger
 
 
@@ -45,7 +45,7 @@ def line(sku: str, qty: str | int) -> LineInput:
 
 
 def order_of(ledger: ShopLedger, *lines: LineInput, customer: str | None = None) -> str:
-    changes = ledger.create_order(customer_id=customer, lines=lines)
+    changes = ledger.orders.create(customer_id=customer, lines=lines)
     assert changes.created is not None
     return changes.created
 
@@ -73,10 +73,10 @@ def stock_level(ledger: ShopLedger, sku: str, location: str = "main") -> dict[st
 
 def fork_till(a: ShopLedger, root_b: Path, till_b: str = "till-b") -> ShopLedger:
     """Pair a second till: A adds it as a member, B receives the shop document."""
-    a.add_till(till_b, "Till 2")
+    a.tills.add(till_b, "Till 2")
     store_b = DocumentStore(root_b)
     assert a.shop_doc_id is not None
-    store_b.create(a.shop_doc_id, Document.load(a.shop.doc.save()))
+    store_b.create(a.shop_doc_id, Document.load(a.shop_doc.doc.save()))
     return ShopLedger(store_b, TillId(till_b), a.shop_doc_id, clock=fixed_clock)
 
 
@@ -97,9 +97,9 @@ def sync_docs(src: ShopLedger, dst: ShopLedger) -> list[DocId]:
             changed.append(doc_id)
     for doc_id in changed:
         if doc_id != dst.shop_doc_id:
-            dst.reindex(doc_id)
+            dst.docs.reindex(doc_id)
     return changed
 
 
 def field(ledger: ShopLedger, ref: str, key: str) -> Any:
-    return ledger.order(ref)[key]
+    return ledger.orders.get(ref)[key]

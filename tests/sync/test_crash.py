@@ -107,7 +107,7 @@ def check_restart(root: Path, acked: dict[str, str], where: str) -> None:
     engine = TillEngine(root)
     try:
         for oid, number in acked.items():
-            assert engine.ledger.order(oid)["number"] == number, where
+            assert engine.ledger.orders.get(oid)["number"] == number, where
         rows = engine.read_model.conn.execute("SELECT id, number FROM orders").fetchall()
         numbers = [n for _, n in rows]
         assert len(numbers) == len(set(numbers)), f"{where}: duplicate order numbers"

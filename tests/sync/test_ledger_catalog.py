@@ -8,22 +8,22 @@ from pathlib import Path
 import pytest
 
 from sync.errors import CommandRejected
-from sync.shop_ledger import ShopLedger
-from tests.sync.ledger_shop import shop_ledger, stock_level
+from sync.ledger import ShopLedger
+from tests.sync.ledger_shop import corner_shop, stock_level
 
 
 @pytest.fixture
 def ledger(tmp_path: Path) -> ShopLedger:
-    return shop_ledger(tmp_path)
+    return corner_shop(tmp_path)
 
 
 def test_add_product_with_initial_stock(ledger: ShopLedger) -> None:
-    changes = ledger.add_product("EGGS", "Free range eggs", 299, aliases=["eggs", " "],
-                                 stock=Decimal(12), low_stock=Decimal(3),
-                                 option_groups={"size": ["M", "L"]})
+    changes = ledger.catalog.add_product("EGGS", "Free range eggs", 299, aliases=["eggs", " "],
+                                         stock=Decimal(12), low_stock=Decimal(3),
+                                         option_groups={"size": ["M", "L"]})
     assert changes.created == "EGGS" and changes.products == {"EGGS"}
     assert changes.stock == {"EGGS"}
-    p = ledger.product("EGGS")
+    p = ledger.catalog.product("EGGS")
     assert (p["name"], p["price"], p["aliases"], p["low_stock"], p["active"]) == (
         "Free range eggs", 299, ["eggs"], "3", True)
     assert p["option_groups"] == {"size": ["M", "L"]}
@@ -31,7 +31,7 @@ def test_add_product_with_initial_stock(ledger: ShopLedger) -> None:
 
 
 def test_add_product_without_stock_touches_no_stock(ledger: ShopLedger) -> None:
-    changes = ledger.add_product("JAM", "Jam", 350)
+    changes = ledger.catalog.add_product("JAM", "Jam", 350)
     assert changes.stock == set()
     assert stock_level(ledger, "JAM")["on_hand"] == 0
 
@@ -47,57 +47,57 @@ def test_add_product_without_stock_touches_no_stock(ledger: ShopLedger) -> None:
 def test_add_product_refuses(ledger: ShopLedger, sku: str, name: str, price: int,
                              message: str) -> None:
     with pytest.raises(CommandRejected) as err:
-        ledger.add_product(sku, name, price)
+        ledger.catalog.add_product(sku, name, price)
     assert str(err.value) == message
 
 
 def test_add_product_refuses_a_bad_tax_rate(ledger: ShopLedger) -> None:
     with pytest.raises(CommandRejected, match="tax rate"):
-        ledger.add_product("TEA", "Tea", 100, tax_rate="twenty")
-    assert "TEA" not in ledger.products()
+        ledger.catalog.add_product("TEA", "Tea", 100, tax_rate="twenty")
+    assert "TEA" not in ledger.catalog.products()
 
 
 def test_update_product(ledger: ShopLedger) -> None:
-    assert ledger.update_product("BREAD", price=275, active=False,
-                                 low_stock="2").products == {"BREAD"}
-    p = ledger.product("BREAD")
+    assert ledger.catalog.update_product("BREAD", price=275, active=False,
+                                         low_stock="2").products == {"BREAD"}
+    p = ledger.catalog.product("BREAD")
     assert (p["price"], p["active"], p["low_stock"]) == (275, False, "2")
     with pytest.raises(CommandRejected, match="cannot change barcode of a product"):
-        ledger.update_product("BREAD", barcode="X")
+        ledger.catalog.update_product("BREAD", barcode="X")
     with pytest.raises(CommandRejected, match="unknown SKU 'NOPE'"):
-        ledger.update_product("NOPE", price=1)
+        ledger.catalog.update_product("NOPE", price=1)
 
 
 def test_aliases_are_kept_once_case_insensitively(ledger: ShopLedger) -> None:
-    ledger.add_alias("BREAD", "loaf")
-    ledger.add_alias("BREAD", " Loaf ")
-    ledger.add_alias("BREAD", "sourdough")
-    assert ledger.product("BREAD")["aliases"] == ["loaf", "sourdough"]
+    ledger.catalog.add_alias("BREAD", "loaf")
+    ledger.catalog.add_alias("BREAD", " Loaf ")
+    ledger.catalog.add_alias("BREAD", "sourdough")
+    assert ledger.catalog.product("BREAD")["aliases"] == ["loaf", "sourdough"]
     with pytest.raises(CommandRejected, match="alias is empty"):
-        ledger.add_alias("BREAD", "  ")
+        ledger.catalog.add_alias("BREAD", "  ")
     with pytest.raises(CommandRejected, match="unknown SKU"):
-        ledger.add_alias("NOPE", "x")
+        ledger.catalog.add_alias("NOPE", "x")
 
 
 def test_adjust_stock_counts_in_and_out_with_a_reason(ledger: ShopLedger) -> None:
-    changes = ledger.adjust_stock("BREAD", Decimal(10), reason="delivery", by="sam")
+    changes = ledger.catalog.adjust_stock("BREAD", Decimal(10), reason="delivery", by="sam")
     assert changes.stock == {"BREAD"}
-    ledger.adjust_stock("BREAD", Decimal(-3), reason="stale")
-    ledger.adjust_stock("FLOUR", Decimal("0.125"), reason="top up")
+    ledger.catalog.adjust_stock("BREAD", Decimal(-3), reason="stale")
+    ledger.catalog.adjust_stock("FLOUR", Decimal("0.125"), reason="top up")
     assert stock_level(ledger, "BREAD")["on_hand"] == 12
     assert stock_level(ledger, "FLOUR")["on_hand"] == Decimal("2.625")
     with pytest.raises(CommandRejected, match="a reason is required"):
-        ledger.adjust_stock("BREAD", Decimal(1), reason=" ")
+        ledger.catalog.adjust_stock("BREAD", Decimal(1), reason=" ")
     with pytest.raises(CommandRejected, match="zero changes nothing"):
-        ledger.adjust_stock("BREAD", Decimal(0), reason="count")
+        ledger.catalog.adjust_stock("BREAD", Decimal(0), reason="count")
     with pytest.raises(CommandRejected, match="unknown SKU"):
-        ledger.adjust_stock("NOPE", Decimal(1), reason="x")
+        ledger.catalog.adjust_stock("NOPE", Decimal(1), reason="x")
 
 
 def test_stock_moves_are_recorded(ledger: ShopLedger) -> None:
     from sync.am_doc import Reader, Root
 
-    ledger.adjust_stock("MILK", Decimal(-2), reason="spilt", by="sam")
+    ledger.catalog.adjust_stock("MILK", Decimal(-2), reason="spilt", by="sam")
     moves = [m for d in ledger.store.ids()
              for m in (Reader(ledger.store.get(d).doc).value(Root, "stock_moves") or {}).values()]
     spilt = [m for m in moves if m["reason"] == "spilt"]
@@ -105,18 +105,18 @@ def test_stock_moves_are_recorded(ledger: ShopLedger) -> None:
 
 
 def test_add_supplier(ledger: ShopLedger) -> None:
-    changes = ledger.add_supplier(" Mill Co ", contact="01234", products=["FLOUR"],
-                                  lead_time_days=3)
+    changes = ledger.catalog.add_supplier(" Mill Co ", contact="01234", products=["FLOUR"],
+                                          lead_time_days=3)
     assert changes.suppliers == {changes.created}
     from sync.am_doc import Reader
 
-    sup = Reader(ledger.shop.doc).value(Reader(ledger.shop.doc).path("suppliers"),
-                                        str(changes.created))
+    sup = Reader(ledger.shop_doc.doc).value(Reader(ledger.shop_doc.doc).path("suppliers"),
+                                            str(changes.created))
     assert sup["name"] == "Mill Co" and sup["products"] == ["FLOUR"]
     with pytest.raises(CommandRejected, match="needs a name"):
-        ledger.add_supplier(" ")
+        ledger.catalog.add_supplier(" ")
     with pytest.raises(CommandRejected, match="unknown SKU"):
-        ledger.add_supplier("Dairy", products=["NOPE"])
+        ledger.catalog.add_supplier("Dairy", products=["NOPE"])
 
 
 @pytest.mark.parametrize("fields, message", [
@@ -129,11 +129,11 @@ def test_add_supplier(ledger: ShopLedger) -> None:
 def test_update_product_refuses_bad_values(ledger: ShopLedger, fields: dict[str, object],
                                            message: str) -> None:
     with pytest.raises(CommandRejected) as err:
-        ledger.update_product("BREAD", **fields)
+        ledger.catalog.update_product("BREAD", **fields)
     assert str(err.value) == message
-    assert ledger.product("BREAD")["name"] == "Sourdough bread"
+    assert ledger.catalog.product("BREAD")["name"] == "Sourdough bread"
 
 
 def test_add_product_refuses_a_bad_low_stock(ledger: ShopLedger) -> None:
     with pytest.raises(CommandRejected, match="must be zero or more"):
-        ledger.add_product("TEA", "Tea", 100, low_stock=Decimal(-1))
+        ledger.catalog.add_product("TEA", "Tea", 100, low_stock=Decimal(-1))

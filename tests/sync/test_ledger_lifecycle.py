@@ -9,8 +9,8 @@ import pytest
 
 from sync import lifecycle
 from sync.errors import CommandRejected
-from sync.shop_ledger import ShopLedger
-from tests.sync.ledger_shop import line, order_of, shop_ledger, stock_level
+from sync.ledger import ShopLedger
+from tests.sync.ledger_shop import corner_shop, line, order_of, stock_level
 
 S = lifecycle.STATUSES
 LEGAL = {
@@ -72,40 +72,40 @@ def test_unknown_status_lists_the_known_ones() -> None:
 
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory: pytest.TempPathFactory) -> ShopLedger:
-    return shop_ledger(tmp_path_factory.mktemp("lifecycle"))
+    return corner_shop(tmp_path_factory.mktemp("lifecycle"))
 
 
 def order_in(ledger: ShopLedger, status: str) -> str:
     oid = order_of(ledger, line("MILK", 1))
     if status == "returned":
-        ledger.set_status(oid, "collected")
-        ledger.return_order(oid)
+        ledger.orders.set_status(oid, "collected")
+        ledger.orders.record_return(oid)
     elif status != "new":
-        ledger.set_status(oid, status)
-    assert ledger.order(oid)["status"] == status
+        ledger.orders.set_status(oid, status)
+    assert ledger.orders.get(oid)["status"] == status
     return oid
 
 
 @pytest.mark.parametrize("current, target", PAIRS)
 def test_set_status_follows_the_rules(shop: ShopLedger, current: str, target: str) -> None:
     oid = order_in(shop, current)
-    history = len(shop.order(oid)["history"])
+    history = len(shop.orders.get(oid)["history"])
     if target in LEGAL[current] and target != "returned":
-        changes = shop.set_status(oid, target, by="sam")
+        changes = shop.orders.set_status(oid, target, by="sam")
         assert changes.orders == {oid}
-        o = shop.order(oid)
+        o = shop.orders.get(oid)
         assert o["status"] == target
         assert o["history"][-1]["field"] == "status"
         assert (o["history"][-1]["old"], o["history"][-1]["new"]) == (current, target)
         assert o["history"][-1]["by"] == "sam" and o["history"][-1]["till"] == "till-a"
         return
     with pytest.raises(CommandRejected) as err:
-        shop.set_status(oid, target)
+        shop.orders.set_status(oid, target)
     if target == "returned" and target in LEGAL[current]:
         assert str(err.value) == "use `order return` to record what came back"
     else:
         assert str(err.value) == expected_refusal(current, target)
-    o = shop.order(oid)
+    o = shop.orders.get(oid)
     assert o["status"] == current and len(o["history"]) == history
 
 
@@ -114,7 +114,7 @@ def test_set_status_follows_the_rules(shop: ShopLedger, current: str, target: st
 
 @pytest.fixture
 def ledger(tmp_path: Path) -> ShopLedger:
-    return shop_ledger(tmp_path)
+    return corner_shop(tmp_path)
 
 
 def level(ledger: ShopLedger, sku: str = "BREAD") -> tuple[Decimal, Decimal]:
@@ -125,27 +125,27 @@ def level(ledger: ShopLedger, sku: str = "BREAD") -> tuple[Decimal, Decimal]:
 def test_confirm_reserves_and_preparing_ready_keep_it(ledger: ShopLedger) -> None:
     oid = order_of(ledger, line("BREAD", 2), line("FLOUR", "0.75"))
     assert level(ledger) == (5, 0)
-    changes = ledger.set_status(oid, "confirmed")
+    changes = ledger.orders.set_status(oid, "confirmed")
     assert changes.stock == {"BREAD", "FLOUR"}
     assert level(ledger) == (5, 2)
     assert level(ledger, "FLOUR") == (Decimal("2.5"), Decimal("0.75"))
     for status in ("preparing", "ready"):
-        assert ledger.set_status(oid, status).stock == set()
+        assert ledger.orders.set_status(oid, status).stock == set()
         assert level(ledger) == (5, 2)
-    assert ledger.order(oid)["stock_state"] == "reserved"
+    assert ledger.orders.get(oid)["stock_state"] == "reserved"
 
 
 def test_cancel_releases_the_reservation(ledger: ShopLedger) -> None:
     oid = order_of(ledger, line("BREAD", 2))
-    ledger.set_status(oid, "confirmed")
-    assert ledger.set_status(oid, "cancelled").stock == {"BREAD"}
+    ledger.orders.set_status(oid, "confirmed")
+    assert ledger.orders.set_status(oid, "cancelled").stock == {"BREAD"}
     assert level(ledger) == (5, 0)
-    assert ledger.order(oid)["stock_state"] == "none"
+    assert ledger.orders.get(oid)["stock_state"] == "none"
 
 
 def test_cancelling_a_new_order_touches_no_stock(ledger: ShopLedger) -> None:
     oid = order_of(ledger, line("BREAD", 2))
-    assert ledger.set_status(oid, "cancelled").stock == set()
+    assert ledger.orders.set_status(oid, "cancelled").stock == set()
     assert level(ledger) == (5, 0)
 
 
@@ -154,73 +154,73 @@ def test_cancelling_a_new_order_touches_no_stock(ledger: ShopLedger) -> None:
 def test_fulfilling_takes_goods_off_the_shelf_and_releases(ledger: ShopLedger,
                                                            fulfil: str) -> None:
     oid = order_of(ledger, line("BREAD", 2))
-    ledger.set_status(oid, "confirmed")
-    assert ledger.set_status(oid, fulfil).stock == {"BREAD"}
+    ledger.orders.set_status(oid, "confirmed")
+    assert ledger.orders.set_status(oid, fulfil).stock == {"BREAD"}
     assert level(ledger) == (3, 0)
-    assert ledger.order(oid)["stock_state"] == "fulfilled"
+    assert ledger.orders.get(oid)["stock_state"] == "fulfilled"
 
 
 def test_fulfilling_straight_from_new_and_then_closing_counts_once(ledger: ShopLedger) -> None:
     oid = order_of(ledger, line("BREAD", 2))
-    ledger.set_status(oid, "out_for_delivery")
-    ledger.set_status(oid, "delivered")
-    ledger.set_status(oid, "closed")
+    ledger.orders.set_status(oid, "out_for_delivery")
+    ledger.orders.set_status(oid, "delivered")
+    ledger.orders.set_status(oid, "closed")
     assert level(ledger) == (3, 0)
 
 
 def test_cancelling_an_order_out_for_delivery_puts_goods_back(ledger: ShopLedger) -> None:
     oid = order_of(ledger, line("BREAD", 2))
-    ledger.set_status(oid, "out_for_delivery")
-    ledger.set_status(oid, "cancelled")
+    ledger.orders.set_status(oid, "out_for_delivery")
+    ledger.orders.set_status(oid, "cancelled")
     assert level(ledger) == (5, 0)
 
 
 def test_return_with_and_without_restock(ledger: ShopLedger) -> None:
     a = order_of(ledger, line("BREAD", 2))
     b = order_of(ledger, line("BREAD", 1))
-    ledger.set_status(a, "collected")
-    ledger.set_status(b, "delivered")
+    ledger.orders.set_status(a, "collected")
+    ledger.orders.set_status(b, "delivered")
     assert level(ledger) == (2, 0)
-    assert ledger.return_order(a, restock=True).stock == {"BREAD"}
+    assert ledger.orders.record_return(a, restock=True).stock == {"BREAD"}
     assert level(ledger) == (4, 0)
-    assert ledger.return_order(b, restock=False).stock == set()
+    assert ledger.orders.record_return(b, restock=False).stock == set()
     assert level(ledger) == (4, 0)
     # closing a returned order moves no stock
-    ledger.set_status(a, "closed")
+    ledger.orders.set_status(a, "closed")
     assert level(ledger) == (4, 0)
 
 
 def test_editing_lines_of_a_confirmed_order_moves_only_the_difference(
         ledger: ShopLedger) -> None:
     oid = order_of(ledger, line("BREAD", 2))
-    ledger.set_status(oid, "confirmed")
-    lid = next(iter(ledger.order(oid)["lines"]))
-    assert ledger.update_line(oid, lid, quantity=Decimal(3)).stock == {"BREAD"}
+    ledger.orders.set_status(oid, "confirmed")
+    lid = next(iter(ledger.orders.get(oid)["lines"]))
+    assert ledger.orders.update_line(oid, lid, quantity=Decimal(3)).stock == {"BREAD"}
     assert level(ledger) == (5, 3)
-    assert ledger.update_line(oid, lid, notes="sliced").stock == set()
-    milk = ledger.add_line(oid, line("MILK", 4))
+    assert ledger.orders.update_line(oid, lid, notes="sliced").stock == set()
+    milk = ledger.orders.add_line(oid, line("MILK", 4))
     assert milk.stock == {"MILK"} and level(ledger, "MILK") == (10, 4)
-    ledger.update_line(oid, lid, remove=True)
+    ledger.orders.update_line(oid, lid, remove=True)
     assert level(ledger) == (5, 0)
-    ledger.set_status(oid, "collected")
+    ledger.orders.set_status(oid, "collected")
     assert level(ledger) == (5, 0) and level(ledger, "MILK") == (6, 0)
 
 
 def test_free_text_lines_move_no_stock(ledger: ShopLedger) -> None:
-    from sync.shop_ledger import LineInput
+    from sync.ledger import LineInput
 
     oid = order_of(ledger, LineInput(quantity=Decimal(1), description="Cake", unit_price=900))
-    assert ledger.set_status(oid, "collected").stock == set()
+    assert ledger.orders.set_status(oid, "collected").stock == set()
 
 
 def test_undo_takes_the_last_move_back_and_stock_follows(ledger: ShopLedger) -> None:
     oid = order_of(ledger, line("BREAD", 2))
-    ledger.set_status(oid, "confirmed")
-    ledger.set_status(oid, "collected")
+    ledger.orders.set_status(oid, "confirmed")
+    ledger.orders.set_status(oid, "collected")
     assert level(ledger) == (3, 0)
-    changes = ledger.undo_status(oid, moved_from="confirmed", moved_to="collected")
+    changes = ledger.orders.undo_status(oid, moved_from="confirmed", moved_to="collected")
     assert changes.stock == {"BREAD"}
-    order = ledger.order(oid)
+    order = ledger.orders.get(oid)
     assert order["status"] == "confirmed"
     assert level(ledger) == (5, 2)
     last = order["history"][-1]
@@ -229,36 +229,36 @@ def test_undo_takes_the_last_move_back_and_stock_follows(ledger: ShopLedger) -> 
 
 def test_undo_brings_a_cancelled_order_back_with_its_reservation(ledger: ShopLedger) -> None:
     oid = order_of(ledger, line("BREAD", 2))
-    ledger.set_status(oid, "preparing")
-    ledger.set_status(oid, "cancelled")
+    ledger.orders.set_status(oid, "preparing")
+    ledger.orders.set_status(oid, "cancelled")
     assert level(ledger) == (5, 0)
-    ledger.undo_status(oid, moved_from="preparing", moved_to="cancelled")
-    assert ledger.order(oid)["status"] == "preparing"
+    ledger.orders.undo_status(oid, moved_from="preparing", moved_to="cancelled")
+    assert ledger.orders.get(oid)["status"] == "preparing"
     assert level(ledger) == (5, 2)
 
 
 def test_undo_is_refused_once_the_order_moved_on(ledger: ShopLedger) -> None:
     oid = order_of(ledger, line("BREAD", 2))
-    ledger.set_status(oid, "confirmed")
-    ledger.set_status(oid, "ready")
+    ledger.orders.set_status(oid, "confirmed")
+    ledger.orders.set_status(oid, "ready")
     with pytest.raises(CommandRejected, match="is ready now, not confirmed; that move can no "
                                               "longer be undone"):
-        ledger.undo_status(oid, moved_from="new", moved_to="confirmed")
+        ledger.orders.undo_status(oid, moved_from="new", moved_to="confirmed")
     with pytest.raises(CommandRejected, match="last status move of this order was not new "
                                               "to ready"):
-        ledger.undo_status(oid, moved_from="new", moved_to="ready")
+        ledger.orders.undo_status(oid, moved_from="new", moved_to="ready")
     # an undo is itself the last move: undoing twice is refused
-    ledger.undo_status(oid, moved_from="confirmed", moved_to="ready")
+    ledger.orders.undo_status(oid, moved_from="confirmed", moved_to="ready")
     with pytest.raises(CommandRejected, match="is confirmed now, not ready"):
-        ledger.undo_status(oid, moved_from="confirmed", moved_to="ready")
-    assert ledger.order(oid)["status"] == "confirmed"
+        ledger.orders.undo_status(oid, moved_from="confirmed", moved_to="ready")
+    assert ledger.orders.get(oid)["status"] == "confirmed"
 
 
 def test_a_return_cannot_be_undone(ledger: ShopLedger) -> None:
     oid = order_of(ledger, line("BREAD", 2))
-    ledger.set_status(oid, "collected")
-    ledger.return_order(oid, restock=True)
-    ledger.set_status(oid, "closed")
+    ledger.orders.set_status(oid, "collected")
+    ledger.orders.record_return(oid, restock=True)
+    ledger.orders.set_status(oid, "closed")
     with pytest.raises(CommandRejected, match="a return cannot be undone"):
-        ledger.undo_status(oid, moved_from="returned", moved_to="closed")
-    assert ledger.order(oid)["status"] == "closed"
+        ledger.orders.undo_status(oid, moved_from="returned", moved_to="closed")
+    assert ledger.orders.get(oid)["status"] == "closed"

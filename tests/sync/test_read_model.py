@@ -27,15 +27,15 @@ def varied_workload(engine: TillEngine) -> None:
     dup = run(engine, "customer.add", {"name": "Bobby", "emails": ["bob@example.com"]})
     run(engine, "customer.update", {"customer": bob["id"], "add_tags": ["regular"]})
     run(engine, "customer.merge", {"keep": bob["id"], "merge": dup["id"]})
-    sms = engine.execute(lambda L: L.record_message(
+    sms = engine.execute(lambda L: L.inbox.record_message(
         channel="sms", direction="in", sender="+447700900456", recipient="",
         body="2 loaves for 5pm please", received_at=NOW, dedupe_key="sms:42"))
-    engine.execute(lambda L: L.record_message(
+    engine.execute(lambda L: L.inbox.record_message(
         channel="sms", direction="in", sender="+447700900999", recipient="",
         body="who is this", received_at=NOW, dedupe_key="sms:43"))
-    engine.execute(lambda L: L.record_call(number="+447700900123", name="ANN", at=NOW,
-                                           presentation="available"))
-    engine.execute(lambda L: L.quarantine(source="sms", raw="zz", reason="bad PDU", at=NOW))
+    engine.execute(lambda L: L.inbox.record_call(number="+447700900123", name="ANN", at=NOW,
+                                                 presentation="available"))
+    engine.execute(lambda L: L.inbox.quarantine(source="sms", raw="zz", reason="bad PDU", at=NOW))
     a = run(engine, "order.add", {"customer": "07700 900456", "lines": ["BREAD:2"],
                                   "channel": "sms", "source_messages": [sms.created],
                                   "tags": ["pickup"], "notes": "sliced"})
@@ -105,8 +105,8 @@ def test_a_read_model_that_fell_behind_catches_up(engine: TillEngine, data_dir: 
     path = engine.data_dir.read_model_path
     stale = ReadModel(path).snapshot()
     behind = engine.read_model.conn.execute("SELECT * FROM doc_state").fetchall()
-    engine.execute(lambda L: L.add_customer("Cy", phones=["07700900777"]))
-    oid = engine.execute(lambda L: L.create_order(customer_id=None)).created
+    engine.execute(lambda L: L.customers.add("Cy", phones=["07700900777"]))
+    oid = engine.execute(lambda L: L.orders.create(customer_id=None)).created
     live = snapshot(engine)
     assert live != stale
     # put the read model's bookkeeping back to where it was, as a crash would leave it
@@ -176,10 +176,10 @@ def test_records_of_a_merged_customer_follow_the_merge(engine: TillEngine) -> No
         dup = run(engine, "customer.add", {"name": "Kimberly",
                                            "emails": [f"kim{i}@example.com"]})
         mail, phone = f"kim{i}@example.com", f"+44770090011{i}"
-        engine.execute(lambda L, mail=mail: L.record_message(
+        engine.execute(lambda L, mail=mail: L.inbox.record_message(
             channel="email", direction="in", sender=mail, recipient="", body="hello",
             received_at=NOW, dedupe_key=f"mail:{mail}"))
-        engine.execute(lambda L, phone=phone: L.record_call(
+        engine.execute(lambda L, phone=phone: L.inbox.record_call(
             number=phone, name=None, at=NOW, presentation="available", customer_id=None))
         order = run(engine, "order.add", {"customer": dup["id"], "lines": ["MILK:1"]})
         run(engine, "customer.merge", {"keep": keep["id"], "merge": dup["id"]})
@@ -194,10 +194,10 @@ def test_records_of_a_merged_customer_follow_the_merge(engine: TillEngine) -> No
 
 
 def test_messages_sent_before_the_customer_existed_become_theirs(engine: TillEngine) -> None:
-    engine.execute(lambda L: L.record_message(
+    engine.execute(lambda L: L.inbox.record_message(
         channel="sms", direction="out", sender="shop", recipient="+447700900222",
         body="your order is ready", received_at=NOW, dedupe_key="out:1"))
-    engine.execute(lambda L: L.record_message(
+    engine.execute(lambda L: L.inbox.record_message(
         channel="sms", direction="in", sender="+447700900222", recipient="",
         body="thanks", received_at=NOW, dedupe_key="in:1"))
     run(engine, "customer.add", {"name": "Dee", "phones": ["07700 900222"]})
@@ -210,12 +210,12 @@ def test_messages_sent_before_the_customer_existed_become_theirs(engine: TillEng
 
 def old_message(engine: TillEngine) -> str:
     """A message from three months ago: it lives in a period document not loaded at start."""
-    changes = engine.execute(lambda L: L.record_message(
+    changes = engine.execute(lambda L: L.inbox.record_message(
         channel="sms", direction="in", sender="+447700900123", recipient="",
         body="old news", received_at=NOW - dt.timedelta(days=95), dedupe_key="old:1"))
     assert changes.created is not None
     # newer periods of this till, so the old one is neither this month's nor the last two
-    engine.execute(lambda L: L.record_message(
+    engine.execute(lambda L: L.inbox.record_message(
         channel="sms", direction="in", sender="+447700900123", recipient="",
         body="last month", received_at=NOW - dt.timedelta(days=33), dedupe_key="old:2"))
     run(engine, "order.add", {"lines": ["MILK:1"]})
@@ -243,7 +243,7 @@ def test_a_change_to_an_old_period_that_was_not_projected_is_caught_up(
         engine: TillEngine, data_dir: Path) -> None:
     """The engine died after persisting a change to an old period, before projecting it."""
     mid = old_message(engine)
-    engine.ledger.update_message(mid, read=True)  # persisted, never projected
+    engine.ledger.inbox.update_message(mid, read=True)  # persisted, never projected
     engine.close()
     again = TillEngine(data_dir)
     try:
@@ -262,13 +262,13 @@ def test_search_pages_newest_first_even_when_orders_share_a_millisecond(
     the same millisecond collide in those bits (~17 expected pairs) and must each still
     get a row of their own, all found, none twice."""
     from app.ui.read_store import OrderFilter, ReadStore
+    from sync.ledger import ImportedOrder, LineInput
     from sync.read_model import queries as q
-    from sync.shop_ledger import ImportedOrder, LineInput
 
     same = dt.datetime(2026, 3, 1, 12, 0, 0, 123000, tzinfo=dt.UTC)
     later = [dt.datetime(2026, 3, 2, tzinfo=dt.UTC) + dt.timedelta(minutes=i) for i in range(5)]
     line = [LineInput(quantity=Decimal(1), sku="BREAD")]
-    engine.execute(lambda L: L.import_orders(
+    engine.execute(lambda L: L.orders.import_many(
         [ImportedOrder(created_at=same, lines=line, notes="zebra") for _ in range(1500)]
         + [ImportedOrder(created_at=t, lines=line, notes="zebra late",
                          statuses=[(t, "cancelled")]) for t in later]))

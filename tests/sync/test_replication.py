@@ -71,7 +71,7 @@ class Till:
         """What joining does: point this till at the shop document it received."""
         ledger = self.engine.ledger
         ledger.shop_doc_id = other.engine.ledger.shop_doc_id
-        ledger._open_shop()
+        ledger.open_shop()
         self.engine.catch_up()
 
     def cmd(self, command: str, /, **args: Any) -> Any:
@@ -137,8 +137,8 @@ async def test_concurrent_edits_converge_with_identical_rows(tills: list[Till]) 
     await settle(a, b, c)
     b.adopt_shop(a)
     c.adopt_shop(a)
-    a.engine.execute(lambda L: L.add_till(b.engine.identity.till_id, "Till B"))
-    a.engine.execute(lambda L: L.add_till(c.engine.identity.till_id, "Till C"))
+    a.engine.execute(lambda L: L.tills.add(b.engine.identity.till_id, "Till B"))
+    a.engine.execute(lambda L: L.tills.add(c.engine.identity.till_id, "Till C"))
     # the same order edited on two tills at once, different fields
     o = a.cmd("order.add", customer="+447700900123", lines=["MILK:1"])
     await settle(a, b, c)
@@ -169,7 +169,7 @@ async def test_sales_on_two_tills_both_count_and_overbooking_is_raised(tills: li
     tasks = await link(a, b)
     await settle(a, b)
     b.adopt_shop(a)
-    a.engine.execute(lambda L: L.add_till(b.engine.identity.till_id, "Till B"))
+    a.engine.execute(lambda L: L.tills.add(b.engine.identity.till_id, "Till B"))
     await settle(a, b)
     for t in tasks:
         t.cancel()

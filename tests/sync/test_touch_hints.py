@@ -9,7 +9,8 @@ import pytest
 from automerge.core import Document, ScalarType
 
 from app.engine.till_engine import TillEngine
-from sync.am_doc import Root, touched_since
+from sync.am_doc import Root
+from sync.am_touch import touched_since
 from sync.read_model import queries
 from tests.conftest import demo_shop
 from tests.helpers.commands import run
@@ -28,7 +29,7 @@ def shared(tmp_path: Path) -> Iterator[TillEngine]:
     engine = TillEngine(tmp_path / "a")
     try:
         demo_shop(engine)
-        engine.execute(lambda L: L.add_till(SECOND_TILL, "Till B"))
+        engine.execute(lambda L: L.tills.add(SECOND_TILL, "Till B"))
         yield engine
     finally:
         engine.close()
@@ -42,10 +43,10 @@ def test_a_till_alone_writes_no_hints(tmp_path: Path) -> None:
         before = shop.get_heads()
         run(engine, "customer.update", {"customer": "ann@example.com", "notes": "VIP"})
         assert touched_since(shop, before) is None  # no hint: a receiver would diff
-        engine.execute(lambda L: L.add_till(SECOND_TILL, "Till B"))
+        engine.execute(lambda L: L.tills.add(SECOND_TILL, "Till B"))
         before = shop.get_heads()
         run(engine, "customer.update", {"customer": "ann@example.com", "notes": "VIP!"})
-        ann = engine.ledger.find_customer("ann@example.com")
+        ann = engine.ledger.customers.find("ann@example.com")
         assert touched_since(shop, before) == {("customers", ann)}
     finally:
         engine.close()
@@ -54,13 +55,13 @@ def test_a_till_alone_writes_no_hints(tmp_path: Path) -> None:
 def test_hints_name_exactly_the_records_a_command_touched(shared: TillEngine) -> None:
     engine = shared
     order = run(engine, "order.add", {"customer": "ann@example.com", "lines": ["BREAD:1"]})
-    period = engine.store.get(engine.ledger.locate_order(order["id"])[1]).doc
+    period = engine.store.get(engine.ledger.orders.locate(order["id"])[1]).doc
     shop = engine.store.get(engine.ledger.shop_doc_id).doc  # type: ignore[arg-type]
     p0, s0 = period.get_heads(), shop.get_heads()
     run(engine, "order.pay", {"order": order["number"], "amount": "1", "method": "cash"})
     run(engine, "customer.update", {"customer": "ann@example.com", "notes": "VIP"})
     assert touched_since(period, p0) == {("orders", order["id"])}
-    ann = engine.ledger.find_customer("ann@example.com")
+    ann = engine.ledger.customers.find("ann@example.com")
     assert touched_since(shop, s0) == {("customers", ann)}
     # a receiving till sees the same hints after a merge
     other = _copy(period)
@@ -85,7 +86,7 @@ def test_remote_projection_from_hints_equals_a_rebuild(tmp_path: Path) -> None:
     a, b = TillEngine(tmp_path / "a"), TillEngine(tmp_path / "b")
     try:
         demo_shop(a)
-        a.execute(lambda L: L.add_till(b.identity.till_id, "Till B"))
+        a.execute(lambda L: L.tills.add(b.identity.till_id, "Till B"))
         for doc_id in a.store.ids():
             b.store.create(doc_id, _copy(a.store.get(doc_id).doc))
         b.ledger.attach_shop(a.ledger.shop_doc_id)  # type: ignore[arg-type]

@@ -16,7 +16,7 @@ def alert_list(ctx: EngineContext, a: p.AlertList) -> list[p.AlertRow]:
 
 
 def alert_resolve(ctx: EngineContext, a: p.AlertResolve) -> p.Ok:
-    ctx.engine.execute(lambda L: L.resolve_alert(a.alert, note=a.note, by=a.by))
+    ctx.engine.execute(lambda L: L.alerts.resolve(a.alert, note=a.note, by=a.by))
     return {"ok": True}
 
 

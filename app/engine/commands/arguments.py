@@ -13,8 +13,8 @@ from typing import Any
 
 from app.engine.till_engine import TillEngine
 from sync.errors import CommandRejected, NotFound
+from sync.ledger import FulfilmentInput, LineInput
 from sync.money import format_money, parse_money, parse_quantity
-from sync.shop_ledger import FulfilmentInput, LineInput
 
 
 def money(engine: TillEngine, value: Any, what: str = "amount") -> int:
@@ -104,7 +104,7 @@ def customer_id(engine: TillEngine, ref: str | None) -> str:
     engine.require_shop()
     if not ref:
         raise CommandRejected("name a customer by phone, email or id")
-    found = engine.ledger.find_customer(ref)
+    found = engine.ledger.customers.find(ref)
     if found is None:
         raise NotFound(f"no customer with phone, email or id {ref!r}")
     return found

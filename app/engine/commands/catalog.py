@@ -19,7 +19,7 @@ def product_add(ctx: EngineContext, a: p.ProductAdd) -> p.ProductRow:
     price = money(engine, a.price, "price")
     stock = parse_quantity(a.stock) if a.stock not in (None, "", 0, "0") else None
     low = signed_quantity(a.low_stock) if a.low_stock not in (None, "") else None
-    changes = engine.execute(lambda L: L.add_product(
+    changes = engine.execute(lambda L: L.catalog.add_product(
         a.sku, a.name, price, aliases=a.aliases, unit=a.unit, tax_rate=a.tax_rate,
         stock=stock, low_stock=low, variants=a.variants,
         option_groups=a.option_groups or None, by=a.by))
@@ -38,12 +38,12 @@ def product_update(ctx: EngineContext, a: p.ProductUpdate) -> p.ProductRow:
     fields: dict[str, Any] = dict(a.fields)
     if "price" in fields:
         fields["price"] = money(engine, fields["price"], "price")
-    engine.execute(lambda L: L.update_product(a.sku, **fields))
+    engine.execute(lambda L: L.catalog.update_product(a.sku, **fields))
     return product_row(engine, a.sku)
 
 
 def product_alias(ctx: EngineContext, a: p.ProductAlias) -> p.ProductRow:
-    ctx.engine.execute(lambda L: L.add_alias(a.sku, a.alias))
+    ctx.engine.execute(lambda L: L.catalog.add_alias(a.sku, a.alias))
     return product_row(ctx.engine, a.sku)
 
 
@@ -62,14 +62,14 @@ def stock_list(ctx: EngineContext, _: p.NoParams) -> list[p.StockRow]:
 def stock_adjust(ctx: EngineContext, a: p.StockAdjust) -> list[p.StockRow]:
     engine = ctx.engine
     delta = signed_quantity(a.delta)
-    engine.execute(lambda L: L.adjust_stock(a.sku, delta, reason=a.reason,
+    engine.execute(lambda L: L.catalog.adjust_stock(a.sku, delta, reason=a.reason,
                                             location=a.location, by=a.by))
     return [cast(p.StockRow, r) for r in q.list_stock(engine.read_model.conn)
             if r["sku"] == a.sku]
 
 
 def supplier_add(ctx: EngineContext, a: p.SupplierAdd) -> p.Created:
-    changes = ctx.engine.execute(lambda L: L.add_supplier(
+    changes = ctx.engine.execute(lambda L: L.catalog.add_supplier(
         a.name, contact=a.contact, products=a.products, lead_time_days=a.lead_time_days))
     return {"id": changes.created}
 

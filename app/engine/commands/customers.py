@@ -21,7 +21,7 @@ def _row(engine: TillEngine, cid: str) -> p.CustomerRow:
 
 def customer_add(ctx: EngineContext, a: p.CustomerAdd) -> p.CustomerRow:
     ctx.engine.require_shop()
-    changes = ctx.engine.execute(lambda L: L.add_customer(
+    changes = ctx.engine.execute(lambda L: L.customers.add(
         a.name, phones=a.phones, emails=a.emails, addresses=a.addresses, notes=a.notes,
         tags=a.tags))
     return _row(ctx.engine, str(changes.created))
@@ -29,7 +29,7 @@ def customer_add(ctx: EngineContext, a: p.CustomerAdd) -> p.CustomerRow:
 
 def customer_update(ctx: EngineContext, a: p.CustomerUpdate) -> p.CustomerRow:
     cid = customer_id(ctx.engine, a.customer)
-    ctx.engine.execute(lambda L: L.update_customer(
+    ctx.engine.execute(lambda L: L.customers.update(
         cid, name=a.name, add_phones=a.add_phones, add_emails=a.add_emails,
         add_addresses=a.add_addresses, notes=a.notes, add_tags=a.add_tags,
         remove_tags=a.remove_tags))
@@ -53,7 +53,7 @@ def customer_find(ctx: EngineContext, a: p.CustomerFind) -> p.CustomerCard:
 def customer_merge(ctx: EngineContext, a: p.CustomerMerge) -> p.CustomerRow:
     keep = customer_id(ctx.engine, a.keep)
     other = customer_id(ctx.engine, a.merge)
-    ctx.engine.execute(lambda L: L.merge_customers(keep, other))
+    ctx.engine.execute(lambda L: L.customers.merge(keep, other))
     return _row(ctx.engine, keep)
 
 

@@ -30,7 +30,7 @@ def message_update(ctx: EngineContext, a: p.MessageUpdate) -> p.Ok:
     fields: dict[str, Any] = {k: v for k, v in (
         ("read", a.read), ("order_id", a.order_id), ("customer_id", a.customer_id))
         if v is not p.UNSET}
-    ctx.engine.execute(lambda L: L.update_message(a.message, **fields))
+    ctx.engine.execute(lambda L: L.inbox.update_message(a.message, **fields))
     return {"ok": True}
 
 
@@ -46,15 +46,15 @@ def message_receive(ctx: EngineContext, a: p.MessageReceive) -> p.Created:
     if a.channel in PHONE_CHANNELS:
         sender = try_normalise_phone(sender, ledger.region) or sender
     received = when(a.received_at, "received_at") or dt.datetime.now(dt.UTC)
-    customer = ledger.find_customer(sender)
-    changes = engine.execute(lambda L: L.record_message(
+    customer = ledger.customers.find(sender)
+    changes = engine.execute(lambda L: L.inbox.record_message(
         channel=a.channel, direction="in", sender=sender, recipient="", body=a.text,
         received_at=received, subject=a.subject, customer_id=customer))
     if a.read and changes.created:
-        engine.execute(lambda L: L.update_message(str(changes.created), read=True))
+        engine.execute(lambda L: L.inbox.update_message(str(changes.created), read=True))
     if a.intake and changes.messages:
         ctx.intake.process_message(str(changes.created), a.text, channel=a.channel,
-                                   customer_id=ledger.find_customer(sender))
+                                   customer_id=ledger.customers.find(sender))
     return {"id": changes.created}
 
 
@@ -71,8 +71,8 @@ def sms_send(ctx: EngineContext, a: p.SmsSend) -> p.SmsQueued:
     if len(a.text) > MAX_SMS_TEXT:
         raise CommandRejected("the message is too long for SMS (10 parts at most)")
     number = normalise_phone(a.to, ledger.region)
-    customer = ledger.find_customer(number)
-    changes = ctx.engine.execute(lambda L: L.record_message(
+    customer = ledger.customers.find(number)
+    changes = ctx.engine.execute(lambda L: L.inbox.record_message(
         channel="sms", direction="out", sender="", recipient=number, body=a.text,
         received_at=dt.datetime.now(dt.UTC), customer_id=customer, state="queued"))
     return {"id": changes.created, "to": number, "state": "queued"}
@@ -97,7 +97,7 @@ def intake_correct(ctx: EngineContext, a: p.IntakeCorrect) -> p.AliasLearned:
         raise CommandRejected(str(exc)) from None
     if learned is None:
         return {"sku": sku, "alias": None, "learned": False}
-    ctx.engine.execute(lambda L: L.add_alias(sku, learned.alias))
+    ctx.engine.execute(lambda L: L.catalog.add_alias(sku, learned.alias))
     return {"sku": sku, "alias": learned.alias, "learned": True,
             "previously": list(learned.previously)}
 

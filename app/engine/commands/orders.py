@@ -19,10 +19,10 @@ from app.engine.commands.arguments import (
 from app.engine.commands.registry import EngineContext, Registry
 from sync.changes import Changes
 from sync.errors import CommandRejected, NotFound
+from sync.ledger import ShopLedger
 from sync.lifecycle import STATUSES
 from sync.money import parse_quantity
 from sync.read_model import queries as q
-from sync.shop_ledger import ShopLedger
 
 
 def order_add(ctx: EngineContext, a: p.OrderAdd) -> p.OrderDetail:
@@ -32,7 +32,7 @@ def order_add(ctx: EngineContext, a: p.OrderAdd) -> p.OrderDetail:
     lines = line_inputs(engine, a.lines)
     due = when(a.due_at)
     fulfil = fulfilment(a.fulfilment, a.delivery_address)
-    changes = engine.execute(lambda L: L.create_order(
+    changes = engine.execute(lambda L: L.orders.create(
         customer_id=cid, lines=lines, channel=a.channel, notes=a.notes, tags=a.tags,
         assignee=a.assignee, due_at=due, fulfilment=fulfil, custom_fields=a.custom_fields,
         source_message_ids=a.source_messages, by=a.by))
@@ -53,7 +53,7 @@ def order_list(ctx: EngineContext, a: p.OrderList) -> list[p.OrderRow]:
 def order_show(ctx: EngineContext, a: p.OrderRef) -> p.OrderDetail:
     engine = ctx.engine
     ref = order_ref(engine, a.order)
-    found = engine.ledger.locate_order(ref)  # raises NotFound in plain words
+    found = engine.ledger.orders.locate(ref)  # raises NotFound in plain words
     detail = q.order_detail(engine.read_model.conn, found[0])
     if detail is None:
         raise NotFound(f"no order {ref}")
@@ -66,7 +66,7 @@ def order_show(ctx: EngineContext, a: p.OrderRef) -> p.OrderDetail:
 
 def order_set_status(ctx: EngineContext, a: p.OrderSetStatus) -> p.OrderDetail:
     ref = order_ref(ctx.engine, a.order)
-    ctx.engine.execute(lambda L: L.set_status(ref, a.status, by=a.by))
+    ctx.engine.execute(lambda L: L.orders.set_status(ref, a.status, by=a.by))
     return order_show(ctx, p.OrderRef(order=ref))
 
 
@@ -98,7 +98,7 @@ def order_undo_status(ctx: EngineContext, a: p.OrderUndoStatus
 
 
 def _undo(ledger: ShopLedger, *, ref: str, moved_from: str, moved_to: str, by: str) -> Changes:
-    return ledger.undo_status(ref, moved_from=moved_from, moved_to=moved_to, by=by)
+    return ledger.orders.undo_status(ref, moved_from=moved_from, moved_to=moved_to, by=by)
 
 
 def _need(move: dict[str, Any], key: str) -> str:
@@ -111,7 +111,7 @@ def _need(move: dict[str, Any], key: str) -> str:
 def order_pay(ctx: EngineContext, a: p.OrderPay) -> p.OrderDetail:
     ref = order_ref(ctx.engine, a.order)
     amount = money(ctx.engine, a.amount)
-    ctx.engine.execute(lambda L: L.record_payment(
+    ctx.engine.execute(lambda L: L.orders.record_payment(
         ref, amount, method=a.method, reference=a.reference, refund=a.refund, by=a.by))
     return order_show(ctx, p.OrderRef(order=ref))
 
@@ -122,7 +122,7 @@ def order_update(ctx: EngineContext, a: p.OrderUpdate) -> p.OrderDetail:
     cid = customer_id(engine, a.customer) if a.customer else None
     due: Any = False if a.due_at is p.UNSET else when(a.due_at)
     fulfil = fulfilment(a.fulfilment, a.delivery_address)
-    engine.execute(lambda L: L.update_order(
+    engine.execute(lambda L: L.orders.update(
         ref, assignee=a.assignee, notes=a.notes, due_at=due, fulfilment=fulfil,
         custom_fields=a.custom_fields or None, add_tags=a.add_tags, remove_tags=a.remove_tags,
         customer_id=cid, by=a.by))
@@ -132,7 +132,7 @@ def order_update(ctx: EngineContext, a: p.OrderUpdate) -> p.OrderDetail:
 def order_add_line(ctx: EngineContext, a: p.OrderAddLine) -> p.OrderDetail:
     ref = order_ref(ctx.engine, a.order)
     (line,) = line_inputs(ctx.engine, [a.line])
-    ctx.engine.execute(lambda L: L.add_line(ref, line, by=a.by))
+    ctx.engine.execute(lambda L: L.orders.add_line(ref, line, by=a.by))
     return order_show(ctx, p.OrderRef(order=ref))
 
 
@@ -141,7 +141,7 @@ def order_update_line(ctx: EngineContext, a: p.OrderUpdateLine) -> p.OrderDetail
     ref = order_ref(engine, a.order)
     qty = parse_quantity(a.qty) if a.qty not in (None, "") else None
     price = money(engine, a.unit_price) if a.unit_price not in (None, "") else None
-    engine.execute(lambda L: L.update_line(ref, a.line_id, quantity=qty, unit_price=price,
+    engine.execute(lambda L: L.orders.update_line(ref, a.line_id, quantity=qty, unit_price=price,
                                            notes=a.notes, remove=a.remove, by=a.by))
     return order_show(ctx, p.OrderRef(order=ref))
 
@@ -149,7 +149,7 @@ def order_update_line(ctx: EngineContext, a: p.OrderUpdateLine) -> p.OrderDetail
 def order_return(ctx: EngineContext, a: p.OrderReturn) -> p.OrderDetail:
     ref = order_ref(ctx.engine, a.order)
     parsed = {str(k): parse_quantity(v) for k, v in a.lines.items()} if a.lines else None
-    ctx.engine.execute(lambda L: L.return_order(ref, parsed, restock=a.restock,
+    ctx.engine.execute(lambda L: L.orders.record_return(ref, parsed, restock=a.restock,
                                                 reason=a.reason, by=a.by))
     return order_show(ctx, p.OrderRef(order=ref))
 

@@ -10,7 +10,7 @@ from sync.read_model import queries as q
 
 
 def shop_create(ctx: EngineContext, a: p.ShopCreate) -> p.ShopInfo:
-    ctx.engine.execute(lambda L: L.create_shop(
+    ctx.engine.execute(lambda L: L.shop.create(
         a.name, currency=a.currency, region=a.region, timezone=a.timezone,
         till_name=a.till_name))
     return shop_info(ctx, p.NoParams())
@@ -27,7 +27,7 @@ def shop_info(ctx: EngineContext, _: p.NoParams) -> p.ShopInfo:
 
 
 def shop_set_setting(ctx: EngineContext, a: p.ShopSetSetting) -> p.Ok:
-    ctx.engine.execute(lambda L: L.set_setting(a.key, a.value))
+    ctx.engine.execute(lambda L: L.shop.set_setting(a.key, a.value))
     return {"ok": True}
 
 

@@ -1,0 +1,189 @@
+"""Customers: contacts in the shop document, found by id, phone or email, merged not deleted.
+
+Phones are stored as E.164 in the shop's region, emails lower-cased, so a caller-ID
+number or a mail sender finds the card. Two cards for one person are merged: the
+contacts are copied to the kept card and the other is marked ``merged_into`` (DESIGN.md:
+never delete a record), and every lookup follows that mark.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from sync.am_doc import Reader, Root
+from sync.changes import Changes
+from sync.errors import CommandRejected, NotFound
+from sync.ids import CustomerId
+from sync.ledger.checks import check_email
+from sync.ledger.records import new_id
+from sync.phones import normalise_phone
+
+if TYPE_CHECKING:
+    from sync.ledger.shop_ledger import ShopLedger
+
+
+class CustomerManager:
+    """``ledger.customers``: add, change, merge, find and import customers."""
+
+    def __init__(self, ledger: ShopLedger, *,
+                 locate_customer: Callable[[str], str | None] | None = None) -> None:
+        self.ledger = ledger
+        #: the read model's lookup by id, phone or email (None in plain tests)
+        self.locate_customer = locate_customer
+
+    def all(self) -> dict[str, dict[str, Any]]:
+        """customer id -> customer, merged-away ones included."""
+        return dict(Reader(self.ledger.shop_doc.doc).value(Root, "customers", {}) or {})
+
+    def get(self, customer_id: str) -> dict[str, Any]:
+        reader = Reader(self.ledger.shop_doc.doc)
+        obj = reader.path("customers", customer_id)
+        if obj is None:
+            raise NotFound(f"no customer {customer_id}")
+        return dict(reader.to_py(obj))
+
+    def add(self, name: str, *, phones: Iterable[str] = (), emails: Iterable[str] = (),
+            addresses: Iterable[str] = (), notes: str = "", tags: Iterable[str] = ()) -> Changes:
+        name = (name or "").strip()
+        if not name:
+            raise CommandRejected("the customer needs a name")
+        e164 = [normalise_phone(p, self.ledger.region) for p in phones]
+        mails = [check_email(e) for e in emails]
+        cid = CustomerId(new_id("cus"))
+        with self.ledger.docs.write(self.ledger.shop_doc) as w:
+            w.put_map(w.ensure_map(Root, "customers"), cid, self._new_record(
+                cid, name, e164, mails, addresses, notes, tags))
+        return Changes(customers={cid}, created=cid)
+
+    def _new_record(self, cid: str, name: str, e164: list[str], mails: list[str],
+                    addresses: Iterable[str], notes: str, tags: Iterable[str],
+                    created_at: dt.datetime | None = None) -> dict[str, Any]:
+        """The stored layout of a customer: one place for ``add`` and ``import_many``."""
+        return {"id": cid, "name": name, "phones": e164, "emails": mails,
+                "addresses": [a for a in addresses if a.strip()], "notes": notes,
+                "tags": {t: True for t in tags}, "merged_into": None,
+                "created_at": created_at or self.ledger.clock()}
+
+    def update(self, customer_id: str, *, name: str | None = None,
+               add_phones: Iterable[str] = (), add_emails: Iterable[str] = (),
+               add_addresses: Iterable[str] = (), notes: str | None = None,
+               add_tags: Iterable[str] = (), remove_tags: Iterable[str] = ()) -> Changes:
+        current = self.get(customer_id)
+        e164 = [normalise_phone(p, self.ledger.region) for p in add_phones]
+        mails = [check_email(e) for e in add_emails]
+        with self.ledger.docs.write(self.ledger.shop_doc) as w:
+            obj = w.path("customers", customer_id)
+            assert obj is not None
+            if name is not None:
+                if not name.strip():
+                    raise CommandRejected("the customer needs a name")
+                w.put(obj, "name", name.strip())
+            if notes is not None:
+                w.put(obj, "notes", notes)
+            for key, values in (("phones", e164), ("emails", mails),
+                                ("addresses", list(add_addresses))):
+                lst = w.obj(obj, key)
+                assert lst is not None
+                for v in values:
+                    if v not in current.get(key, []):
+                        w.append(lst, v)
+            tags = w.ensure_map(obj, "tags")
+            for t in add_tags:
+                w.put(tags, t, True)
+            for t in remove_tags:
+                w.put(tags, t, False)
+        return Changes(customers={customer_id})
+
+    def merge(self, keep: str, merge: str) -> Changes:
+        """Fold ``merge`` into ``keep``: contacts copied, ``merge`` marked merged-into."""
+        if keep == merge:
+            raise CommandRejected("cannot merge a customer into itself")
+        self.get(keep)
+        other = self.get(merge)
+        if other.get("merged_into"):
+            raise CommandRejected(f"{merge} was already merged into {other['merged_into']}")
+        # ``keep`` may itself have been merged away: fold into the customer kept now, and
+        # never into ``merge`` (which would make a cycle and hide both)
+        keep = self.kept(keep)
+        if keep == merge:
+            raise CommandRejected("those are already the same customer")
+        target = self.get(keep)
+        with self.ledger.docs.write(self.ledger.shop_doc) as w:
+            kobj = w.path("customers", keep)
+            mobj = w.path("customers", merge)
+            assert kobj is not None and mobj is not None
+            for key in ("phones", "emails", "addresses"):
+                lst = w.obj(kobj, key)
+                assert lst is not None
+                for v in other.get(key, []):
+                    if v not in target.get(key, []):
+                        w.append(lst, v)
+            tags = w.ensure_map(kobj, "tags")
+            for t, on in (other.get("tags") or {}).items():
+                if on:
+                    w.put(tags, t, True)
+            if other.get("notes"):
+                joined = "\n".join(x for x in (target.get("notes"), other["notes"]) if x)
+                w.put(kobj, "notes", joined)
+            w.put(mobj, "merged_into", keep)
+        return Changes(customers={keep, merge})
+
+    def kept(self, customer_id: str) -> str:
+        """Follow ``merged_into`` to the customer that is kept."""
+        customers = self.all()
+        seen: set[str] = set()
+        while customer_id not in seen and customers.get(customer_id, {}).get("merged_into"):
+            seen.add(customer_id)
+            customer_id = str(customers[customer_id]["merged_into"])
+        return customer_id
+
+    def find(self, ref: str) -> str | None:
+        """Customer id for an id, E.164 phone, or email; follows merges."""
+        ref = ref.strip()
+        if self.locate_customer is not None:
+            return self.locate_customer(ref)
+        customers = self.all()
+        hit: str | None = None
+        if ref in customers:
+            hit = ref
+        elif "@" in ref:
+            low = ref.lower()
+            hit = next((cid for cid, c in customers.items()
+                        if low in [e.lower() for e in c.get("emails", [])]), None)
+        else:
+            try:
+                e164 = normalise_phone(ref, self.ledger.region)
+            except CommandRejected:
+                return None
+            hit = next((cid for cid, c in customers.items() if e164 in c.get("phones", [])), None)
+        seen = set()
+        while hit and customers.get(hit, {}).get("merged_into") and hit not in seen:
+            seen.add(hit)
+            hit = customers[hit]["merged_into"]
+        return hit
+
+    def import_many(self, customers: Iterable[Mapping[str, Any]], *,
+                    batch: int = 2000) -> Changes:
+        """Add many customers (keys as ``add`` takes, plus ``created_at``).
+
+        Every record is checked before anything is written; ``batch`` customers share one
+        fsynced transaction on the shop document.
+        """
+        prepared = []
+        for c in customers:
+            name = str(c.get("name") or "").strip()
+            if not name:
+                raise CommandRejected("the customer needs a name")
+            cid = CustomerId(new_id("cus"))
+            prepared.append((cid, self._new_record(
+                cid, name, [normalise_phone(p, self.ledger.region) for p in c.get("phones", ())],
+                [check_email(e) for e in c.get("emails", ())], c.get("addresses", ()),
+                str(c.get("notes") or ""), c.get("tags", ()), c.get("created_at"))))
+        for start in range(0, len(prepared), batch):
+            with self.ledger.docs.write(self.ledger.shop_doc) as w:
+                customers_obj = w.ensure_map(Root, "customers")
+                for cid, record in prepared[start:start + batch]:
+                    w.put_map(customers_obj, cid, record)
+        return Changes(customers={cid for cid, _ in prepared})

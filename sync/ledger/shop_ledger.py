@@ -1,0 +1,97 @@
+"""``ShopLedger``: one till's handle on the shop's documents, with a manager per domain.
+
+Like Anki's ``Collection``, the ledger owns the storage and the identity of the till
+and hands each domain to a manager: ``ledger.shop`` (the shop's own record and
+settings), ``ledger.tills``, ``ledger.catalog`` (products, stock, suppliers),
+``ledger.customers``, ``ledger.orders``, ``ledger.inbox`` (messages and calls) and
+``ledger.alerts``. ``ledger.docs`` is the document plumbing they share. The ledger
+itself keeps only what every manager reads: which shop, which till, the clock, and the
+shop's timezone, region and currency.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sync.am_doc import Reader, Root
+from sync.doc_storage import DocumentStore, StoredDocument
+from sync.errors import NoShop
+from sync.ids import DocId, OrderId, TillId
+from sync.ledger.alerts import AlertManager
+from sync.ledger.catalog import CatalogManager
+from sync.ledger.customers import CustomerManager
+from sync.ledger.documents import LedgerDocuments, doc_seq
+from sync.ledger.inbox import InboxManager
+from sync.ledger.orders import OrderManager
+from sync.ledger.records import utcnow
+from sync.ledger.shop import ShopManager
+from sync.ledger.tills import TillManager
+
+
+class ShopLedger:
+    """All commands of one till. Single writer: call from one thread/loop only."""
+
+    def __init__(self, store: DocumentStore, till_id: TillId, shop_doc: DocId | None = None,
+                 *, locate_order: Callable[[str], tuple[OrderId, DocId] | None] | None = None,
+                 locate_message: Callable[[str], DocId | None] | None = None,
+                 locate_customer: Callable[[str], str | None] | None = None,
+                 clock: Callable[[], dt.datetime] = utcnow) -> None:
+        self.store = store
+        self.till_id = till_id
+        self.shop_doc_id = shop_doc
+        self.clock = clock
+        self.docs = LedgerDocuments(self, locate_order=locate_order)
+        self.shop = ShopManager(self)
+        self.tills = TillManager(self)
+        self.catalog = CatalogManager(self)
+        self.customers = CustomerManager(self, locate_customer=locate_customer)
+        self.inbox = InboxManager(self, locate_message=locate_message)
+        self.alerts = AlertManager(self)
+        self.orders = OrderManager(self, catalog=self.catalog, customers=self.customers,
+                                   tills=self.tills, inbox=self.inbox)
+        if shop_doc is not None:
+            self.open_shop()
+
+    @property
+    def shop_doc(self) -> StoredDocument:
+        """The shop document (settings, tills, catalog, customers, alerts, periods)."""
+        if self.shop_doc_id is None:
+            raise NoShop("no shop here yet: run `countertop shop create --name NAME` first")
+        return self.store.get(self.shop_doc_id)
+
+    def attach_shop(self, shop_doc: DocId) -> None:
+        """Belong to the shop whose document is ``shop_doc`` (after joining it)."""
+        self.shop_doc_id = shop_doc
+        self.open_shop()
+
+    def open_shop(self) -> None:
+        """Check the shop document, pick up this till's order sequence, index recent periods."""
+        reader = Reader(self.shop_doc.doc)
+        if reader.value(Root, "kind") != "shop":
+            raise NoShop(f"document {self.shop_doc_id} is not a shop document")
+        docs = self.docs
+        for doc_id in docs.my_period_docs()[-2:]:
+            if self.store.exists(doc_id):
+                docs.seq = max(docs.seq, doc_seq(docs.reader(doc_id)))
+        for doc_id in docs.current_period_docs():
+            docs.index(doc_id)
+
+    @property
+    def tz(self) -> dt.tzinfo:
+        try:
+            return ZoneInfo(self.shop.info().get("timezone") or "UTC")
+        except ZoneInfoNotFoundError:
+            return dt.UTC
+
+    @property
+    def region(self) -> str:
+        return str(self.shop.info().get("region") or "GB")
+
+    @property
+    def currency(self) -> str:
+        return str(self.shop.info().get("currency") or "EUR")
+
+    def month_of(self, when: dt.datetime) -> str:
+        return when.astimezone(self.tz).strftime("%Y-%m")
