@@ -24,17 +24,18 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from automerge.core import ROOT, Document, ObjType, ScalarType
 
 from sync.ids import DocId
 
-if TYPE_CHECKING:
-    from sync.am_touch import Record
-
 Obj = bytes
 Root: Obj = ROOT
+
+Record = tuple[str, "str | None"]
+"""(top-level key, record key) a change touched: ``("orders", "ord_1")``; record None for a
+root value (see ``sync.am_touch``)."""
 
 
 def new_doc_id() -> DocId:

@@ -28,10 +28,10 @@ from typing import Any
 
 from automerge.core import Document, ObjType, ScalarType
 
-from sync.am_doc import Reader, Root, Writer
+from sync.am_doc import Reader, Record, Root, Writer
 
-Record = tuple[str, "str | None"]
-"""(top-level key, record key): ``("orders", "ord_1")``; record None for a root value."""
+__all__ = ["TOUCH_KEY", "Record", "next_local_seq", "record_keys_from_patches",
+           "touched_since", "write_touch_hint"]
 
 TOUCH_KEY = "_touch"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import socket
@@ -36,7 +35,17 @@ class ShopPointer:
 
 
 class WriterLock:
-    """An exclusive ``flock`` on the data dir; the holder's details are in the file."""
+    """An exclusive lock on the data dir (one writer per till); the holder's details
+    are in the file, so a refused second writer can say who holds it.
+
+    POSIX: ``flock`` on the whole file. Windows: ``msvcrt.locking`` on one byte far past
+    the holder details (a locked range cannot be read there, and the details must stay
+    readable). Either way the lock goes with the process, so a crash never leaves it
+    held. The platform module is imported only on its platform.
+    """
+
+    #: where the Windows lock byte sits: past any holder details
+    _WINDOWS_LOCK_AT = 1 << 20
 
     def __init__(self, root: Path) -> None:
         self.path = root / LOCK_FILE
@@ -44,10 +53,8 @@ class WriterLock:
 
     def acquire(self, role: str) -> None:
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 4096, 0).decode("utf-8", "replace").strip()
+        if not _try_lock(fd, self._WINDOWS_LOCK_AT):
+            holder = _read_all(fd).decode("utf-8", "replace").strip()
             os.close(fd)
             try:
                 info = json.loads(holder)
@@ -59,13 +66,39 @@ class WriterLock:
         info = {"pid": os.getpid(), "host": socket.gethostname(), "role": role,
                 "since": time.strftime("%Y-%m-%d %H:%M:%S"), "argv": sys.argv[:4]}
         os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps(info).encode(), 0)
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.write(fd, json.dumps(info).encode())
         self._fd = fd
 
     def release(self) -> None:
         if self._fd is not None:
-            os.close(self._fd)
+            os.close(self._fd)  # closing the descriptor releases the lock on both platforms
             self._fd = None
+
+
+def _try_lock(fd: int, windows_offset: int) -> bool:
+    """Take the exclusive lock on ``fd`` without waiting; False when another holds it."""
+    if sys.platform == "win32":
+        import msvcrt
+
+        os.lseek(fd, windows_offset, os.SEEK_SET)
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _read_all(fd: int, limit: int = 4096) -> bytes:
+    os.lseek(fd, 0, os.SEEK_SET)
+    return os.read(fd, limit)
 
 
 class DataDir:

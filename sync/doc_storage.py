@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import os
 import struct
+import sys
 import time
 import zlib
 from dataclasses import dataclass, field
@@ -42,7 +43,12 @@ HEADS = "heads.txt"
 
 
 def fsync_dir(path: Path) -> None:
-    """Make a rename or file creation in ``path`` durable."""
+    """Make a rename or file creation in ``path`` durable.
+
+    Windows cannot open a directory as a file, and NTFS journals renames itself: there
+    the rename's own durability is all there is."""
+    if sys.platform == "win32":
+        return
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -3,7 +3,12 @@
 - ``sync/`` and ``devices/`` never import Qt;
 - ``devices/`` never imports automerge;
 - ``app/ui`` never imports automerge, directly or through a project module it imports
-  (module-level imports, followed transitively: what loads when the UI starts).
+  (module-level imports, followed transitively: what loads when the UI starts);
+- ``sync/`` never imports ``app`` or ``devices``; ``devices/`` takes from ``sync`` only
+  its pure leaves (the error family and the vocabulary);
+- no import cycle among the project's modules, counting every import (module-level,
+  inside functions, and under ``TYPE_CHECKING``): a cycle hidden inside a function is
+  still two modules that cannot be understood one without the other.
 """
 
 from __future__ import annotations
@@ -108,3 +113,88 @@ def test_the_scan_sees_imports() -> None:
     assert "automerge.core" in imports(ROOT / "sync" / "am_doc.py")
     assert "sync.errors" in imports(ROOT / "sync" / "lifecycle.py")
     assert offending({"PySide6.QtCore"}, QT) == {"PySide6.QtCore"}
+
+
+PACKAGES = ("app", "sync", "devices")
+DEVICES_MAY_USE = ("sync.errors", "sync.vocabulary")
+
+
+def project_graph() -> dict[str, set[str]]:
+    """module -> the project modules it imports (any kind of import)."""
+    modules = {module_name(p): p for pkg in PACKAGES for p in sources(pkg)}
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        deps = set()
+        for imported in imports(path):
+            parts = imported.split(".")
+            for k in range(len(parts), 0, -1):  # the longest prefix that is a module
+                candidate = ".".join(parts[:k])
+                if candidate in modules:
+                    if candidate != name:
+                        deps.add(candidate)
+                    break
+        graph[name] = deps
+    return graph
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected groups of more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(graph.get(v, ())):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                group.append(w)
+                if w == v:
+                    break
+            if len(group) > 1:
+                cycles.append(sorted(group))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return cycles
+
+
+def test_no_import_cycles() -> None:
+    cycles = import_cycles(project_graph())
+    assert not cycles, "\n".join(" <-> ".join(c) for c in cycles)
+
+
+def test_the_cycle_check_finds_cycles() -> None:
+    assert import_cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert import_cycles({"a": {"b"}, "b": set()}) == []
+    graph = project_graph()
+    assert "sync.errors" in graph["sync.lifecycle"]  # the scan sees project imports
+
+
+def test_sync_knows_nothing_of_app_or_devices() -> None:
+    bad = {f"{p.relative_to(ROOT)}: {sorted(offending(imports(p), ('app', 'devices')))}"
+           for p in sources("sync") if offending(imports(p), ("app", "devices"))}
+    assert not bad, bad
+
+
+def test_devices_take_only_the_pure_leaves_of_sync() -> None:
+    bad = {}
+    for path in sources("devices"):
+        used = {n for n in imports(path) if n.split(".")[0] == "sync"}
+        extra = {n for n in used if not n.startswith(DEVICES_MAY_USE)}
+        if extra:
+            bad[str(path.relative_to(ROOT))] = sorted(extra)
+    assert not bad, bad

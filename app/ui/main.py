@@ -238,6 +238,21 @@ def _engine_pid(data_dir: Path) -> int | None:
 
 
 def _pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (Windows has no signal 0: there, os.kill(pid, 0)
+    would send CTRL_C_EVENT, so the process is asked for its exit code instead)."""
+    if sys.platform == "win32":
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        code = ctypes.c_ulong()
+        try:
+            kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        finally:
+            kernel32.CloseHandle(handle)
+        return code.value == 259  # STILL_ACTIVE
     try:
         os.kill(pid, 0)
     except OSError:

@@ -18,11 +18,10 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-import serial
-
 from devices.callerid.caller_id_formats import CallerIdOutput, CallerIdParser, DeviceNotice
 from devices.errors import CallerIdNotSupported, ModemNotResponding
 from devices.events import CallEvent, DeviceStatus, EventSink, QuarantinedInput
+from devices.serial_port import open_port, port_errors
 
 log = logging.getLogger("countertop.devices.callerid")
 
@@ -111,16 +110,15 @@ class CallerIdDriver:
             self._status("connecting")
             port: Any = None
             try:
-                port = serial.serial_for_url(self.url, baudrate=self._baud,
-                                             timeout=self._read_timeout,
-                                             write_timeout=self._command_timeout)
+                port = open_port(self.url, baudrate=self._baud, timeout=self._read_timeout,
+                                 write_timeout=self._command_timeout)
                 with self._lock:
                     self._port = port
                 detail = self._prepare(port)
                 self._status("ok", detail)
                 failures = 0
                 self._read_loop(port)
-            except (serial.SerialException, OSError) as exc:
+            except port_errors() as exc:
                 log.warning("caller-ID port %s lost: %s", self.url, exc)
                 self._status("disconnected", str(exc))
             except (ModemNotResponding, CallerIdNotSupported) as exc:

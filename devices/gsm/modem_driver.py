@@ -29,8 +29,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-
-import serial
+from typing import TYPE_CHECKING
 
 from devices.errors import ModemNotResponding
 from devices.events import (
@@ -74,6 +73,10 @@ from devices.gsm.sms_pdu import (
     decode_pdu,
     encode_submit,
 )
+from devices.serial_port import open_port, port_closed, port_errors
+
+if TYPE_CHECKING:
+    from serial import SerialBase
 
 log = logging.getLogger("countertop.devices.modem")
 
@@ -148,7 +151,7 @@ class ModemDriver:
         self._clock = clock
         self._reassembler = Reassembler(timeout=multipart_timeout, clock=clock)
         self._parser = AtParser()
-        self._port: serial.SerialBase | None = None
+        self._port: SerialBase | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._outbox_lock = threading.Lock()
@@ -206,10 +209,10 @@ class ModemDriver:
             try:
                 # exclusive: a second driver (another process) reading and deleting the same
                 # SIM would race us, so the port is locked while we hold it.
-                self._port = serial.serial_for_url(
+                self._port = open_port(
                     self._url, baudrate=self._baud, timeout=0.05, write_timeout=5.0,
                     exclusive=True)
-            except (serial.SerialException, OSError, ValueError) as exc:
+            except port_errors(ValueError) as exc:
                 log.info("modem port %s not available: %s", self._url, exc)
                 self._report("disconnected", str(exc))
                 if self._stop.wait(delay):
@@ -225,7 +228,7 @@ class ModemDriver:
             except ModemNotResponding as exc:
                 log.warning("modem on %s not responding: %s", self._url, exc)
                 self._report("error", f"modem not responding ({exc})")
-            except (serial.SerialException, OSError) as exc:
+            except port_errors() as exc:
                 log.warning("modem port %s lost: %s", self._url, exc)
                 self._report("disconnected", str(exc))
             except Exception:  # a bug: log it with context, keep the channel alive
@@ -246,7 +249,7 @@ class ModemDriver:
         if port is not None:
             try:
                 port.close()
-            except (serial.SerialException, OSError):
+            except port_errors():
                 pass
 
     def _session(self) -> bool:
@@ -307,11 +310,11 @@ class ModemDriver:
 
     # ---------------------------------------------------------------- I/O
 
-    def _require_port(self) -> serial.SerialBase:
+    def _require_port(self) -> SerialBase:
         if self._stop.is_set():
             raise _Stopping
         if self._port is None:
-            raise serial.SerialException("port closed")
+            raise port_closed("port closed")
         return self._port
 
     def _read_events(self) -> list[AtEvent]:

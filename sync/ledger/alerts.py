@@ -20,7 +20,7 @@ from sync.errors import NotFound
 from sync.money import qty_str
 
 if TYPE_CHECKING:
-    from sync.ledger.shop_ledger import ShopLedger
+    from sync.ledger.documents import LedgerCore
 
 log = logging.getLogger("countertop.sync.ledger")
 
@@ -28,7 +28,7 @@ log = logging.getLogger("countertop.sync.ledger")
 class AlertManager:
     """``ledger.alerts``: raise and resolve overbooking alerts (in the shop document)."""
 
-    def __init__(self, ledger: ShopLedger) -> None:
+    def __init__(self, ledger: LedgerCore) -> None:
         self.ledger = ledger
 
     def raise_overbooking(self, sku: str, location: str, level: Decimal) -> Changes:

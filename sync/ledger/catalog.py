@@ -21,13 +21,13 @@ from sync.ledger.records import DEFAULT_LOCATION, new_id
 from sync.money import milli, qty_str
 
 if TYPE_CHECKING:
-    from sync.ledger.shop_ledger import ShopLedger
+    from sync.ledger.documents import LedgerCore
 
 
 class CatalogManager:
     """``ledger.catalog``: what the shop sells and how much of it is on the shelf."""
 
-    def __init__(self, ledger: ShopLedger) -> None:
+    def __init__(self, ledger: LedgerCore) -> None:
         self.ledger = ledger
 
     def products(self) -> dict[str, dict[str, Any]]:

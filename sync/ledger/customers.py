@@ -21,13 +21,13 @@ from sync.ledger.records import new_id
 from sync.phones import normalise_phone
 
 if TYPE_CHECKING:
-    from sync.ledger.shop_ledger import ShopLedger
+    from sync.ledger.documents import LedgerCore
 
 
 class CustomerManager:
     """``ledger.customers``: add, change, merge, find and import customers."""
 
-    def __init__(self, ledger: ShopLedger, *,
+    def __init__(self, ledger: LedgerCore, *,
                  locate_customer: Callable[[str], str | None] | None = None) -> None:
         self.ledger = ledger
         #: the read model's lookup by id, phone or email (None in plain tests)

@@ -13,16 +13,39 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sync.am_doc import Reader, Root, Writer, new_doc_id
 from sync.am_touch import next_local_seq, write_touch_hint
 from sync.doc_storage import StoredDocument
-from sync.ids import DocId, OrderId
+from sync.ids import DocId, OrderId, TillId
 from sync.ledger.records import SCHEMA_VERSION
 
 if TYPE_CHECKING:
-    from sync.ledger.shop_ledger import ShopLedger
+    from sync.doc_storage import DocumentStore
+
+
+class LedgerCore(Protocol):
+    """What the managers read of their ledger (``ShopLedger`` is the one implementation):
+    typed here, so no manager depends on the module that builds them all."""
+
+    store: DocumentStore
+    till_id: TillId
+    shop_doc_id: DocId | None
+    docs: LedgerDocuments
+
+    def clock(self) -> dt.datetime: ...
+
+    @property
+    def shop_doc(self) -> StoredDocument: ...
+
+    @property
+    def tz(self) -> dt.tzinfo: ...
+
+    @property
+    def region(self) -> str: ...
+
+    def month_of(self, when: dt.datetime) -> str: ...
 
 
 def doc_seq(reader: Reader) -> int:
@@ -46,7 +69,7 @@ def doc_seq(reader: Reader) -> int:
 class LedgerDocuments:
     """The shop's documents as one till sees them, and the indexes of the loaded ones."""
 
-    def __init__(self, ledger: ShopLedger, *,
+    def __init__(self, ledger: LedgerCore, *,
                  locate_order: Callable[[str], tuple[OrderId, DocId] | None] | None = None
                  ) -> None:
         self.ledger = ledger

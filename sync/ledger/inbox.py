@@ -25,7 +25,7 @@ from sync.ids import DocId
 from sync.ledger.records import CHANNELS, new_id
 
 if TYPE_CHECKING:
-    from sync.ledger.shop_ledger import ShopLedger
+    from sync.ledger.documents import LedgerCore
 
 log = logging.getLogger("countertop.sync.ledger")
 
@@ -33,7 +33,7 @@ log = logging.getLogger("countertop.sync.ledger")
 class InboxManager:
     """``ledger.inbox``: record and update messages, link them to orders, record calls."""
 
-    def __init__(self, ledger: ShopLedger, *,
+    def __init__(self, ledger: LedgerCore, *,
                  locate_message: Callable[[str], DocId | None] | None = None) -> None:
         self.ledger = ledger
         #: the read model's lookup of a message's period document (None in plain tests)

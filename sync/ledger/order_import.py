@@ -18,23 +18,22 @@ from sync.changes import Changes
 from sync.errors import CommandRejected
 from sync.ids import OrderId
 from sync.ledger.documents import doc_seq
+from sync.ledger.order_records import known_product, line_record, new_order_record
 from sync.ledger.records import CHANNELS, PAYMENT_METHODS, FulfilmentInput, ImportedOrder, new_id
 from sync.money import milli, qty_str
 
 if TYPE_CHECKING:
     from sync.ledger.catalog import CatalogManager
-    from sync.ledger.orders import OrderManager
-    from sync.ledger.shop_ledger import ShopLedger
+    from sync.ledger.documents import LedgerCore
     from sync.ledger.tills import TillManager
 
 
 class OrderImport:
     """Checks and writes imported orders for ``ledger.orders.import_many``."""
 
-    def __init__(self, ledger: ShopLedger, orders: OrderManager, *, catalog: CatalogManager,
+    def __init__(self, ledger: LedgerCore, *, catalog: CatalogManager,
                  tills: TillManager) -> None:
         self.ledger = ledger
-        self.orders = orders
         self.catalog = catalog
         self.tills = tills
 
@@ -98,7 +97,7 @@ class OrderImport:
         if o.channel not in CHANNELS:
             raise CommandRejected(f"unknown channel {o.channel!r}")
         for line in o.lines:
-            self.orders.resolve_line(line, catalog)
+            line_record(line, lambda sku: known_product(catalog, sku))
         status = lifecycle.NEW
         for _, target in o.statuses:
             lifecycle.check_transition(status, target)
@@ -112,9 +111,10 @@ class OrderImport:
     def _record(self, oid: str, number: str, o: ImportedOrder, catalog: Mapping[str, Any],
                 stock: dict[str, list[int]]) -> dict[str, Any]:
         till = self.ledger.till_id
-        record = self.orders.new_record(
-            oid, number, customer_id=o.customer_id,
-            resolved=[self.orders.resolve_line(line, catalog) for line in o.lines],
+        record = new_order_record(
+            oid, number, till=till, customer_id=o.customer_id,
+            resolved=[line_record(line, lambda sku: known_product(catalog, sku))
+                      for line in o.lines],
             channel=o.channel, notes=o.notes, tags=o.tags, assignee=o.assignee, due_at=None,
             fulfil=o.fulfilment or FulfilmentInput(), custom_fields=None,
             source_message_ids=(), by=o.by, now=o.created_at)

@@ -24,6 +24,7 @@ from sync.changes import Changes
 from sync.errors import CommandRejected, NotFound
 from sync.ids import DocId, OrderId
 from sync.ledger.order_import import OrderImport
+from sync.ledger.order_records import known_product, line_record, new_order_record
 from sync.ledger.records import (
     CHANNELS,
     PAYMENT_METHODS,
@@ -38,22 +39,22 @@ from sync.money import line_total, milli, qty_str
 if TYPE_CHECKING:
     from sync.ledger.catalog import CatalogManager
     from sync.ledger.customers import CustomerManager
+    from sync.ledger.documents import LedgerCore
     from sync.ledger.inbox import InboxManager
-    from sync.ledger.shop_ledger import ShopLedger
     from sync.ledger.tills import TillManager
 
 
 class OrderManager:
     """``ledger.orders``: every command on an order, and the bulk import of past ones."""
 
-    def __init__(self, ledger: ShopLedger, *, catalog: CatalogManager,
+    def __init__(self, ledger: LedgerCore, *, catalog: CatalogManager,
                  customers: CustomerManager, tills: TillManager, inbox: InboxManager) -> None:
         self.ledger = ledger
         self.catalog = catalog
         self.customers = customers
         self.tills = tills
         self.inbox = inbox
-        self._import = OrderImport(ledger, self, catalog=catalog, tills=tills)
+        self._import = OrderImport(ledger, catalog=catalog, tills=tills)
 
     def locate(self, ref: str) -> tuple[OrderId, DocId]:
         """(order id, period doc) for an order id or number such as ``A-0042``."""
@@ -84,28 +85,8 @@ class OrderManager:
     def resolve_line(self, line: LineInput,
                      catalog: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
         """Stored form of a line; ``catalog`` (sku -> product) saves lookups in bulk imports."""
-        if line.sku:
-            if catalog is None:
-                product: Mapping[str, Any] = self.catalog.product(line.sku)
-            elif line.sku in catalog:
-                product = catalog[line.sku]
-            else:
-                raise CommandRejected(f"unknown SKU {line.sku!r}")
-            if not product.get("active", True):
-                raise CommandRejected(f"product {line.sku} is no longer sold")
-            price = line.unit_price if line.unit_price is not None else int(product["price"])
-            desc = line.description or product["name"]
-        else:
-            if not (line.description or "").strip():
-                raise CommandRejected("a free-text line needs a description")
-            if line.unit_price is None:
-                raise CommandRejected(f"free-text line {line.description!r} needs a price")
-            price, desc = line.unit_price, line.description or ""
-        if price < 0:
-            raise CommandRejected("a line price cannot be negative")
-        return {"sku": line.sku, "description": desc, "qty": qty_str(line.quantity),
-                "unit_price": price, "notes": line.notes, "modifiers": list(line.modifiers),
-                "removed": False, "returned_qty": "0", "stock_qty": "0"}
+        return line_record(line, self.catalog.product if catalog is None
+                           else lambda sku: known_product(catalog, sku))
 
     def create(self, *, customer_id: str | None, lines: Iterable[LineInput] = (),
                channel: str = "counter", notes: str = "", tags: Iterable[str] = (),
@@ -136,8 +117,8 @@ class OrderManager:
             orders = w.ensure_map(Root, "orders")
             if w.value(Root, "seq_base") is None:  # a document from before seq_base
                 w.put(Root, "seq_base", docs.seq - len(w.keys(orders)))
-            w.put_map(orders, oid, self.new_record(
-                oid, number, customer_id=customer_id, resolved=resolved, channel=channel,
+            w.put_map(orders, oid, new_order_record(
+                oid, number, till=self.ledger.till_id, customer_id=customer_id, resolved=resolved, channel=channel,
                 notes=notes, tags=tags, assignee=assignee, due_at=due_at, fulfil=fulfil,
                 custom_fields=custom_fields, source_message_ids=source_message_ids, by=by,
                 now=now))
@@ -148,31 +129,6 @@ class OrderManager:
         for mid in source_message_ids:
             changes.merge(self.inbox.link_message(mid, oid))
         return changes
-
-    def new_record(self, oid: str, number: str, *, customer_id: str | None,
-                   resolved: list[dict[str, Any]], channel: str, notes: str,
-                   tags: Iterable[str], assignee: str, due_at: dt.datetime | None,
-                   fulfil: FulfilmentInput, custom_fields: Mapping[str, str] | None,
-                   source_message_ids: Iterable[str], by: str,
-                   now: dt.datetime) -> dict[str, Any]:
-        """The stored layout of a new order: one place for ``create`` and imports."""
-        till = self.ledger.till_id
-        total = sum(line_total(Decimal(r["qty"]), r["unit_price"]) for r in resolved)
-        return {
-            "id": oid, "number": number, "till": till, "channel": channel,
-            "customer_id": customer_id, "status": lifecycle.NEW, "created_at": now,
-            "updated_at": now, "lines": {new_id("ln"): dict(r, pos=i)
-                                         for i, r in enumerate(resolved)},
-            "total": total, "notes": notes, "tags": {t: True for t in tags},
-            "assignee": assignee, "due_at": due_at,
-            "fulfilment": {"kind": fulfil.kind, "address": fulfil.address,
-                           "carrier": fulfil.carrier, "tracking": fulfil.tracking},
-            "custom": dict(custom_fields or {}), "source_messages": {
-                m: True for m in source_message_ids},
-            "payments": {}, "stock_state": "none",
-            "history": [{"at": now, "till": till, "by": by, "field": "status",
-                         "old": None, "new": lifecycle.NEW}],
-        }
 
     @contextmanager
     def _order_tx(self, ref: str) -> Iterator[tuple[Writer, Obj, OrderId]]:

@@ -15,13 +15,13 @@ from sync.errors import CommandRejected
 from sync.ledger.records import SCHEMA_VERSION
 
 if TYPE_CHECKING:
-    from sync.ledger.shop_ledger import ShopLedger
+    from sync.ledger.documents import LedgerCore
 
 
 class ShopManager:
     """``ledger.shop``: create the shop, read its record and settings, change a setting."""
 
-    def __init__(self, ledger: ShopLedger) -> None:
+    def __init__(self, ledger: LedgerCore) -> None:
         self.ledger = ledger
 
     def create(self, name: str, currency: str = "EUR", region: str = "GB",

@@ -14,7 +14,7 @@ from sync.errors import CommandRejected, NotFound
 from sync.ledger.records import iso_key
 
 if TYPE_CHECKING:
-    from sync.ledger.shop_ledger import ShopLedger
+    from sync.ledger.documents import LedgerCore
 
 _PREFIXES = "ABCDEFGHJKLMNPQRSTUVWXYZ"
 
@@ -22,7 +22,7 @@ _PREFIXES = "ABCDEFGHJKLMNPQRSTUVWXYZ"
 class TillManager:
     """``ledger.tills``: who belongs to the shop, and this till's name and prefix."""
 
-    def __init__(self, ledger: ShopLedger) -> None:
+    def __init__(self, ledger: LedgerCore) -> None:
         self.ledger = ledger
 
     def all(self) -> dict[str, dict[str, Any]]:

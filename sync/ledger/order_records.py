@@ -1,0 +1,68 @@
+"""The stored layout of orders and their lines: one place for ``orders.create`` and the
+bulk import (``order_import``), so an imported order is exactly what a command writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from sync import lifecycle
+from sync.errors import CommandRejected
+from sync.ledger.records import FulfilmentInput, LineInput, new_id
+from sync.money import line_total, qty_str
+
+
+def known_product(catalog: Mapping[str, Mapping[str, Any]], sku: str) -> Mapping[str, Any]:
+    """``catalog[sku]``, refused in plain words when the shop does not sell it."""
+    if sku not in catalog:
+        raise CommandRejected(f"unknown SKU {sku!r}")
+    return catalog[sku]
+
+
+def line_record(line: LineInput,
+                product_of: Callable[[str], Mapping[str, Any]]) -> dict[str, Any]:
+    """Stored form of an order line (catalog price and name unless the line gives its own)."""
+    if line.sku:
+        product = product_of(line.sku)
+        if not product.get("active", True):
+            raise CommandRejected(f"product {line.sku} is no longer sold")
+        price = line.unit_price if line.unit_price is not None else int(product["price"])
+        desc = line.description or product["name"]
+    else:
+        if not (line.description or "").strip():
+            raise CommandRejected("a free-text line needs a description")
+        if line.unit_price is None:
+            raise CommandRejected(f"free-text line {line.description!r} needs a price")
+        price, desc = line.unit_price, line.description or ""
+    if price < 0:
+        raise CommandRejected("a line price cannot be negative")
+    return {"sku": line.sku, "description": desc, "qty": qty_str(line.quantity),
+            "unit_price": price, "notes": line.notes, "modifiers": list(line.modifiers),
+            "removed": False, "returned_qty": "0", "stock_qty": "0"}
+
+
+def new_order_record(oid: str, number: str, *, till: str, customer_id: str | None,
+                     resolved: list[dict[str, Any]], channel: str, notes: str,
+                     tags: Iterable[str], assignee: str, due_at: dt.datetime | None,
+                     fulfil: FulfilmentInput, custom_fields: Mapping[str, str] | None,
+                     source_message_ids: Iterable[str], by: str,
+                     now: dt.datetime) -> dict[str, Any]:
+    """The stored layout of a new order, status new, made by ``till`` at ``now``."""
+    total = sum(line_total(Decimal(r["qty"]), r["unit_price"]) for r in resolved)
+    return {
+        "id": oid, "number": number, "till": till, "channel": channel,
+        "customer_id": customer_id, "status": lifecycle.NEW, "created_at": now,
+        "updated_at": now, "lines": {new_id("ln"): dict(r, pos=i)
+                                     for i, r in enumerate(resolved)},
+        "total": total, "notes": notes, "tags": {t: True for t in tags},
+        "assignee": assignee, "due_at": due_at,
+        "fulfilment": {"kind": fulfil.kind, "address": fulfil.address,
+                       "carrier": fulfil.carrier, "tracking": fulfil.tracking},
+        "custom": dict(custom_fields or {}), "source_messages": {
+            m: True for m in source_message_ids},
+        "payments": {}, "stock_state": "none",
+        "history": [{"at": now, "till": till, "by": by, "field": "status",
+                     "old": None, "new": lifecycle.NEW}],
+    }
