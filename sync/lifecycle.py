@@ -22,6 +22,8 @@ _RANK = {NEW: 0, CONFIRMED: 1, PREPARING: 2, READY: 3, OUT_FOR_DELIVERY: 4, SHIP
          DELIVERED: 5, COLLECTED: 5, CLOSED: 6}
 
 OPEN = frozenset({NEW, CONFIRMED, PREPARING, READY, OUT_FOR_DELIVERY, SHIPPED})
+#: the open statuses in lifecycle order (for filters and SQL ``IN`` lists)
+OPEN_STATUSES = tuple(s for s in STATUSES if s in OPEN)
 FINISHED = frozenset({DELIVERED, COLLECTED, CLOSED})
 # Reaching any of these means the goods have left the shop.
 FULFILLING = frozenset({OUT_FOR_DELIVERY, SHIPPED, DELIVERED, COLLECTED, CLOSED})

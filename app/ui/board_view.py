@@ -31,9 +31,10 @@ from app.ui.order_models import ROW_ROLE, BoardColumnModel, due_state, due_text
 from app.ui.pages import EVERYTHING, Refresh
 from app.ui.pyside_compat import emit
 from app.ui.read_store import OrderFilter, ReadStore, utc_iso
-from app.ui.theme import BOARD_COLUMNS, CHANNEL_COLOURS, STATUS_COLOURS, Theme
+from app.ui.theme import BOARD_COLUMNS, CHANNEL_COLOURS, CHANNEL_LABELS, STATUS_COLOURS, Theme
 from app.ui.widgets import FilterCombo, PageHeader, SearchField, page_layout
 from sync.changes import Changes
+from sync.vocabulary import CHANNELS
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -66,9 +67,7 @@ class OrderFilterBar(QWidget):
         self.search = SearchField("Search orders: number, customer, item…  (Ctrl+F)")
         self.tag = FilterCombo("Any tag")
         self.assignee = FilterCombo("Anyone")
-        self.channel = FilterCombo("Any channel", [(c, c.capitalize() if c != "sms" else "SMS")
-                                                   for c in ("counter", "phone", "sms",
-                                                             "email", "web", "whatsapp")])
+        self.channel = FilterCombo("Any channel", [(c, CHANNEL_LABELS[c]) for c in CHANNELS])
         self.date = FilterCombo("Any date", DATE_RANGES[1:])
         lay.addWidget(self.search, 3)
         for combo in (self.tag, self.assignee, self.channel, self.date):

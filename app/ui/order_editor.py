@@ -71,11 +71,12 @@ from app.ui.read_store import ReadStore, local_time_text, parse_iso
 from app.ui.theme import CHANNEL_LABELS, STATUS_COLOURS, STATUS_LABELS
 from app.ui.widgets import bind_key
 from sync.errors import CommandRejected
+from sync.vocabulary import PAYMENT_METHODS
 
 log = logging.getLogger("countertop.ui.editor")
 
 Index = QModelIndex | QPersistentModelIndex
-PAY_METHODS = ["cash", "card", "transfer", "voucher"]
+PAY_METHODS = list(PAYMENT_METHODS)
 
 
 class LinesModel(QAbstractTableModel):

@@ -23,10 +23,10 @@ from app.ui.read_store import ReadStore
 from app.ui.theme import STATUS_LABELS
 from app.ui.widgets import PageHeader, page_layout, plain_table
 from sync.changes import Changes
+from sync.lifecycle import OPEN_STATUSES
 
 STATUS_CHIPS = [("", "All"), ("open", "Open"), ("new", "New"), ("ready", "Ready"),
                 ("delivered", "Delivered"), ("cancelled", "Cancelled")]
-OPEN = ("new", "confirmed", "preparing", "ready", "out_for_delivery", "shipped")
 
 
 class OrdersTable(QTableView):
@@ -109,7 +109,7 @@ class OrdersTableView(QWidget):
         f = self.filters.value()
         f.order_by = self.model.filter.order_by
         if self._status_key == "open":
-            f.statuses = OPEN
+            f.statuses = OPEN_STATUSES
         elif self._status_key == "delivered":
             f.statuses = ("delivered", "collected", "closed")
         elif self._status_key:

@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from sync import vocabulary
+
 SCHEMA_VERSION = 1
-CHANNELS = ("counter", "phone", "sms", "email", "whatsapp", "messenger", "web")
-PAYMENT_METHODS = ("cash", "card", "transfer", "voucher", "other")
+CHANNELS = vocabulary.CHANNELS
+PAYMENT_METHODS = vocabulary.PAYMENT_METHODS
 DEFAULT_LOCATION = "main"
 
 

@@ -95,8 +95,7 @@ __all__ = [
     "unread_count",
 ]
 
-#: open statuses in a fixed order, for ``IN`` lists
-_OPEN_STATUSES = tuple(sorted(lifecycle.OPEN))
+_OPEN_STATUSES = lifecycle.OPEN_STATUSES
 
 
 # ---------------------------------------------------------------------- records
