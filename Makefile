@@ -27,7 +27,8 @@ run: $(STAMP)
 engine: $(STAMP)
 	$(BIN)/countertop engine
 
-test: $(STAMP)
+# lint and type checks first: they take seconds and fail for the same reasons CI would
+test: lint typecheck
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q tests -m "not bench"
 
 bench: $(STAMP)

@@ -142,7 +142,8 @@ def _run_engine(ns: argparse.Namespace, data_dir: Path) -> int:
 def _run_ui(ns: argparse.Namespace, data_dir: Path) -> int:
     from app.ui.main import main as ui_main
 
-    return ui_main(data_dir, demo=not ns.no_demo)
+    code: int = ui_main(data_dir, demo=not ns.no_demo)
+    return code
 
 
 def _run_join(ns: argparse.Namespace, data_dir: Path) -> int:

@@ -8,6 +8,7 @@ Both raise the same typed errors with the engine's plain-words message.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import logging
@@ -118,10 +119,8 @@ class EngineClient:
 
     def close(self) -> None:
         self._closed = True
-        try:
+        with contextlib.suppress(OSError):  # the engine may have gone already
             self._sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
         self._sock.close()
 
 

@@ -588,7 +588,7 @@ class OrderUpdate:
     customer: str | None = arg(None, help="phone, email or customer id")
     assignee: str | None = arg(None, help="staff member it is assigned to")
     notes: str | None = arg(None, flag="--note", help="replace the note")
-    due_at: str | None | Unset = arg(UNSET, flag="--due", help="ISO time with offset; "
+    due_at: str | Unset | None = arg(UNSET, flag="--due", help="ISO time with offset; "
                                                               "null clears it")
     fulfilment: Any = arg(None, cli=False, help="as for order.add")
     delivery_address: str | None = arg(None, flag="--deliver-to", help="delivery address")
@@ -645,8 +645,8 @@ class MessageList:
 class MessageUpdate:
     message: str = arg(help="the message id", positional=True)
     read: bool | Unset = arg(UNSET, help="mark read (true) or unread (false)")
-    order_id: str | None | Unset = arg(UNSET, help="the order it belongs to (null: none)")
-    customer_id: str | None | Unset = arg(UNSET, help="the customer it is from")
+    order_id: str | Unset | None = arg(UNSET, help="the order it belongs to (null: none)")
+    customer_id: str | Unset | None = arg(UNSET, help="the customer it is from")
 
 
 @dataclass(frozen=True)

@@ -275,7 +275,7 @@ class DocumentStore:
         if scan.records:  # the usual case in one load: loading the snapshot first doubled it
             try:
                 doc = Document.load(snapshot + b"".join(scan.records))
-            except Exception:  # noqa: BLE001 - the bindings raise untyped errors
+            except Exception:
                 doc = None
         if doc is None:
             try:
@@ -294,14 +294,14 @@ class DocumentStore:
                        records: list[bytes]) -> Document:
         try:
             return Document.load(snapshot + b"".join(records))
-        except Exception:  # noqa: BLE001 - the bindings raise untyped errors
+        except Exception:
             log.warning("document %s: loading the log in one go failed; applying change by change",
                         doc_id)
         good = snapshot
         for i, rec in enumerate(records):
             try:
                 Document.load(good + rec)
-            except Exception as exc:  # noqa: BLE001 - the bindings raise untyped errors
+            except Exception as exc:
                 # only this change is skipped: later ones are independent changes and load
                 # on their own; the unreadable bytes are kept so nothing is silently lost
                 log.error("document %s: change %d of the log is unreadable (%s); skipping it, "

@@ -193,7 +193,7 @@ class Replicator:
                 await sender
             except asyncio.CancelledError:
                 pass
-            except Exception as exc:  # noqa: BLE001 - the link failed while sending; say how
+            except Exception as exc:
                 log.info("sending to %s stopped: %s", session.peer_id[:12], exc)
             self._flush()
 

@@ -10,6 +10,7 @@ their own threads and hand events over with ``run_coroutine_threadsafe``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from typing import Any
@@ -70,10 +71,9 @@ class EngineService:
     async def run(self) -> int:
         self._loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
-            try:
+            # Windows has no loop signal handlers: Ctrl+C still raises KeyboardInterrupt
+            with contextlib.suppress(NotImplementedError, RuntimeError):
                 self._loop.add_signal_handler(sig, self._stopping.set)
-            except (NotImplementedError, RuntimeError):
-                pass  # Windows: Ctrl+C still raises KeyboardInterrupt
         await self.ipc.start()
         started: list[Attachment] = []
         try:

@@ -258,7 +258,7 @@ class IntakeCatalog:
         last = words[-1]
         if last.isalpha():
             for plural in self.language.plural_forms(last):
-                variants.add(words[:-1] + (plural,))
+                variants.add((*words[:-1], plural))
         for key in variants:
             bucket = self.phrases.setdefault(key, [])
             if target not in bucket:

@@ -63,7 +63,7 @@ def _read_words(words: Sequence[str], i: int, lang: LanguagePack) -> tuple[int, 
     while j < len(words):
         w = words[j]
         if w in lang.units:
-            if seen and current % 10 == 0 and current >= 20 and lang.units[w] < 10 or seen and current % 100 == 0 and current >= 100:
+            if (seen and current % 10 == 0 and current >= 20 and lang.units[w] < 10) or (seen and current % 100 == 0 and current >= 100):
                 current += lang.units[w]
             elif seen:
                 break
@@ -80,7 +80,7 @@ def _read_words(words: Sequence[str], i: int, lang: LanguagePack) -> tuple[int, 
                 current = 0
         elif w in lang.number_joiners and seen and j + 1 < len(words) and (
                 words[j + 1] in lang.units or words[j + 1] in lang.tens) and (
-                current % 100 == 0 and current >= 100 or total > 0 and current == 0):
+                (current % 100 == 0 and current >= 100) or (total > 0 and current == 0)):
             j += 1
             continue
         else:

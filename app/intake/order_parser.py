@@ -404,7 +404,7 @@ class _Grammar:
         for it in self.items[idx + 1:]:
             if it.kind in ("option", "qual", "conj", "size_marker"):
                 continue
-            if it.kind == "word" and (it.text not in stop and it.value != "stop" or
+            if it.kind == "word" and ((it.text not in stop and it.value != "stop") or
                                       it.text in self.catalog.language.count_glue):
                 continue  # unknown adjectives ("fresh basil pizza") and "of" ("2 liters of coke")
             if it.kind in ("product", "product_or_option"):
@@ -418,8 +418,8 @@ class _Grammar:
         if nxt is None:
             return False
         lang = self.catalog.language
-        if nxt.kind in ("neg", "option", "qual") or nxt.kind == "pos" and \
-                nxt.text in lang.partitive_links:
+        if nxt.kind in ("neg", "option", "qual") or (nxt.kind == "pos" and \
+                nxt.text in lang.partitive_links):
             return True  # "one with ham", "one without olives", "one pepperoni"
         after = self.items[idx + 2] if idx + 2 < len(self.items) else None
         return nxt.text in lang.count_glue and after is not None and \

@@ -269,7 +269,7 @@ def _touches(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
 
 
 def _inside(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
-    return any(s <= span[0] and span[1] <= e or span[0] < e and s < span[1] for s, e in spans)
+    return any((s <= span[0] and span[1] <= e) or (span[0] < e and s < span[1]) for s, e in spans)
 
 
 def _resolve_hour(hour: int, ampm: str | None, part_hour: int | None,

@@ -51,7 +51,7 @@ class CustomerListModel(QAbstractListModel):
         self._rows = self.store.customers(self.search, limit=self.LIMIT)
         self.endResetModel()
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._rows)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

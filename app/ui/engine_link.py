@@ -150,7 +150,7 @@ class EngineLink(QObject):
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT),
                                                           env.get("PYTHONPATH")]))
-        log_file = open(self.data_dir / "engine.log", "ab")  # noqa: SIM115 (child keeps it)
+        log_file = open(self.data_dir / "engine.log", "ab")
         try:
             self.engine_process = subprocess.Popen(
                 cmd, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,

@@ -103,10 +103,10 @@ class LinesModel(QAbstractTableModel):
     def _live(self) -> list[DraftLine]:
         return self.draft.live_lines()
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._live())
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.COLUMNS)
 
     def headerData(self, section: int, orientation: Qt.Orientation,
@@ -568,7 +568,7 @@ class OrderEditor(QDialog):
         form.addRow("Wanted at", due_row)
         self.assignee = QComboBox()
         self.assignee.setEditable(True)
-        self.assignee.addItems([""] + self.store.assignees())
+        self.assignee.addItems(["", *self.store.assignees()])
         form.addRow("Assignee", self.assignee)
         self.tags = QLineEdit()
         self.tags.setPlaceholderText("e.g. vip, allergy")

@@ -134,8 +134,8 @@ class OrdersTableModel(IdWindowModel):
             if key == "balance" and int(row.get("balance") or 0) > 0 \
                     and row.get("status") not in ("cancelled", "returned"):
                 return QBrush(QColor("#c27c0e"))
-            if row.get("status") in ("cancelled", "returned") and key != "status" or \
-                    key == "customer_name" and not row.get("customer_name"):
+            if (row.get("status") in ("cancelled", "returned") and key != "status") or \
+                    (key == "customer_name" and not row.get("customer_name")):
                 return QBrush(QColor("#8a93a3"))
         if role == Qt.ItemDataRole.FontRole and key in ("number", "status"):
             font = QFont()

@@ -19,6 +19,7 @@ backoff, re-initialise and sweep the SIM, which is the source of truth.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import logging
@@ -590,7 +591,7 @@ class ModemDriver:
     def _deliver(self, assembled: AssembledMessage, attempts: int = 0) -> None:
         try:
             self._sink.deliver(assembled.message)
-        except Exception as exc:  # noqa: BLE001 - any raise means "not stored" (EventSink contract)
+        except Exception as exc:
             delay = min(self._sweep_interval, 0.5 * 2 ** min(attempts, 6))
             log.warning("sink did not store SMS from %s (%s); kept on the SIM, retry in %.1f s",
                         assembled.message.sender, exc, delay)
@@ -665,11 +666,8 @@ class ModemDriver:
         return None
 
     def _finish(self, item: _OutboxItem, result: SendResult) -> None:
-        with self._outbox_lock:
-            try:
-                self._outbox.remove(item)
-            except ValueError:
-                pass
+        with self._outbox_lock, contextlib.suppress(ValueError):
+            self._outbox.remove(item)  # already gone: a retry finished it
         try:
             self._sink.send_result(result)
         except Exception:

@@ -138,7 +138,7 @@ class LedgerDocuments:
     def my_period_docs(self) -> list[DocId]:
         """This till's period documents, oldest month first."""
         out = []
-        for month, docs in sorted(self.periods().items()):
+        for _month, docs in sorted(self.periods().items()):
             for doc_id, meta in docs.items():
                 if meta.get("till") == self.ledger.till_id:
                     out.append(DocId(doc_id))

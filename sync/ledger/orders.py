@@ -267,7 +267,7 @@ class OrderManager:
         return Changes(orders={oid}, stock=skus)
 
     def update(self, ref: str, *, assignee: str | None = None, notes: str | None = None,
-               due_at: dt.datetime | None | bool = False,
+               due_at: dt.datetime | bool | None = False,
                fulfilment: FulfilmentInput | None = None,
                custom_fields: Mapping[str, str] | None = None,
                add_tags: Iterable[str] = (), remove_tags: Iterable[str] = (),

@@ -120,7 +120,7 @@ class ReadModel:
             touched = touched_since(doc, old_heads)
             if touched is None:  # changes without the ledger's hints: diff (slower)
                 touched = record_keys_from_patches(doc.diff(old_heads, doc.get_heads()))
-        except Exception as exc:  # noqa: BLE001 - heads unknown to this doc: project it all
+        except Exception as exc:
             log.info("diff from stored heads failed (%s); projecting the whole document", exc)
             return None
         out = Changes()

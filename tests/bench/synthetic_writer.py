@@ -36,7 +36,7 @@ def base58check_doc_id() -> str:
 def _use_local_doc_ids_if_needed() -> None:
     """The older core has no ``DocumentId``; ids are then made here, in the same format."""
     try:
-        from automerge._automerge import DocumentId  # noqa: F401
+        from automerge._automerge import DocumentId  # noqa: F401 (is it there?)
     except ImportError:
         from sync.ids import DocId
         from sync.ledger import documents

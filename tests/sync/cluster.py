@@ -81,7 +81,7 @@ def in_netns(netns: str | None, fn: Callable[[], Any]) -> Any:
             finally:
                 os.close(fd)
             box["value"] = fn()
-        except BaseException as exc:  # noqa: BLE001 - handed back to the caller's thread
+        except BaseException as exc:
             box["error"] = exc
 
     thread = threading.Thread(target=enter_and_run, name=f"netns {netns}")
@@ -384,7 +384,7 @@ class Cluster:
         for till in self.tills.values():
             try:
                 till.stop()
-            except Exception:  # noqa: BLE001 - teardown must reach every process
+            except Exception:
                 if till.engine is not None:
                     till.engine.popen.kill()
 
@@ -513,7 +513,7 @@ def run_concurrently(*jobs: Callable[[], Any]) -> list[Any]:
         try:
             start.wait(10)
             results[i] = job()
-        except BaseException as exc:  # noqa: BLE001 - re-raised on the caller's thread
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]

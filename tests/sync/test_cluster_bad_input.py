@@ -106,7 +106,7 @@ async def hung_up(link: TlsLink) -> None:
         try:
             while True:
                 await link.recv()
-        except Exception:  # noqa: BLE001 - any end of the link is the expected outcome
+        except Exception:
             return
 
 

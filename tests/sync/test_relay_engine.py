@@ -43,7 +43,7 @@ def test_orders_cross_between_an_engine_and_a_js_sync_server(tmp_path: Path) -> 
 
     async def scenario() -> None:
         server = await JsPeer.start("--listen", "0", "--storage", str(tmp_path / "js"))
-        proc = subprocess.Popen([CT, "engine", "--relay", server.url, "--no-discovery"],  # noqa: ASYNC220
+        proc = subprocess.Popen([CT, "engine", "--relay", server.url, "--no-discovery"],
                                 env=cli_env(data), cwd=REPO, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
         try:

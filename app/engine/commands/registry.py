@@ -131,38 +131,54 @@ def _allows_none(tp: Any) -> bool:
 
 
 def _convert(key: str, value: Any, tp: Any) -> Any:
-    if tp is Any:
-        return value
-    origin = typing.get_origin(tp)
-    if origin in (typing.Union, types.UnionType):
-        options = [a for a in typing.get_args(tp) if a is not type(None)
-                   and not (typing.get_origin(a) is Literal and typing.get_args(a) == (UNSET,))
-                   and a is not _Unset]
-        if len(options) != 1:
-            return value
-        return _convert(key, value, options[0])
-    if tp is str:
-        return value if isinstance(value, str) else str(value)
-    if tp is bool:
-        return bool(value)
-    if tp is int:
+    """``value`` as a ``tp`` (see ``params_from_json``)."""
+    tp = _without_none(tp)
+    convert = _CONVERTERS.get(typing.get_origin(tp) or tp)
+    return value if convert is None else convert(key, value, tp)
+
+
+def _without_none(tp: Any) -> Any:
+    """``X`` of ``X | None`` and ``X | Unset`` (other unions pass through as they are)."""
+    if typing.get_origin(tp) not in (typing.Union, types.UnionType):
+        return tp
+    options = [a for a in typing.get_args(tp) if a is not type(None) and a is not _Unset
+               and not (typing.get_origin(a) is Literal and typing.get_args(a) == (UNSET,))]
+    return options[0] if len(options) == 1 else Any
+
+
+def _text(key: str, value: Any, tp: Any) -> str:
+    return value if isinstance(value, str) else str(value)
+
+
+def _flag(key: str, value: Any, tp: Any) -> bool:
+    return bool(value)
+
+
+def _whole(key: str, value: Any, tp: Any) -> int:
+    try:
         if value == "":
-            raise CommandRejected(f"{key} must be a whole number, not {value!r}")
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            raise CommandRejected(f"{key} must be a whole number, not {value!r}") from None
-    if origin is list:
-        if not value:
-            return []
-        items = [value] if isinstance(value, (str, dict)) else list(value)
-        (item_tp,) = typing.get_args(tp) or (Any,)
-        return [_convert(key, item, item_tp) for item in items]
-    if origin is dict:
-        if not value:
-            return {}
-        if not isinstance(value, Mapping):
-            raise CommandRejected(f"{key} must be an object of names and values")
-        _, value_tp = typing.get_args(tp) or (str, Any)
-        return {str(k): _convert(key, v, value_tp) for k, v in value.items()}
-    return value
+            raise ValueError(value)
+        return int(value)
+    except (TypeError, ValueError):
+        raise CommandRejected(f"{key} must be a whole number, not {value!r}") from None
+
+
+def _list(key: str, value: Any, tp: Any) -> list[Any]:
+    if not value:
+        return []
+    items = [value] if isinstance(value, (str, dict)) else list(value)
+    (item_tp,) = typing.get_args(tp) or (Any,)
+    return [_convert(key, item, item_tp) for item in items]
+
+
+def _object(key: str, value: Any, tp: Any) -> dict[str, Any]:
+    if not value:
+        return {}
+    if not isinstance(value, Mapping):
+        raise CommandRejected(f"{key} must be an object of names and values")
+    _, value_tp = typing.get_args(tp) or (str, Any)
+    return {str(k): _convert(key, v, value_tp) for k, v in value.items()}
+
+
+_CONVERTERS: dict[Any, Callable[[str, Any, Any], Any]] = {
+    str: _text, bool: _flag, int: _whole, list: _list, dict: _object}
