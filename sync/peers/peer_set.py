@@ -6,6 +6,10 @@ exponential backoff and jitter, serves join requests (:class:`JoinDesk`), drops 
 tills removed from the shop, and syncs through relays. Every link, once its hello is
 verified and its till is a member, is handed to the ``Repo`` (``connect``/``accept``),
 which does the actual document sync.
+
+Beside it: dial targets and the reconnect backoff in :mod:`sync.peers.dial_targets`, the
+per-relay record next to the relay transport in :mod:`sync.peers.relay`, and the Repo
+interface with what status reads from a Repo in :mod:`sync.peers.sync_repo`.
 """
 
 from __future__ import annotations
@@ -13,16 +17,17 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import random
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any
 
 from sync.identity import TillIdentity
 from sync.ids import TillId
+from sync.peers.dial_targets import Backoff, _split_host_port, _Target
 from sync.peers.discovery import DiscoveredTill, Discovery
 from sync.peers.membership import JoinRequest, Membership
 from sync.peers.pairing import JoinDesk
-from sync.peers.relay import RelayTransport
+from sync.peers.relay import RelayTransport, _Relay
+from sync.peers.sync_repo import SyncRepo, _docs_in_sync, _repo_peer_id
 from sync.peers.tls_link import (
     LinkError,
     LinkLimits,
@@ -38,30 +43,7 @@ from sync.replication import ProtocolError
 
 log = logging.getLogger("countertop.sync.peers")
 
-
-class SyncRepo(Protocol):
-    """What the peer set hands verified links to: ``automerge.repo.Repo`` or anything
-    else speaking the automerge-repo protocol over a samod ``Transport`` (the ledger's
-    ``sync.replication.Replicator``). Both run until the link ends; exceptions end only
-    that link.
-    """
-
-    async def connect(self, transport: Any) -> Any: ...
-
-    async def accept(self, transport: Any) -> Any: ...
-
-
-@dataclass(frozen=True)
-class Backoff:
-    """Reconnect delays: exponential from ``initial`` to ``maximum``, full jitter."""
-
-    initial: float = 0.5
-    maximum: float = 30.0
-    factor: float = 2.0
-
-    def delay(self, attempt: int) -> float:
-        ceiling = min(self.maximum, self.initial * self.factor ** max(0, attempt))
-        return random.uniform(ceiling / 2, ceiling)
+__all__ = ["Backoff", "PeerSet"]
 
 
 @dataclass
@@ -71,43 +53,10 @@ class _LinkEntry:
     task: asyncio.Task[Any] | None = None
 
 
-@dataclass
-class _Target:
-    """Somewhere to dial: a static ``host:port`` or a discovered till."""
-
-    key: str
-    host: str
-    port: int
-    till_id: TillId | None
-    static: bool
-    hosts: tuple[str, ...] = ()
-    state: str = "idle"
-    last_error: str = ""
-    attempts: int = 0
-    wake: asyncio.Event = field(default_factory=asyncio.Event)
-    task: asyncio.Task[None] | None = None
-
-
-@dataclass
-class _Relay:
-    url: str
-    state: str = "idle"
-    last_error: str = ""
-    transport: RelayTransport | None = None
-    task: asyncio.Task[None] | None = None
-
-
 def _iso(ts: float | None) -> str | None:
     if ts is None:
         return None
     return dt.datetime.fromtimestamp(ts, dt.UTC).isoformat(timespec="seconds")
-
-
-def _split_host_port(address: str) -> tuple[str, int]:
-    host, sep, port = address.rpartition(":")
-    if not sep or not port.isdigit():
-        raise ValueError(f"static peer {address!r} is not HOST:PORT")
-    return host.strip("[]"), int(port)
 
 
 class PeerSet:
@@ -569,54 +518,3 @@ class PeerSet:
             relay.state = "backoff"
             await asyncio.sleep(self.backoff.delay(attempts))
             attempts += 1
-
-
-def _repo_peer_id(repo: SyncRepo) -> str:
-    """The Repo's own peer id, sent in hellos so status can match peers to connections."""
-    peer_id = getattr(repo, "peer_id", None)
-    if isinstance(peer_id, str):
-        return peer_id
-    hub = getattr(repo, "_hub", None)
-    try:
-        return str(hub.peer_id()) if hub is not None else ""
-    except (AttributeError, TypeError):  # private field of this automerge build; optional
-        return ""
-
-
-def _docs_in_sync(repo: SyncRepo) -> dict[int, tuple[int, int]]:
-    """Per transport (by ``id()``): (documents whose heads the peer acknowledged, shared docs).
-
-    For a Replicator-like engine, from its sessions (``in_sync`` / ``states``). For samod,
-    from the Repo's private connection table: there is no public API for it in automerge
-    0.2.0.dev4. Returns {} if neither layout is there.
-    """
-    sessions = getattr(repo, "sessions", None)
-    if sessions is not None:
-        try:
-            return {id(s.transport): (len(s.in_sync), len(s.states)) for s in sessions}
-        except AttributeError:
-            return {}
-    try:
-        hub = repo._hub  # type: ignore[attr-defined]
-        transports = repo._transports  # type: ignore[attr-defined]
-        actors = repo._doc_actors  # type: ignore[attr-defined]
-        actor_docs = repo._actor_to_doc  # type: ignore[attr-defined]
-        heads_by_doc = {
-            str(actor_docs[a]): sorted(actor.get_document().get_heads())
-            for a, actor in actors.items() if a in actor_docs
-        }
-        result: dict[int, tuple[int, int]] = {}
-        for conn in hub.connections():
-            transport = transports.get(conn.id)
-            if transport is None:
-                continue
-            docs = conn.docs()
-            synced = sum(
-                1 for doc_id, state in docs.items()
-                if sorted(state.last_acked_heads or []) == heads_by_doc.get(str(doc_id))
-            )
-            result[id(transport)] = (synced, len(docs))
-        return result
-    except Exception:  # private layout changed: report unknown rather than fail status()
-        log.debug("could not read sync state from the repo", exc_info=True)
-        return {}

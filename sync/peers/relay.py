@@ -8,8 +8,10 @@ imports the deprecated legacy API) and maps its failures onto our :class:`LinkEr
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from dataclasses import dataclass
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
@@ -73,3 +75,12 @@ class RelayTransport:
     async def close(self) -> None:
         self.closed = True
         await self._ws.close()
+
+
+@dataclass
+class _Relay:
+    url: str
+    state: str = "idle"
+    last_error: str = ""
+    transport: RelayTransport | None = None
+    task: asyncio.Task[None] | None = None
