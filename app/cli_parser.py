@@ -105,8 +105,8 @@ def _add_params(p: argparse.ArgumentParser, spec: Command[Any, Any], cli: Cli) -
                                          and f.default_factory is dataclasses.MISSING)
         if required and tp is not bool:
             kw["required"] = True
-        if info.metavar:
-            kw["metavar"] = info.metavar
+        if tp is not bool:
+            kw["metavar"] = info.metavar or flag.lstrip("-").replace("-", "_").upper()
         if info.choices:
             kw["choices"] = list(info.choices)
         p.add_argument(flag, **kw)

@@ -1017,3 +1017,35 @@ def catalogue_markdown() -> str:
         payload = ", ".join(f"`{k}`" for k in hints if k != "event") or "—"
         out.append(f"| `{ev.name.value}` | {payload} | {ev.help} |")
     return "\n".join(out) + "\n"
+
+
+CATALOGUE_START = "<!-- catalogue:start -->"
+CATALOGUE_END = "<!-- catalogue:end -->"
+
+
+def with_catalogue(doc: str) -> str:
+    """``doc`` with the text between the catalogue markers replaced by the catalogue."""
+    head, start, rest = doc.partition(CATALOGUE_START)
+    _, end, tail = rest.partition(CATALOGUE_END)
+    if not start or not end:
+        raise ValueError(f"no {CATALOGUE_START} ... {CATALOGUE_END} markers")
+    return f"{head}{start}\n{catalogue_markdown()}{end}{tail}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m app.protocol [--write FILE]``: print the catalogue, or refresh it in FILE."""
+    import argparse
+    from pathlib import Path
+
+    parser = argparse.ArgumentParser(prog="python -m app.protocol", description=main.__doc__)
+    parser.add_argument("--write", type=Path, help="a Markdown file with catalogue markers")
+    ns = parser.parse_args(argv)
+    if ns.write is None:
+        print(catalogue_markdown(), end="")
+        return 0
+    ns.write.write_text(with_catalogue(ns.write.read_text(encoding="utf-8")), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
