@@ -14,9 +14,9 @@ from tests.helpers.commands import registry
 
 
 def test_required_parameters_are_asked_for() -> None:
-    with pytest.raises(CommandRejected, match="^order is required$"):
+    with pytest.raises(CommandRejected, match=r"^order is required$"):
         params_from_json(protocol.OrderRef, {})
-    with pytest.raises(CommandRejected, match="^order is required$"):
+    with pytest.raises(CommandRejected, match=r"^order is required$"):
         params_from_json(protocol.OrderRef, {"order": None})
 
 
@@ -31,7 +31,7 @@ def test_values_take_the_parameter_types() -> None:
 
 
 def test_bad_values_are_refused_in_plain_words() -> None:
-    with pytest.raises(CommandRejected, match="^limit must be a whole number, not 'ten'$"):
+    with pytest.raises(CommandRejected, match=r"^limit must be a whole number, not 'ten'$"):
         params_from_json(protocol.OrderList, {"limit": "ten"})
     with pytest.raises(CommandRejected, match="custom_fields must be an object"):
         params_from_json(protocol.OrderAdd, {"custom_fields": "gift"})
@@ -52,9 +52,9 @@ def test_json_round_trip_leaves_defaults_out() -> None:
 
 def test_unknown_and_unavailable_commands(engine: Any) -> None:
     reg = registry(engine)
-    with pytest.raises(CommandRejected, match="unknown command 'no.such'"):
+    with pytest.raises(CommandRejected, match=r"unknown command 'no\.such'"):
         reg.run("no.such", {})
-    with pytest.raises(CommandUnavailable, match="peers.status needs the running engine"):
+    with pytest.raises(CommandUnavailable, match=r"peers\.status needs the running engine"):
         reg.run("peers.status", {})
     assert "order.add" in reg.names() and "peers.status" not in reg.names()
 
