@@ -1,0 +1,6 @@
+"""Helpers shared by every test package (import them; they hold no fixtures).
+
+- ``waiting``: ``wait_until`` / ``wait_until_async``, the one way to wait for a condition
+  with a deadline (an ``AssertionError`` naming what never happened), woken early by an
+  event when the watched state has one.
+"""
