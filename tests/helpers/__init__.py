@@ -3,4 +3,6 @@
 - ``waiting``: ``wait_until`` / ``wait_until_async``, the one way to wait for a condition
   with a deadline (an ``AssertionError`` naming what never happened), woken early by an
   event when the watched state has one.
+- ``recording_sink``: ``RecordingSink``, a real ``devices.events.EventSink`` that records
+  what a driver reports, with ``wait_for...`` methods; it passes the EventSink contract.
 """
