@@ -5,4 +5,6 @@
   event when the watched state has one.
 - ``recording_sink``: ``RecordingSink``, a real ``devices.events.EventSink`` that records
   what a driver reports, with ``wait_for...`` methods; it passes the EventSink contract.
+- ``vectors``: ``vectors_dir()`` / ``vector_path(...)``, the recorded test vectors found from
+  the repository (or ``$COUNTERTOP_VECTORS``); missing ones skip, or fail when ``CI=true``.
 """
