@@ -7,4 +7,6 @@
   what a driver reports, with ``wait_for...`` methods; it passes the EventSink contract.
 - ``vectors``: ``vectors_dir()`` / ``vector_path(...)``, the recorded test vectors found from
   the repository (or ``$COUNTERTOP_VECTORS``); missing ones skip, or fail when ``CI=true``.
+- ``screenshots``: ``screenshots_dir()``, where tests save PNGs: ``build/screenshots/``, or
+  ``$COUNTERTOP_SCREENSHOTS`` (``make screenshots`` sets it to ``docs/screenshots``).
 """
