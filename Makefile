@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint typecheck clean engine
+.PHONY: run test bench lint typecheck clean engine screenshots
 
 # Qt needs a few system libraries even offscreen; install them when missing (root + apt).
 QT_LIBS := libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0
@@ -30,6 +30,11 @@ engine: $(STAMP)
 # lint and type checks first: they take seconds and fail for the same reasons CI would
 test: lint typecheck
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q tests -m "not bench"
+
+# Tests save screenshots to build/screenshots/; this refreshes the README's tracked copies.
+screenshots: $(STAMP)
+	COUNTERTOP_SCREENSHOTS=docs/screenshots QT_QPA_PLATFORM=offscreen \
+	  $(BIN)/python -m pytest -q tests/ui/test_screenshots.py
 
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.bench

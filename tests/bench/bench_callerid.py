@@ -20,13 +20,13 @@ from devices.callerid.callerid_driver import CallerIdDriver
 from devices.events import CallEvent
 from devices.simulated.caller_id_unit import CallerIdSimulator, encode_mdmf, format_modem_record
 from tests.bench.harness import percentile, report
-from tests.devices.callerid_recording_sink import CallerIdRecordingSink
+from tests.helpers.recording_sink import RecordingSink
 
 TZ = ZoneInfo("Europe/Berlin")
 CALLS = 300
 
 
-class TimedSink(CallerIdRecordingSink):
+class TimedSink(RecordingSink):
     """Notes when each call reaches the sink."""
 
     def __init__(self) -> None:
@@ -51,8 +51,10 @@ def _latencies(setup: str, sim_kwargs: Mapping[str, object],
         driver = CallerIdDriver(sim.path, sink, tz=TZ, **driver_kwargs)  # type: ignore[arg-type]
         driver.start()
         try:
-            if not sink.wait_for_state("ok", timeout=10):
-                raise RuntimeError(f"{setup}: driver never became ready: {sink.statuses}")
+            try:
+                sink.wait_for_state_seen("ok", timeout=10)
+            except AssertionError as exc:
+                raise RuntimeError(f"{setup}: driver never became ready: {sink.statuses}") from exc
             out: list[float] = []
             for i in range(calls):
                 sink.arrival.clear()

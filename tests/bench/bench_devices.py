@@ -9,6 +9,7 @@ arrives here, which the engine sends after the read model is updated.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import signal
@@ -25,6 +26,7 @@ from app.client import connect
 from devices.simulated.caller_id_unit import CallerIdSimulator
 from devices.simulated.gsm_modem import GsmModemSimulator
 from tests.bench.harness import percentile, report
+from tests.helpers.waiting import wait_until
 
 CT = str(Path(sys.executable).parent / "countertop")
 BURST = int(os.environ.get("COUNTERTOP_BENCH_SMS", "1000"))
@@ -35,15 +37,6 @@ def _env(data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COUNTERTOP_")}
     env["COUNTERTOP_DATA_DIR"] = str(data_dir)
     return env
-
-
-def _wait(predicate: Any, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def _run(line_rate: int | None, label: str) -> None:
@@ -64,11 +57,14 @@ def _run(line_rate: int | None, label: str) -> None:
         events: queue.Queue[tuple[float, dict[str, Any]]] = queue.Queue()
         client = None
         try:
-            _wait(lambda: connect(data) is not None, 30)
+            # Without these there is nothing to measure: a timeout ends the bench.
+            wait_until(lambda: connect(data) is not None, 30, what="engine IPC", interval=0.02)
             client = connect(data, on_event=lambda e: events.put((time.monotonic(), e)))
             assert client is not None
-            _wait(lambda: any("CNMI" in c for c in modem.commands), 30)
-            _wait(lambda: any("CID" in c for c in cid.commands), 30)
+            wait_until(lambda: any("CNMI" in c for c in modem.commands), 30,
+                       what="modem initialised", interval=0.02)
+            wait_until(lambda: any("CID" in c for c in cid.commands), 30,
+                       what="caller-ID enabled", interval=0.02)
             # --- SMS burst
             sent: dict[str, str] = {}
             for i in range(BURST):
@@ -80,8 +76,9 @@ def _run(line_rate: int | None, label: str) -> None:
             def stored() -> int:
                 return int(rm.execute("SELECT COUNT(*) FROM messages WHERE body LIKE "
                                       "'bench message %'").fetchone()[0])
-            _wait(lambda: stored() >= BURST and not modem.stored() and
-                  not modem.waiting_at_network, 600)
+            with contextlib.suppress(AssertionError):  # what never arrived is reported as lost
+                wait_until(lambda: stored() >= BURST and not modem.stored() and
+                           not modem.waiting_at_network, 600, what="the burst", interval=0.02)
             time.sleep(0.5)
             rows = rm.execute("SELECT id, body FROM messages WHERE body LIKE 'bench message %'"
                               ).fetchall()

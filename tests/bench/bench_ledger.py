@@ -20,6 +20,7 @@ is built once and cached; each run copies it to a temp dir and measures, on the 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -34,6 +35,7 @@ from typing import Any
 from sync.read_model import queries as q
 from tests.bench.harness import percentile, report
 from tests.bench.synthetic_shop import SyntheticShop, ensure_shop
+from tests.helpers.waiting import wait_until
 
 BENCH = "ledger"
 COMMAND_CYCLES = 334  # x3 commands
@@ -69,18 +71,15 @@ def bench_cold_start(root: Path, shop: SyntheticShop) -> None:
         proc = subprocess.Popen(_engine_command(root), stdout=log_file, stderr=log_file,
                                 env={**os.environ, "PYTHONUNBUFFERED": "1"})
         try:
-            deadline = started + 300
-            while not info.exists():  # a benchmark: polling is fine here
-                if proc.poll() is not None or time.perf_counter() > deadline:
-                    raise RuntimeError(f"engine did not start; see {log_path}:\n"
-                                       + log_path.read_text()[-2000:])
-                time.sleep(0.005)
+            # a benchmark: polling at 5 ms is fine here, and it sets the resolution
+            with contextlib.suppress(AssertionError):
+                wait_until(lambda: info.exists() or proc.poll() is not None, 300,
+                           what="engine.json", interval=0.005)
+            if not info.exists():
+                raise RuntimeError(f"engine did not start; see {log_path}:\n"
+                                   + log_path.read_text()[-2000:])
             info_at = time.perf_counter() - started
-            client = None
-            while client is None:
-                client = connect(root)
-                if client is None:
-                    time.sleep(0.005)
+            client = wait_until(lambda: connect(root), 300, what="engine IPC", interval=0.005)
             client.call("shop.info")
             answered_at = time.perf_counter() - started
             ui_started = time.perf_counter()

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.bench.harness import percentile, report
+from tests.helpers.waiting import wait_until, wait_until_async
 from tests.sync.cluster import (
     Cluster,
     Till,
@@ -52,21 +53,18 @@ class Arrivals:
 
     def __init__(self) -> None:
         self.seen: dict[str, float] = {}
-        self.condition = threading.Condition()
+        self.changed = threading.Event()
 
     def __call__(self, at: float, event: dict[str, Any]) -> None:
         if event.get("event") != "changed":
             return
-        with self.condition:
-            for order in event["changes"].get("orders", ()):
-                self.seen.setdefault(order, at)
-            self.condition.notify_all()
+        for order in event["changes"].get("orders", ()):
+            self.seen.setdefault(order, at)
+        self.changed.set()
 
     def wait(self, order: str, timeout: float = 10.0) -> float:
-        with self.condition:
-            if not self.condition.wait_for(lambda: order in self.seen, timeout):
-                raise TimeoutError(f"order {order} never reached the subscriber")
-            return self.seen[order]
+        return wait_until(lambda: self.seen.get(order), timeout, wake=self.changed,
+                          what=f"order {order} to reach the subscriber")
 
 
 def _latency(cluster: Cluster) -> list[float]:
@@ -97,11 +95,7 @@ def _fill(till: Till, tag: str) -> None:
 
 
 def _until(predicate: Any, timeout: float = 300.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise TimeoutError("did not converge")
-        time.sleep(0.01)
+    wait_until(predicate, timeout, what="the tills to converge", interval=0.01)
 
 
 def _catch_up(template: Path, root: Path) -> dict[str, float]:
@@ -189,14 +183,7 @@ async def _replicator_flat(root: Path) -> dict[str, float]:
     doc_a.persist()
 
     async def until(predicate: Any) -> None:
-        async with asyncio.timeout(120):
-            while not predicate():
-                merged.clear()
-                try:
-                    async with asyncio.timeout(0.05):
-                        await merged.wait()
-                except TimeoutError:
-                    pass
+        await wait_until_async(predicate, 120, what="the stores to converge", wake=merged)
 
     def peers_b() -> PeerSet:
         return PeerSet(repls[1], ids[1], members, listen_host="127.0.0.1",

@@ -12,7 +12,7 @@ import pytest
 
 from devices.callerid.callerid_driver import CallerIdDriver
 from devices.simulated.caller_id_unit import CallerIdSimulator, run_demo
-from tests.devices.callerid_recording_sink import CallerIdRecordingSink
+from tests.helpers.recording_sink import RecordingSink
 
 TZ = ZoneInfo("America/Chicago")
 WHEN = datetime(2026, 3, 14, 15, 9, tzinfo=TZ)
@@ -20,14 +20,14 @@ FAST_RETRY = (0.05, 0.1, 0.2)
 
 
 @pytest.fixture
-def sink() -> CallerIdRecordingSink:
-    return CallerIdRecordingSink()
+def sink() -> RecordingSink:
+    return RecordingSink()
 
 
 class Rig:
     """A simulator and a driver on it, torn down in order."""
 
-    def __init__(self, tmp_path: Path, sink: CallerIdRecordingSink) -> None:
+    def __init__(self, tmp_path: Path, sink: RecordingSink) -> None:
         self.tmp_path = tmp_path
         self.sink = sink
         self.sim: CallerIdSimulator | None = None
@@ -52,21 +52,21 @@ class Rig:
 
 
 @pytest.fixture
-def rig(tmp_path: Path, sink: CallerIdRecordingSink) -> Iterator[Rig]:
+def rig(tmp_path: Path, sink: RecordingSink) -> Iterator[Rig]:
     r = Rig(tmp_path, sink)
     yield r
     r.close()
 
 
-def summary(sink: CallerIdRecordingSink, count: int) -> list[tuple[object, ...]]:
+def summary(sink: RecordingSink, count: int) -> list[tuple[object, ...]]:
     calls = sink.wait_for_calls(count)
     assert len(calls) == count, f"expected {count} calls, got {calls}"
     return [(c.number, c.name, c.presentation, c.at, c.line) for c in calls]
 
 
-def test_voice_modem_formatted(rig: Rig, sink: CallerIdRecordingSink) -> None:
+def test_voice_modem_formatted(rig: Rig, sink: RecordingSink) -> None:
     sim, _ = rig.start(mode="auto")
-    assert sink.wait_for_state("ok")
+    assert sink.wait_for_state_seen("ok")
     assert sim.cid_mode == 1
     assert "AT+VCID=1" in sim.commands
     assert [s.state for s in sink.statuses[:2]] == ["connecting", "ok"]
@@ -75,33 +75,33 @@ def test_voice_modem_formatted(rig: Rig, sink: CallerIdRecordingSink) -> None:
     assert summary(sink, 1) == [("3125550147", "DELI ON MAIN", "ok", WHEN, None)]
 
 
-def test_modem_without_vcid_falls_back_to_hash_cid(rig: Rig, sink: CallerIdRecordingSink) -> None:
+def test_modem_without_vcid_falls_back_to_hash_cid(rig: Rig, sink: RecordingSink) -> None:
     sim, _ = rig.start(mode="modem", sim_kwargs={"supports_vcid": False})
-    assert sink.wait_for_state("ok")
+    assert sink.wait_for_state_seen("ok")
     assert sim.commands[-2:] == ["AT+VCID=1", "AT#CID=1"]
     sim.ring("3125550147", "DELI ON MAIN", WHEN)
     assert summary(sink, 1) == [("3125550147", "DELI ON MAIN", "ok", WHEN, None)]
 
 
 def test_modem_without_caller_id_support_reports_error(
-        rig: Rig, sink: CallerIdRecordingSink) -> None:
+        rig: Rig, sink: RecordingSink) -> None:
     rig.start(mode="modem", sim_kwargs={"supports_vcid": False, "supports_hash_cid": False})
-    assert sink.wait_for_state("error")
+    assert sink.wait_for_state_seen("error")
     assert "neither" in next(s.detail for s in sink.statuses if s.state == "error")
 
 
 def test_silent_port_in_modem_mode_is_not_responding(
-        rig: Rig, sink: CallerIdRecordingSink) -> None:
+        rig: Rig, sink: RecordingSink) -> None:
     rig.start(mode="modem", command_timeout=0.2, sim_kwargs={"role": "unit"})
-    assert sink.wait_for_state("error")
+    assert sink.wait_for_state_seen("error")
     assert "no answer to AT" in next(s.detail for s in sink.statuses if s.state == "error")
 
 
 @pytest.mark.parametrize("unformatted", ["mdmf", "sdmf"])
-def test_voice_modem_unformatted(rig: Rig, sink: CallerIdRecordingSink, unformatted: str) -> None:
+def test_voice_modem_unformatted(rig: Rig, sink: RecordingSink, unformatted: str) -> None:
     sim, _ = rig.start(mode="modem", cid_format="unformatted",
                        sim_kwargs={"unformatted": unformatted})
-    assert sink.wait_for_state("ok")
+    assert sink.wait_for_state_seen("ok")
     assert sim.cid_mode == 2
     sim.ring("3125550147", "DELI ON MAIN", WHEN)
     sim.ring_private(WHEN)
@@ -114,9 +114,9 @@ def test_voice_modem_unformatted(rig: Rig, sink: CallerIdRecordingSink, unformat
     ]
 
 
-def test_private_and_out_of_area_formatted(rig: Rig, sink: CallerIdRecordingSink) -> None:
+def test_private_and_out_of_area_formatted(rig: Rig, sink: RecordingSink) -> None:
     sim, _ = rig.start(mode="modem")
-    assert sink.wait_for_state("ok")
+    assert sink.wait_for_state_seen("ok")
     sim.ring_private(WHEN)
     sim.ring_out_of_area(WHEN)
     assert summary(sink, 2) == [(None, None, "private", WHEN, None),
@@ -125,10 +125,10 @@ def test_private_and_out_of_area_formatted(rig: Rig, sink: CallerIdRecordingSink
 
 @pytest.mark.parametrize("unit_format, line", [("tci", "01"), ("whozz", "01"),
                                                 ("netcallerid", None)])
-def test_standalone_units(rig: Rig, sink: CallerIdRecordingSink, unit_format: str,
+def test_standalone_units(rig: Rig, sink: RecordingSink, unit_format: str,
                           line: str | None) -> None:
     sim, _ = rig.start(mode="unit", sim_kwargs={"role": "unit", "unit_format": unit_format})
-    assert sink.wait_for_state("ok")
+    assert sink.wait_for_state_seen("ok")
     sim.ring("3125550147", "DELI ON MAIN", WHEN)
     sim.ring_private(WHEN)
     assert summary(sink, 2) == [("3125550147", "DELI ON MAIN", "ok", WHEN, line),
@@ -137,19 +137,19 @@ def test_standalone_units(rig: Rig, sink: CallerIdRecordingSink, unit_format: st
 
 
 def test_auto_mode_falls_back_to_listening_for_a_unit(
-        rig: Rig, sink: CallerIdRecordingSink) -> None:
+        rig: Rig, sink: RecordingSink) -> None:
     sim, _ = rig.start(mode="auto", command_timeout=0.2,
                        sim_kwargs={"role": "unit", "unit_format": "tci"})
-    assert sink.wait_for_state("ok")
+    assert sink.wait_for_state_seen("ok")
     assert "standalone" in next(s.detail for s in sink.statuses if s.state == "ok")
     sim.ring("3125550147", "DELI ON MAIN", WHEN)
     assert summary(sink, 1) == [("3125550147", "DELI ON MAIN", "ok", WHEN, "01")]
 
 
 def test_garbage_is_quarantined_and_calls_still_arrive(
-        rig: Rig, sink: CallerIdRecordingSink) -> None:
+        rig: Rig, sink: RecordingSink) -> None:
     sim, _ = rig.start(mode="modem")
-    assert sink.wait_for_state("ok")
+    assert sink.wait_for_state_seen("ok")
     sim.send_garbage(b"\r\n\xff\x00\x13NMBR\xfe=\x01\r\n")
     sim.ring("3125550147", "DELI ON MAIN", WHEN)
     assert summary(sink, 1) == [("3125550147", "DELI ON MAIN", "ok", WHEN, None)]
@@ -157,31 +157,31 @@ def test_garbage_is_quarantined_and_calls_still_arrive(
     assert sink.quarantined[0].source == "callerid"
 
 
-def test_unplug_and_replug_recovers(rig: Rig, sink: CallerIdRecordingSink) -> None:
+def test_unplug_and_replug_recovers(rig: Rig, sink: RecordingSink) -> None:
     sim, _ = rig.start(mode="modem")
-    assert sink.wait_for_state("ok")
+    assert sink.wait_for_state_seen("ok")
     sim.ring("3125550147", "BEFORE", WHEN)
     assert sink.wait_for_calls(1)
     mark = sink.status_count()
     sim.unplug()
-    assert sink.wait_for_state("disconnected", after=mark)
+    assert sink.wait_for_state_seen("disconnected", after=mark)
     mark = sink.status_count()
     sim.replug()  # a reset modem: caller-ID is off again until the driver re-enables it
-    assert sink.wait_for_state("ok", after=mark)
+    assert sink.wait_for_state_seen("ok", after=mark)
     assert sim.wait_for_cid_mode(1, timeout=5)
     sim.ring("3125550147", "AFTER", WHEN)
     assert [c[1] for c in summary(sink, 2)] == ["BEFORE", "AFTER"]
 
 
 def test_driver_waits_for_a_device_that_is_not_there_yet(
-        tmp_path: Path, sink: CallerIdRecordingSink) -> None:
+        tmp_path: Path, sink: RecordingSink) -> None:
     sim = CallerIdSimulator(tmp_path / "callerid", tz=TZ)
     driver = CallerIdDriver(sim.path, sink, tz=TZ, mode="modem", reconnect_delays=FAST_RETRY)
     driver.start()
     try:
-        assert sink.wait_for_state("disconnected")
+        assert sink.wait_for_state_seen("disconnected")
         sim.start()
-        assert sink.wait_for_state("ok")
+        assert sink.wait_for_state_seen("ok")
         sim.ring("3125550147", "LATE", WHEN)
         assert [c[1] for c in summary(sink, 1)] == ["LATE"]
     finally:
@@ -191,9 +191,9 @@ def test_driver_waits_for_a_device_that_is_not_there_yet(
     assert sink.statuses[-1].detail == "stopped"
 
 
-def test_demo_rings_through_the_number_list(rig: Rig, sink: CallerIdRecordingSink) -> None:
+def test_demo_rings_through_the_number_list(rig: Rig, sink: RecordingSink) -> None:
     sim, _ = rig.start(mode="modem")
-    assert sink.wait_for_state("ok")
+    assert sink.wait_for_state_seen("ok")
     stop = threading.Event()
     demo = threading.Thread(target=run_demo,
                             args=(sim, ["3125550147|ANN", "private", "out-of-area"], 0.01, stop))

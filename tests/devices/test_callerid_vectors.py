@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from devices.callerid.caller_id_formats import CallerIdOutput, CallerIdParser, DeviceNotice
 from devices.events import CallEvent, QuarantinedInput
+from tests.helpers.vectors import vector_path
 
-VECTORS = Path("/work/shared/vectors/callerid")
 TZ = ZoneInfo("America/New_York")
 # Mid-January: a vector dated later in the year must land in the year before.
 NOW = datetime(2027, 1, 15, 10, 0, tzinfo=TZ)
@@ -28,7 +27,7 @@ ARRIVAL = NOW  # what a record without a usable date/time is stamped with
 def _device_bytes(name: str) -> bytes:
     """The vector file as the bytes a device would have sent."""
     out = []
-    for line in (VECTORS / name).read_text(encoding="utf-8").splitlines():
+    for line in vector_path("callerid", name).read_text(encoding="utf-8").splitlines():
         if line.startswith("# "):
             continue
         out.append(line.replace("\\n", "\n").replace("\\r", "\r") + "\n")
@@ -126,7 +125,8 @@ def test_vectors_with_crlf_line_ends_parse_the_same(name: str) -> None:
 
 @pytest.mark.parametrize("name", ["ncid-test-modem-calls.data", "ncid-test-device-calls.data"])
 def test_every_vector_record_is_structurally_sound(name: str) -> None:
-    source = (VECTORS / name).read_text(encoding="utf-8").replace("\\n", "\n").replace("\\r", "")
+    source = vector_path("callerid", name).read_text(encoding="utf-8")
+    source = source.replace("\\n", "\n").replace("\\r", "")
     items = _parse(_device_bytes(name))
     assert items, "vectors produced nothing"
     assert not [i for i in items if isinstance(i, QuarantinedInput)]
@@ -147,7 +147,7 @@ def test_every_vector_record_is_structurally_sound(name: str) -> None:
 
 def test_modem_vector_call_count_matches_records_in_file() -> None:
     """Every record with a number or name field in the modem file yields exactly one call."""
-    text = (VECTORS / "ncid-test-modem-calls.data").read_text(encoding="utf-8")
+    text = vector_path("callerid", "ncid-test-modem-calls.data").read_text(encoding="utf-8")
     records = [chunk for chunk in re.split(r"\n\s*\n", text)
                if re.search(r"(NMBR|DDN|NAME)\s*=", chunk)]
     calls = [i for i in _parse(_device_bytes("ncid-test-modem-calls.data"))

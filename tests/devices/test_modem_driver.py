@@ -15,8 +15,8 @@ from devices.events import Channel, OutgoingMessage
 from devices.gsm.modem_driver import ModemDriver
 from devices.gsm.sms_pdu import SmsSubmit, clean_text
 from devices.simulated.gsm_modem import GsmModemSimulator
-from tests.devices.gsm_recording_sink import RecordingSink
 from tests.devices.gsm_vectors import load_transcripts
+from tests.helpers.recording_sink import RecordingSink
 
 LONG_TEXT = ("Hello, I'd like to order two large pepperoni pizzas, one garlic bread and a "
              "bottle of cola for delivery to 14 Station Road at half past seven. ") * 3
@@ -172,7 +172,7 @@ def test_sink_failure_keeps_sim_copy_until_stored(sim: GsmModemSimulator, sink: 
     assert count(sim, "AT+CMGD") == 0
     assert len(sim.stored()) == 1
     assert set(on_sim_at_refusal) == {1}
-    with sink.changed:
+    with sink.lock:
         sink.refuse_all = False
     assert sink.wait_for(lambda: len(sink.delivered) == 1, WAIT)
     assert sink.delivered[0].body == "please keep me"
@@ -542,7 +542,7 @@ def test_quarantine_failure_keeps_the_broken_pdu_on_the_sim(
     assert sink.wait_for(lambda: sink.quarantine_attempts >= 2, WAIT)
     assert count(sim, "AT+CMGD") == 0
     assert [m.pdu for m in sim.stored().values()] == [broken]
-    with sink.changed:
+    with sink.lock:
         sink.refuse_quarantine = False
     assert sink.wait_for(lambda: len(sink.quarantined) == 1, WAIT)
     assert sim_empty(sim)

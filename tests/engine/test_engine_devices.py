@@ -23,8 +23,10 @@ from app.client import EngineClient, connect
 from devices.simulated.caller_id_unit import CallerIdSimulator
 from devices.simulated.gsm_modem import GsmModemSimulator
 from tests.conftest import REPO, cli_env
+from tests.helpers.waiting import wait_until
 
 CT = str(Path(sys.executable).parent / "countertop")
+WAIT = 15.0  # an engine subprocess, a pty modem and a CLI subprocess per check
 
 
 def cli(data_dir: Path, *args: str) -> Any:
@@ -33,16 +35,6 @@ def cli(data_dir: Path, *args: str) -> Any:
                           capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
-
-
-def wait_until(predicate: Any, timeout: float = 15.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture
@@ -78,7 +70,7 @@ def engine_proc(shop_dir: Path, devices: tuple[GsmModemSimulator, CallerIdSimula
                                  "--no-discovery"], env=cli_env(shop_dir), cwd=REPO, text=True,
                                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         try:
-            wait_until(lambda: connect(shop_dir) is not None, what="engine IPC")
+            wait_until(lambda: connect(shop_dir) is not None, WAIT, what="engine IPC")
             yield proc
         finally:
             proc.send_signal(signal.SIGTERM)
@@ -110,27 +102,27 @@ def next_event(events: queue.Queue[dict[str, Any]], kind: str, timeout: float = 
 def test_sms_lands_in_the_inbox_once_and_becomes_a_draft_order(
         shop_dir: Path, devices: Any, engine_proc: Any) -> None:
     modem, _ = devices
-    wait_until(lambda: any("CNMI" in c for c in modem.commands), what="modem initialised")
+    wait_until(lambda: any("CNMI" in c for c in modem.commands), WAIT, what="modem initialised")
     pdus = modem.deliver_text("+447700900123",
                               "Hi, 2 margheritas and a garlic bread for pickup at 7pm")
-    messages = wait_until(lambda: cli(shop_dir, "message", "list"), what="message stored")
+    messages = wait_until(lambda: cli(shop_dir, "message", "list"), WAIT, what="message stored")
     assert len(messages) == 1
     msg = messages[0]
     assert (msg["sender"], msg["channel"], msg["customer_name"]) == (
         "+447700900123", "sms", "Ann Smith")
     # the SIM copy is deleted only after the message is durable
-    wait_until(lambda: not modem.stored(), what="SIM copy deleted")
-    orders = wait_until(lambda: cli(shop_dir, "order", "list"), what="draft order")
+    wait_until(lambda: not modem.stored(), WAIT, what="SIM copy deleted")
+    orders = wait_until(lambda: cli(shop_dir, "order", "list"), WAIT, what="draft order")
     order = cli(shop_dir, "order", "show", orders[0]["number"])
     assert order["tags"] == ["auto"] and order["source_messages"] == [msg["id"]]
     assert sorted((ln["description"], ln["qty"]) for ln in order["lines"]) == [
         ("Garlic bread", "1"), ("Margherita pizza", "2")]
     # the same PDU read again (a crash between store and delete) is not stored twice
     modem.deliver(pdus[0])
-    wait_until(lambda: not modem.stored(), what="re-read copy deleted")
+    wait_until(lambda: not modem.stored(), WAIT, what="re-read copy deleted")
     modem.deliver_text("+447700900123", "and a coke please")
     bodies = wait_until(lambda: [m["body"] for m in cli(shop_dir, "message", "list")
-                                 if len(cli(shop_dir, "message", "list")) >= 2],
+                                 if len(cli(shop_dir, "message", "list")) >= 2], WAIT,
                         what="next message")
     assert sorted(bodies) == ["Hi, 2 margheritas and a garlic bread for pickup at 7pm",
                               "and a coke please"]
@@ -139,9 +131,9 @@ def test_sms_lands_in_the_inbox_once_and_becomes_a_draft_order(
 def test_broken_pdu_is_quarantined_and_visible(shop_dir: Path, devices: Any,
                                                engine_proc: Any) -> None:
     modem, _ = devices
-    wait_until(lambda: any("CNMI" in c for c in modem.commands), what="modem initialised")
+    wait_until(lambda: any("CNMI" in c for c in modem.commands), WAIT, what="modem initialised")
     modem.deliver("0791448720003023240DD0E474D81C0EBB010000111011315214000BE474D81C0EBB01")
-    messages = wait_until(lambda: cli(shop_dir, "message", "list"), what="quarantined input")
+    messages = wait_until(lambda: cli(shop_dir, "message", "list"), WAIT, what="quarantined input")
     assert messages[0]["state"] == "quarantined"
     assert "unreadable sms input" in messages[0]["body"]
     assert messages[0]["raw"]
@@ -153,9 +145,10 @@ def test_outbox_sends_through_the_modem_and_records_delivery(
     queued = cli(shop_dir, "sms", "send", "--to", "07700 900123", "--text",
                  "Your pizzas are ready 🍕")
     assert queued["state"] == "queued" and queued["to"] == "+447700900123"
-    wait_until(lambda: modem.sent, what="modem received the SMS")
+    wait_until(lambda: modem.sent, WAIT, what="modem received the SMS")
     state = wait_until(lambda: [m["state"] for m in cli(shop_dir, "message", "list")
-                                if m["id"] == queued["id"] and m["state"] in ("sent", "delivered")],
+                                if m["id"] == queued["id"]
+                                and m["state"] in ("sent", "delivered")], WAIT,
                        what="send recorded")
     assert state
 
@@ -165,7 +158,7 @@ def test_incoming_call_pops_with_the_customer(shop_dir: Path, devices: Any,
     _, cid = devices
     client, events = subscribe(shop_dir)
     try:
-        wait_until(lambda: any("VCID" in c or "CID" in c for c in cid.commands),
+        wait_until(lambda: any("VCID" in c or "CID" in c for c in cid.commands), WAIT,
                    what="caller-ID enabled")
         cid.ring("07700900123", "ANN SMITH")
         event = next_event(events, "incoming_call")
@@ -193,9 +186,9 @@ def test_engine_takes_device_ports_from_the_till_settings(shop_dir: Path, device
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             stdin=subprocess.DEVNULL)
     try:
-        wait_until(lambda: any("CNMI" in c for c in modem.commands), what="modem initialised")
+        wait_until(lambda: any("CNMI" in c for c in modem.commands), WAIT, what="modem initialised")
         modem.deliver_text("+447700900123", "hello from the settings file")
-        got = wait_until(lambda: cli(shop_dir, "message", "list"), what="message stored")
+        got = wait_until(lambda: cli(shop_dir, "message", "list"), WAIT, what="message stored")
         assert got[0]["body"] == "hello from the settings file"
     finally:
         proc.send_signal(signal.SIGTERM)

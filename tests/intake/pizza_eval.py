@@ -1,7 +1,8 @@
 """Evaluating the intake parser on the PIZZA dataset's dev split (evaluation only).
 
 The PIZZA dataset (amazon-science/pizza-semantic-parsing-dataset) is CC BY-NC 4.0: it is
-read here from /work/shared/vectors/pizza at test time and never copied into the product.
+read from the shared vectors (``pizza/``, see ``tests/helpers/vectors.py``) at test time
+and never copied into the product.
 
 - :func:`load_pizza_catalog` turns the dataset's entity catalogs into an
   :class:`IntakeCatalog` dict: one PIZZA product (sizes, styles, toppings) and one product
@@ -26,8 +27,8 @@ from zoneinfo import ZoneInfo
 
 from app.intake.catalog_model import IntakeCatalog
 from app.intake.order_parser import DraftOrder, parse_order
+from tests.helpers.vectors import has_vectors, vector_path
 
-PIZZA_DIR = Path("/work/shared/vectors/pizza")
 PIZZA_SKU = "PIZZA"
 FIXED_NOW = datetime(2026, 11, 23, 12, 0, tzinfo=ZoneInfo("UTC"))
 _CANON = re.compile(r"^(\w+)\((.*)\)$")
@@ -39,13 +40,18 @@ Suborder = tuple[str, tuple[Entity, ...]]     # PIZZAORDER / DRINKORDER, sorted 
 
 
 def available() -> bool:
-    return (PIZZA_DIR / "PIZZA_dev.json").exists()
+    return has_vectors("pizza", "PIZZA_dev.json")
+
+
+def pizza_dir() -> Path:
+    """The dataset's directory; skips the caller (fails in CI) when it is missing."""
+    return vector_path("pizza")
 
 
 def _read_catalog(name: str) -> list[tuple[str, str, list[str]]]:
     """(surface, function, args) rows of one catalogs/*.txt file."""
     rows = []
-    for line in (PIZZA_DIR / "catalogs" / name).read_text(encoding="utf-8").splitlines():
+    for line in (pizza_dir() / "catalogs" / name).read_text(encoding="utf-8").splitlines():
         if "\t" not in line:
             continue
         surface, canonical = line.split("\t", 1)
@@ -121,7 +127,7 @@ class Example:
 
 def load_dev() -> list[Example]:
     out = []
-    with open(PIZZA_DIR / "PIZZA_dev.json", encoding="utf-8") as fh:
+    with open(pizza_dir() / "PIZZA_dev.json", encoding="utf-8") as fh:
         for i, line in enumerate(fh):
             if not line.strip():
                 continue

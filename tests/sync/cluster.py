@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from app.client import EngineClient, connect
+from tests.helpers import waiting
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-m", "app.cli"]
@@ -316,8 +317,7 @@ class Cluster:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.tills: dict[str, Till] = {}
-        self._events = 0
-        self._condition = threading.Condition()
+        self._changed = threading.Event()  # set on every engine event of any till
 
     def __enter__(self) -> Self:
         return self
@@ -334,24 +334,15 @@ class Cluster:
         return self.tills[name]
 
     def notify(self) -> None:
-        with self._condition:
-            self._events += 1
-            self._condition.notify_all()
+        self._changed.set()
 
     def wait_until(self, predicate: Callable[[], bool], timeout: float, what: str) -> None:
         """Until ``predicate()`` holds: re-checked after each engine event (and at least
         every ``0.25`` s, for merges that change no row and so send no event)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            seen = self._events
-            if predicate():
-                return
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise ClusterError(f"timed out after {timeout:.0f} s waiting for {what}")
-            with self._condition:
-                self._condition.wait_for(lambda seen=seen: self._events != seen,
-                                         timeout=min(remaining, 0.25))
+        try:
+            waiting.wait_until(predicate, timeout, what=what, interval=0.25, wake=self._changed)
+        except AssertionError as exc:
+            raise ClusterError(str(exc)) from None
 
     def running(self) -> list[Till]:
         return [t for t in self.tills.values() if t.running]

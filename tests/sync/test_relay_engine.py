@@ -12,13 +12,13 @@ import json
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from app.client import connect
 from tests.conftest import REPO, cli_env
+from tests.helpers.waiting import wait_until_async
 from tests.sync.peers.js_peer import JsPeer, js_unavailable_reason
 
 CT = str(Path(sys.executable).parent / "countertop")
@@ -47,10 +47,8 @@ def test_orders_cross_between_an_engine_and_a_js_sync_server(tmp_path: Path) -> 
                                 env=cli_env(data), cwd=REPO, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
         try:
-            deadline = time.monotonic() + 30
-            while connect(data) is None:
-                assert time.monotonic() < deadline, "engine did not start"
-                await asyncio.sleep(0.1)
+            await wait_until_async(lambda: connect(data) is not None, 30,
+                                   what="the engine to start", interval=0.1)
             order = await asyncio.to_thread(_cli, data, "order", "add", "--customer",
                                             "+447700900123", "--line", "BREAD:2")
             url = f"automerge:{order['doc_id']}"
@@ -63,13 +61,12 @@ def test_orders_cross_between_an_engine_and_a_js_sync_server(tmp_path: Path) -> 
             # JS -> Countertop: an edit made by the JS peer reaches the read model
             await server.call("set", url=url, path=["orders", order["id"], "notes"],
                               value="written in JS")
-            deadline = time.monotonic() + 30
-            while True:
+            async def js_edit_shown() -> bool:
                 shown = await asyncio.to_thread(_cli, data, "order", "show", order["number"])
-                if shown["notes"] == "written in JS":
-                    break
-                assert time.monotonic() < deadline, "JS edit never reached the read model"
-                await asyncio.sleep(0.2)
+                return bool(shown["notes"] == "written in JS")
+
+            await wait_until_async(js_edit_shown, 30, interval=0.2,
+                                   what="the JS edit to reach the read model")
             peers = await asyncio.to_thread(_cli, data, "peers")
             assert any(p["kind"] == "relay" and p["state"] == "connected"
                        for p in peers["peers"])

@@ -17,6 +17,7 @@ from app.engine.till_engine import TillEngine
 from sync.read_model import queries
 from sync.replication import ProtocolError, Replicator
 from tests.helpers.commands import run
+from tests.helpers.waiting import wait_until_async
 
 
 class Pipe:
@@ -83,17 +84,18 @@ async def link(a: Till, b: Till) -> list[asyncio.Task[str]]:
     return [asyncio.create_task(a.repl.connect(pa)), asyncio.create_task(b.repl.accept(pb))]
 
 
-async def settle(*tills: Till, rounds: int = 400) -> None:
+async def settle(*tills: Till, timeout: float = 5.0) -> None:
     """Wait until every till holds the same documents with the same heads."""
-    for _ in range(rounds):
-        await asyncio.sleep(0.005)
+
+    def converged() -> bool:
         ids = [sorted(t.engine.store.ids()) for t in tills]
-        if all(i == ids[0] for i in ids) and ids[0]:
-            heads = [[t.engine.store.get(d).doc.get_heads() for d in ids[0]] for t in tills]
-            if all(sorted(map(sorted, h)) == sorted(map(sorted, heads[0])) for h in heads):
-                await asyncio.sleep(0.02)
-                return
-    raise AssertionError("tills did not converge")
+        if not (all(i == ids[0] for i in ids) and ids[0]):
+            return False
+        heads = [[t.engine.store.get(d).doc.get_heads() for d in ids[0]] for t in tills]
+        return all(sorted(map(sorted, h)) == sorted(map(sorted, heads[0])) for h in heads)
+
+    await wait_until_async(converged, timeout, what="the tills to converge", interval=0.005)
+    await asyncio.sleep(0.02)  # as the old loop did: a moment for messages still in flight
 
 
 def rows(till: Till, table: str) -> list[tuple[Any, ...]]:

@@ -1,4 +1,7 @@
-"""Saves every main screen to docs/screenshots/*.png (for the README and for review).
+"""Saves every main screen as PNG (for review, and for the README via ``make screenshots``).
+
+They go to ``build/screenshots/`` (``tests/helpers/screenshots.py``); ``make screenshots``
+sends them to the tracked ``docs/screenshots/`` instead.
 
 Each screen is filled with the demo pizzeria from the session engine and grabbed at a
 fixed window size; the test checks every file is a real, non-blank image.
@@ -12,13 +15,14 @@ from typing import Any
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+from tests.helpers.screenshots import screenshots_dir
 
 
 def save(widget: Any, name: str) -> Path:
     QApplication.processEvents()
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    path = SHOTS / f"{name}.png"
+    shots = screenshots_dir()
+    shots.mkdir(parents=True, exist_ok=True)
+    path = shots / f"{name}.png"
     assert widget.grab().save(str(path)), path
     return path
 

@@ -20,6 +20,7 @@ from sync.ids import TillId
 from sync.peers.membership import JoinRequest, hash_shop_id
 from sync.peers.peer_set import Backoff, PeerSet
 from sync.peers.tls_link import LinkLimits
+from tests.helpers.waiting import wait_until_async
 
 T = TypeVar("T")
 
@@ -38,28 +39,17 @@ def run(coro: Coroutine[Any, Any, T], timeout: float = 20.0) -> T:
 
 
 class ChangeBus:
-    """One condition every storage in a test notifies on each write."""
+    """One event every storage in a test sets on each write; waits re-check on it."""
 
     def __init__(self) -> None:
-        self.condition = asyncio.Condition()
+        self.changed = asyncio.Event()
 
     async def notify(self) -> None:
-        async with self.condition:
-            self.condition.notify_all()
+        self.changed.set()
 
-    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-        async with self.condition:
-            await asyncio.wait_for(self.condition.wait_for(predicate), timeout)
-
-
-async def poll_until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-    """Re-check ``predicate`` until true or ``timeout``: for state that raises no event
-    (samod's acknowledgement table), with a deadline rather than a fixed sleep."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError("condition not reached in time")
-        await asyncio.sleep(0.05)
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0,
+                       what: str = "a write that makes it true") -> None:
+        await wait_until_async(predicate, timeout, what=what, wake=self.changed)
 
 
 class NotifyingStorage(InMemoryStorage):

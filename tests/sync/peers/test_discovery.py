@@ -8,11 +8,11 @@ from collections.abc import Callable
 import pytest
 
 from sync.identity import TillIdentity
+from tests.helpers.waiting import wait_until_async
 from tests.sync.peers.conftest import (
     ChangeBus,
     ShopMembers,
     doc_value,
-    poll_until,
     run,
     running_peer_set,
     running_repo,
@@ -50,7 +50,10 @@ def test_tills_discover_each_other_on_loopback_and_sync(
                 assert handle_b is not None
                 await bus.wait_for(lambda: doc_value(handle_b, "found") == "by mdns")
                 # The other shop's till was seen on the network but never dialled.
-                await poll_until(lambda: other.till_id in pa._discovery.seen)  # type: ignore[union-attr]
+                discovery = pa._discovery
+                assert discovery is not None
+                await wait_until_async(lambda: other.till_id in discovery.seen, 10,
+                                       what="A to discover the other shop's till")
                 assert other.till_id not in pa.linked_tills()
                 assert all(r["till_id"] != other.till_id for r in pa.status())
                 assert po.linked_tills() == set()

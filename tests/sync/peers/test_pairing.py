@@ -10,12 +10,12 @@ import pytest
 from sync.identity import TillIdentity
 from sync.peers.pairing import UnknownPairingCode, pairing_code, request_join
 from sync.peers.tls_link import PeerRejected
+from tests.helpers.waiting import wait_until_async
 from tests.sync.peers.conftest import (
     FAST_LIMITS,
     ChangeBus,
     ShopMembers,
     doc_value,
-    poll_until,
     run,
     running_peer_set,
     running_repo,
@@ -120,7 +120,8 @@ def test_join_request_is_forgotten_when_the_new_till_hangs_up(
                 await shown  # the new till waits for staff now; it gives up
                 joining.cancel()
                 await asyncio.gather(joining, return_exceptions=True)
-                await poll_until(lambda: ps.join_desk.pending() == [])
+                await wait_until_async(lambda: ps.join_desk.pending() == [], 10,
+                                       what="the join desk to empty")
                 with pytest.raises(UnknownPairingCode):
                     ps.join_desk.approve(request.code)
 

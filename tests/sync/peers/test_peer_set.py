@@ -10,6 +10,7 @@ from automerge.repo import Repo
 
 from sync.identity import TillIdentity
 from sync.peers.peer_set import PeerSet
+from tests.helpers.waiting import wait_until_async
 from tests.sync.peers.conftest import (
     FAST_BACKOFF,
     FAST_LIMITS,
@@ -17,7 +18,6 @@ from tests.sync.peers.conftest import (
     NotifyingStorage,
     ShopMembers,
     doc_value,
-    poll_until,
     run,
     running_peer_set,
     running_repo,
@@ -59,7 +59,8 @@ def test_two_tills_converge_both_ways(make_identity: Callable[[str], TillIdentit
                     row = next(r for r in rows_b if r["till_id"] == a_id.till_id)
                     assert row["state"] == "connected" and row["direction"] == "outgoing"
                     assert row["bytes_received"] > 0 and row["last_sync"] is not None
-                    await poll_until(lambda: _in_sync(peers_b, a_id.till_id) == 1)
+                    await wait_until_async(lambda: _in_sync(peers_b, a_id.till_id) == 1, 10,
+                                           what="B to count A in sync")
                     rows_a = peers_a.status()
                     assert [r["till_id"] for r in rows_a if r["state"] == "connected"] == [
                         b_id.till_id
@@ -141,7 +142,7 @@ def test_both_dialling_keep_one_link_dialled_by_the_lower_id(
                         return (a_dialled == (rb["direction"] == "incoming")
                                 and (a_id.till_id if a_dialled else b_id.till_id) == lower)
 
-                    await poll_until(settled)
+                    await wait_until_async(settled, 10, what="the link to settle")
                     handle_b = await _find(repo_b, store_b, bus, str(handle_a.url))
                     await bus.wait_for(lambda: doc_value(handle_b, "x") == 1)
                     assert sum(1 for r in pa.status() if r["state"] == "connected") == 1
@@ -177,7 +178,8 @@ def test_reconnects_after_the_other_till_restarts(
                 # Till A goes down entirely (peer set and repo), B keeps working offline.
                 await peers_a.stop()
                 await repo_a.stop()
-                await poll_until(lambda: a_id.till_id not in peers_b.linked_tills())
+                await wait_until_async(lambda: a_id.till_id not in peers_b.linked_tills(), 10,
+                                       what="B to drop its link to A")
                 with handle_b.change() as doc:
                     doc["while_a_was_down"] = "yes"
                 # A comes back on the same port from the same storage.
@@ -219,10 +221,11 @@ def test_removed_till_is_dropped_and_refused(
                 members_a.members.discard(b_id.till_id)
                 if notify:
                     pa.membership_changed()
-                await poll_until(lambda: b_id.till_id not in pa.linked_tills())
-                await poll_until(lambda: any(
+                await wait_until_async(lambda: b_id.till_id not in pa.linked_tills(), 10,
+                                       what="A to drop its link to B")
+                await wait_until_async(lambda: any(
                     r["state"] == "refused" and "not a member" in r["last_error"]
-                    for r in pb.status()))
+                    for r in pb.status()), 10, what="B to be refused as not a member")
                 assert pa.linked_tills() == set()
 
     run(scenario())

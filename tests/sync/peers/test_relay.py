@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from sync.identity import TillIdentity
+from tests.helpers.waiting import wait_until_async
 from tests.sync.peers.conftest import (
     ChangeBus,
     ShopMembers,
     doc_value,
-    poll_until,
     run,
     running_peer_set,
     running_repo,
@@ -45,7 +45,7 @@ def test_documents_cross_between_python_and_a_js_sync_server(
             async with running_repo(bus) as (repo, _store), running_peer_set(
                 repo, till, ShopMembers("shop", {till.till_id}), relay_urls=[server.url]
             ) as peers:
-                await poll_until(lambda: _relay_connected(peers))
+                await wait_until_async(lambda: _relay_connected(peers), 10, what="the relay link")
                 # Python -> JS
                 handle = await repo.create()
                 with handle.change() as doc:
@@ -87,7 +87,8 @@ def test_two_tills_sync_through_the_relay_alone(
                 running_peer_set(repo_b, b_id, ShopMembers("s", members),
                                  relay_urls=[server.url]) as pb,
             ):
-                await poll_until(lambda: _relay_connected(pa) and _relay_connected(pb))
+                await wait_until_async(lambda: _relay_connected(pa) and _relay_connected(pb), 10,
+                                       what="both relay links")
                 handle_a = await repo_a.create()
                 with handle_a.change() as doc:
                     doc["via"] = "relay"

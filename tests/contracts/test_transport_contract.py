@@ -1,9 +1,14 @@
 """One acceptance suite for every samod ``Transport`` the peer layer provides.
 
-TlsLink (our TLS framing) and RelayTransport (websocket to a relay) must behave like
-automerge's own InMemoryTransport where the Repo depends on it: messages arrive whole and
-in order, large ones too, and when the other end goes away ``recv`` raises instead of
-hanging, so ``Repo.connect``/``accept`` return.
+The interface: ``send(bytes)``, ``recv() -> bytes``, ``close()``. What the Repo depends
+on: messages arrive whole and in order both ways, large ones (1 MiB) too; and when the
+other end goes away ``recv`` raises instead of hanging, so ``Repo.connect``/``accept``
+return; ``close`` may be called twice.
+
+Run against: automerge's own ``InMemoryTransport`` (the reference, exempt from the
+close test: it has no other end to lose), ``TlsLink`` (our TLS framing between tills)
+and ``RelayTransport`` (websocket to a relay). A new transport adds a pair factory to
+``_factories`` and its name to ``KINDS``.
 """
 
 from __future__ import annotations
@@ -12,13 +17,14 @@ import asyncio
 import contextlib
 import warnings
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
-from sync.identity import TillIdentity
+from sync.identity import TillIdentity, load_or_create
 from sync.peers.relay import RelayTransport
 from sync.peers.tls_link import (
     TlsLink,
@@ -37,6 +43,16 @@ with warnings.catch_warnings():
     from automerge.transports import InMemoryTransport
 
 PairFactory = Callable[[], contextlib.AbstractAsyncContextManager[tuple[Any, Any]]]
+
+
+@pytest.fixture
+def make_identity(tmp_path: Path) -> Callable[[str], TillIdentity]:
+    """On-disk till identities (key pair and certificate), one directory per name."""
+
+    def make(name: str) -> TillIdentity:
+        return load_or_create(tmp_path / name)
+
+    return make
 
 
 class _ServerSideWebsocket:
