@@ -476,15 +476,16 @@ class ReadModel:
                 self.conn.execute(f"DELETE FROM {name}")
 
 
+#: a document's top-level maps -> the kind of ``Changes`` their records are
+_SHOP_RECORDS = {"products": "products", "customers": "customers", "alerts": "alerts",
+                 "suppliers": "suppliers"}
+_PERIOD_RECORDS = {"orders": "orders", "messages": "messages", "calls": "calls"}
+
+
 def _mark_shop(out: Changes, top: str, key: str) -> None:
-    if top == "products":
-        out.products.add(key)
-    elif top == "customers":
-        out.customers.add(key)
-    elif top == "alerts":
-        out.alerts.add(key)
-    elif top == "suppliers":
-        out.suppliers.add(key)
+    """Note record ``key`` of the shop document's map ``top`` as changed."""
+    if top in _SHOP_RECORDS:
+        out.ids(_SHOP_RECORDS[top]).add(key)
     elif top == "tills":
         out.tills = True
     else:
@@ -492,12 +493,9 @@ def _mark_shop(out: Changes, top: str, key: str) -> None:
 
 
 def _mark_period(out: Changes, top: str, key: str) -> None:
-    if top == "orders":
-        out.orders.add(key)
-    elif top == "messages":
-        out.messages.add(key)
-    elif top == "calls":
-        out.calls.add(key)
+    """Note record ``key`` of a period document's map ``top`` as changed."""
+    if top in _PERIOD_RECORDS:
+        out.ids(_PERIOD_RECORDS[top]).add(key)
     elif top == "stock":
         out.stock.add(stock_register_sku(key))
 
