@@ -49,6 +49,11 @@ UNSET: Literal[_Unset.UNSET] = _Unset.UNSET
 Unset = Literal[_Unset.UNSET]
 
 
+def is_unset_type(tp: Any) -> bool:
+    """Whether ``tp`` (one member of a parameter's union) is the ``Unset`` marker."""
+    return tp is _Unset or (typing.get_origin(tp) is Literal and typing.get_args(tp) == (UNSET,))
+
+
 @dataclass(frozen=True)
 class Arg:
     """How one parameter is read from JSON and offered on the command line.
@@ -173,7 +178,7 @@ def describe_type(tp: Any) -> str:
         return "null"
     if tp is Any:
         return "any"
-    if tp is _Unset or tp == Unset:
+    if is_unset_type(tp):
         return ""
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):

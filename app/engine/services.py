@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from app.engine.till_engine import TillEngine
 from app.protocol import Approved, DeviceStates, DocHeads, Event, JoinRequestRow, PeersStatus
@@ -83,5 +83,5 @@ class DeviceBoard:
     def states(self) -> DeviceStates:
         return {name: dict(vars(status)) for name, status in self._states.items()}
 
-    def get(self, device: str) -> Any:
+    def get(self, device: str) -> DeviceStatus | None:
         return self._states.get(device)

@@ -13,12 +13,12 @@ import types
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, TypeVar
 
 from app.engine.intake_bridge import IntakeService
 from app.engine.services import DeviceBoard, PeerControl
 from app.engine.till_engine import TillEngine
-from app.protocol import BY_NAME, UNSET, Command, _Unset, field_types, json_key
+from app.protocol import BY_NAME, Command, field_types, is_unset_type, json_key
 from sync.errors import CommandRejected, CommandUnavailable
 
 P = TypeVar("P")
@@ -141,8 +141,7 @@ def _without_none(tp: Any) -> Any:
     """``X`` of ``X | None`` and ``X | Unset`` (other unions pass through as they are)."""
     if typing.get_origin(tp) not in (typing.Union, types.UnionType):
         return tp
-    options = [a for a in typing.get_args(tp) if a is not type(None) and a is not _Unset
-               and not (typing.get_origin(a) is Literal and typing.get_args(a) == (UNSET,))]
+    options = [a for a in typing.get_args(tp) if a is not type(None) and not is_unset_type(a)]
     return options[0] if len(options) == 1 else Any
 
 
