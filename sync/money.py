@@ -115,8 +115,13 @@ def _locale_decimal(raw: str, currency: str, locale: str) -> Decimal | None:
     symbol = cldr.get_currency_symbol(currency.upper(), locale=loc)
     cleaned = raw.replace(symbol, "").replace(currency.upper(), "").strip().replace(
         "\u00a0", " ").replace("\u202f", " ")
-    if not cleaned or not any(c in cleaned for c in ",.' "):
+    if not cleaned:
         return None
+    if not any(c in cleaned for c in ",.' "):
+        try:
+            return Decimal(cleaned)
+        except InvalidOperation:
+            return None
     try:
         value = cldr.parse_decimal(cleaned, locale=loc, strict=True)
     except cldr.NumberFormatError:
