@@ -96,6 +96,7 @@ class StaffSwitcher(QDialog):
         buttons.addWidget(self.sign_in)
         lay.addLayout(buttons)
         self.pin.returnPressed.connect(self._sign_in)
+        self.pin.textChanged.connect(lambda _t: self.error.setText(""))
         self.people.itemActivated.connect(lambda _i: self.pin.setFocus())
         self.pin.setFocus()
 
