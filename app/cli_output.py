@@ -15,10 +15,35 @@ def _order(o: dict[str, Any]) -> None:
     print(f"{o['number']}  {o['status']}  {o.get('customer_name') or '-'}  "
           f"total {o.get('total_text')}  paid {o.get('paid_text')}  due {o.get('balance_text')}"
           f"  (id {o['id']})")
+    n = 0
     for line in o.get("lines", []):
-        if not line.get("removed"):
-            print(f"  {line['qty']} x {line['description']} @ {line.get('unit_price_text')}"
-                  f"  [{line['line_id']}]")
+        if line.get("removed"):
+            continue
+        n += 1
+        extra = ""
+        if line.get("discount_amount"):
+            extra += f"  less {line.get('discount_amount_text')}"
+        if line.get("returned_qty") not in (None, "0"):
+            extra += f"  returned {line['returned_qty']}"
+        print(f"  {n}. {line['qty']} x {line['description']} @ {line.get('unit_price_text')}"
+              f"{extra}  [{line['line_id']}]")
+    for label, key in (("discount", "discount"), ("returned", "returned"),
+                       ("refunded", "refunded")):
+        if o.get(key):
+            print(f"  {label} {o.get(key + '_text')}")
+    for tax in o.get("tax_lines") or []:
+        print(f"  tax {tax['rate']}% {tax.get('tax_text')} (on {tax.get('net_text')})")
+    if o.get("change_due"):
+        print(f"  change due {o.get('change_due_text')}")
+    for entry in o.get("history") or []:
+        if entry.get("text"):
+            print(f"  · {str(entry.get('at') or '')[:16].replace('T', ' ')}  {entry['text']}")
+
+
+def _staff(rows: list[dict[str, Any]]) -> None:
+    for s in rows:
+        gone = "" if s.get("active", 1) else "  (no longer working here)"
+        print(f"{s['name']:<28} {s['role']}{gone}")
 
 
 def _orders(rows: list[dict[str, Any]]) -> None:
@@ -59,7 +84,9 @@ def _shop(result: dict[str, Any]) -> None:
 
 RENDERERS: dict[str, Callable[[Any], None]] = {
     **dict.fromkeys(("order.add", "order.show", "order.set_status", "order.pay",
-                     "order.return", "order.update"), _order),
+                     "order.return", "order.update", "order.discount", "order.exchange",
+                     "order.add_line", "order.update_line"), _order),
+    "staff.list": _staff,
     "order.list": _orders, "product.list": _products, "stock.list": _stock,
     "customer.list": _customers, "shop.create": _shop, "shop.info": _shop,
 }

@@ -87,13 +87,26 @@ def _offered(spec: Command[Any, Any], cli: Cli) -> list[tuple[dataclasses.Field[
     return out
 
 
+STAFF_FLAG = "--staff"
+
+
 def _add_params(p: argparse.ArgumentParser, spec: Command[Any, Any], cli: Cli) -> None:
     p.set_defaults(_command=spec.name, _cli=cli)
+    if spec.writes:  # the ``by`` convention (app/protocol.py): who is doing it
+        p.add_argument(STAFF_FLAG, dest="_staff", metavar="NAME",
+                       help="the staff member doing it (default: who is signed in here)")
     for f, tp in _offered(spec, cli):
         info = arg_info(f)
         text = info.help + _default_hint(f, info)
         if info.positional:
             p.add_argument(f.name, metavar=info.metavar or f.name, help=text)
+            continue
+        if info.off_flag:
+            group = p.add_mutually_exclusive_group()
+            group.add_argument(info.flag or "--" + f.name.replace("_", "-"), dest=f.name,
+                               action="store_const", const=True, help=text)
+            group.add_argument(info.off_flag, dest=f.name, action="store_const", const=False,
+                               help="the opposite of " + (info.flag or f.name))
             continue
         flag = info.flag or "--" + f.name.replace("_", "-")
         kw: dict[str, Any] = {"dest": f.name, "help": text}
@@ -128,6 +141,8 @@ def to_command(ns: argparse.Namespace) -> tuple[str, dict[str, Any]]:
     spec = protocol.BY_NAME[name]
     cli: Cli = ns._cli
     args: dict[str, Any] = dict(cli.fixed)
+    if getattr(ns, "_staff", None):
+        args["by"] = ns._staff
     for f, _tp in _offered(spec, cli):
         value = getattr(ns, f.name, None)
         if value is None:
@@ -147,7 +162,23 @@ def _from_cli(info: Arg, value: Any) -> Any:
         return _line_quantities(value) or None
     if info.cli_form == "path":
         return str(Path(value).expanduser().resolve())
+    if info.cli_form == "secret_file":
+        return _secret(value)
     return value
+
+
+def _secret(path: str) -> str:
+    """The first line of the file at ``path`` ("-": standard input): a PIN stays out of
+    the command line, where every user of the machine could read it."""
+    try:
+        text = sys.stdin.readline() if path == "-" else \
+            Path(path).expanduser().read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CommandRejected(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise CommandRejected(f"{path} is not a text file") from None
+    lines = text.splitlines()
+    return lines[0].strip() if lines else ""
 
 
 def _pairs(items: list[str]) -> dict[str, str]:

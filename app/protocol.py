@@ -16,7 +16,26 @@ it replaced ("name is required", "limit must be a whole number, not 'x'").
 JSON conventions: money is text or a number in the shop's currency ("2.50"; handlers
 parse it, since only they know the currency), quantities are decimal text, times are
 ISO 8601 with an offset. Results are JSON-shaped: the ``TypedDict`` s below document
-them; every amount also comes as ``<field>_text`` formatted for people.
+them; every amount also comes as ``<field>_text`` formatted for people (the shop's
+locale: "£1,234.50", "1.234,50 €").
+
+Who did it (every write command). A command with ``writes=True`` records the staff
+member who made the change. Its parameters carry ``by: str = arg("", cli=False)``
+(``tests/test_protocol_staff.py`` insists); the CLI generator offers ``--staff NAME`` on
+every write command and puts it in ``by``; the registry resolves ``by`` before the
+handler runs (``Registry._who``): a name given must be one of the shop's staff (once it
+has any), and an empty one becomes whoever is signed in at this till
+(``app/engine/staff_desk.py``). So a new write command gets ``--staff`` and the
+signed-in member for free; its handler passes ``a.by`` on to what it writes.
+
+Two more parameters mean the same on every command that has them. ``confirm: bool``:
+go ahead with what looked like a slip (an amount or quantity beyond the shop's sanity
+limit, a card payment beyond what is owed); without it the engine refuses with
+``NeedsConfirmation`` and the window asks. ``manager_pin: str`` (CLI
+``--manager-pin-file F``, read from a file so no PIN shows in the process list): a
+manager's PIN given on the spot for what needs a manager (refunds, price overrides,
+discounts above the shop's limit, write-offs, removing a till); without it a counter
+member is refused with ``NeedsManager`` and the window asks for the PIN.
 """
 
 from __future__ import annotations
@@ -64,7 +83,10 @@ class Arg:
     leave it out. ``cli_form``: how CLI text becomes the JSON value: ``pairs``
     (``NAME=VALUE`` -> dict), ``groups`` (``GROUP=a,b`` -> dict of lists), ``line_qty``
     (``LINE:QTY`` -> dict, empty -> null), ``path`` (made absolute), ``invert`` (a
-    ``--no-x`` switch for a true-by-default flag).
+    ``--no-x`` switch for a true-by-default flag), ``secret_file`` (the option names a
+    file whose first line is the value: PINs). ``off_flag``: a flag's opposite
+    (``--restock`` / ``--write-off``): the two are exclusive, and giving neither keeps
+    the default.
     """
 
     help: str = ""
@@ -77,6 +99,7 @@ class Arg:
     metavar: str | None = None
     choices: tuple[str, ...] | None = None
     cli_form: str = ""
+    off_flag: str | None = None
 
 
 def arg(default: Any = dataclasses.MISSING, *, factory: Callable[[], Any] | None = None,
@@ -291,9 +314,35 @@ class OrderRow(TypedDict, total=False):
 
 
 class OrderDetail(OrderRow, total=False):
+    """Beside the row: every money figure (``sync.order_totals``; ``balance`` is
+    ``adjusted_total`` less ``paid``), tax per rate (``tax_lines``: rate, net, tax) and
+    the history, each entry with ``text`` as a person would write it."""
+
     lines: list[dict[str, Any]]
     payments: list[dict[str, Any]]
     history: list[dict[str, Any]]
+    subtotal: int
+    discount: int
+    tax: int
+    tax_lines: list[dict[str, Any]]
+    returned: int
+    adjusted_total: int
+    refunded: int
+    prices_include_tax: int
+    change_due: int
+
+
+class StaffRow(TypedDict):
+    id: str
+    name: str
+    role: str
+    active: int
+
+
+class SignedIn(TypedDict):
+    """Who is signed in at this till (``staff`` null for nobody)."""
+
+    staff: StaffRow | None
 
 
 class UndoneMoves(TypedDict):
@@ -400,6 +449,9 @@ DocHeads = dict[str, list[str]]
 
 # --------------------------------------------------------------------------- parameters
 
+MANAGER_PIN_HELP = "a file holding a manager's PIN, for what needs a manager"
+CONFIRM_HELP = "go ahead although the amount or quantity looks unusual"
+
 # shop
 
 
@@ -410,6 +462,7 @@ class ShopCreate:
     region: str = arg("GB", help="region for phone numbers (ISO 3166, e.g. GB)")
     timezone: str = arg("UTC", help="IANA time zone, e.g. Europe/London")
     till_name: str = arg("Till 1", help="this till's name")
+    by: str = arg("", cli=False)
 
 
 @dataclass(frozen=True)
@@ -421,6 +474,7 @@ class NoParams:
 class ShopSetSetting:
     key: str = arg(help="setting name", positional=True)
     value: Any = arg(None, help="its value (JSON)", positional=True)
+    by: str = arg("", cli=False)
 
 
 # catalog
@@ -449,12 +503,14 @@ class ProductUpdate:
     sku: str = arg(help="the product", positional=True)
     fields: dict[str, Any] = arg(factory=dict, cli=False,
                                  help="name, price, unit, tax_rate, active, low_stock, ...")
+    by: str = arg("", cli=False)
 
 
 @dataclass(frozen=True)
 class ProductAlias:
     sku: str = arg(help="the product", positional=True)
     alias: str = arg(help="the shop's word for it", positional=True)
+    by: str = arg("", cli=False)
 
 
 @dataclass(frozen=True)
@@ -477,6 +533,7 @@ class SupplierAdd:
     contact: str = arg("", help="phone or email")
     products: list[str] = arg(factory=list, flag="--product", help="a SKU they supply (repeat)")
     lead_time_days: int = arg(0, help="days from order to delivery")
+    by: str = arg("", cli=False)
 
 
 # customers
@@ -490,6 +547,7 @@ class CustomerAdd:
     addresses: list[str] = arg(factory=list, flag="--address", help="an address (repeat)")
     notes: str = arg("", flag="--note", help="a note staff see")
     tags: list[str] = arg(factory=list, flag="--tag", help="a tag (repeat)")
+    by: str = arg("", cli=False)
 
 
 @dataclass(frozen=True)
@@ -502,6 +560,7 @@ class CustomerUpdate:
     notes: str | None = arg(None, flag="--note", help="replace the note")
     add_tags: list[str] = arg(factory=list, flag="--add-tag", help="(repeat)")
     remove_tags: list[str] = arg(factory=list, flag="--remove-tag", help="(repeat)")
+    by: str = arg("", cli=False)
 
 
 @dataclass(frozen=True)
@@ -519,6 +578,7 @@ class CustomerFind:
 class CustomerMerge:
     keep: str = arg(help="the customer to keep (phone, email or id)", positional=True)
     merge: str = arg(help="the customer folded into it", positional=True)
+    by: str = arg("", cli=False)
 
 
 # orders
@@ -542,6 +602,9 @@ class OrderAdd:
                                         metavar="NAME=VALUE", help="custom field NAME=VALUE")
     source_messages: list[str] = arg(factory=list, cli=False,
                                      help="ids of the messages the order came from")
+    confirm: bool = arg(False, help=CONFIRM_HELP)
+    manager_pin: str = arg("", flag="--manager-pin-file", cli_form="secret_file",
+                           metavar="FILE", help=MANAGER_PIN_HELP)
     by: str = arg("", cli=False)
 
 
@@ -584,6 +647,9 @@ class OrderPay:
     method: str = arg("", help="cash, card, transfer, voucher or other", cli_required=True)
     reference: str = arg("", help="card slip, transfer reference, ...")
     refund: bool = arg(False, cli=False, help="money given back instead of taken")
+    confirm: bool = arg(False, help="take a card (or other) payment beyond what is owed")
+    manager_pin: str = arg("", flag="--manager-pin-file", cli_form="secret_file",
+                           metavar="FILE", help=MANAGER_PIN_HELP)
     by: str = arg("", cli=False)
 
 
@@ -608,6 +674,9 @@ class OrderUpdate:
 class OrderAddLine:
     order: str = arg(help="id or number", positional=True)
     line: Any = arg(None, help="SKU:QTY, or an object as in order.add", positional=True)
+    confirm: bool = arg(False, help=CONFIRM_HELP)
+    manager_pin: str = arg("", flag="--manager-pin-file", cli_form="secret_file",
+                           metavar="FILE", help=MANAGER_PIN_HELP)
     by: str = arg("", cli=False)
 
 
@@ -619,6 +688,9 @@ class OrderUpdateLine:
     unit_price: Any = arg(None, help="new unit price")
     notes: str | None = arg(None, flag="--note", help="the line's note")
     remove: bool = arg(False, help="take the line off the order")
+    confirm: bool = arg(False, help=CONFIRM_HELP)
+    manager_pin: str = arg("", flag="--manager-pin-file", cli_form="secret_file",
+                           metavar="FILE", help=MANAGER_PIN_HELP)
     by: str = arg("", cli=False)
 
 
@@ -626,11 +698,82 @@ class OrderUpdateLine:
 class OrderReturn:
     order: str = arg(help="id or number", positional=True)
     lines: dict[str, Any] | None = arg(None, flag="--line", cli_form="line_qty",
-                                       metavar="LINE_ID:QTY", help="LINE_ID:QTY (default: all)")
-    restock: bool = arg(True, flag="--no-restock", cli_form="invert",
-                        help="do not put the goods back on the shelf")
-    reason: str = arg("", help="why it came back")
+                                       metavar="LINE:QTY",
+                                       help="LINE:QTY, the line's id or number (default: all)")
+    restock: bool = arg(True, flag="--restock", off_flag="--write-off",
+                        help="back on the shelf (default), or written off (needs a manager)")
+    reason: str = arg("", help="why it came back (dropped, wrong item, ...)")
+    manager_pin: str = arg("", flag="--manager-pin-file", cli_form="secret_file",
+                           metavar="FILE", help=MANAGER_PIN_HELP)
     by: str = arg("", cli=False)
+
+
+@dataclass(frozen=True)
+class OrderDiscount:
+    order: str = arg(help="id or number", positional=True)
+    percent: Any = arg(None, help="a percentage off (0 takes a discount away)")
+    amount: Any = arg(None, help="an amount off, in the shop's currency")
+    line: str | None = arg(None, help="one line (its id or number); default the whole order")
+    manager_pin: str = arg("", flag="--manager-pin-file", cli_form="secret_file",
+                           metavar="FILE", help=MANAGER_PIN_HELP)
+    by: str = arg("", cli=False)
+
+
+@dataclass(frozen=True)
+class OrderExchange:
+    order: str = arg(help="id or number", positional=True)
+    lines: dict[str, Any] | None = arg(None, flag="--line", cli_form="line_qty",
+                                       metavar="LINE:QTY", cli_required=True,
+                                       help="what comes back, LINE:QTY (repeat)")
+    new_lines: list[Any] = arg(factory=list, flag="--give", metavar="SKU:QTY",
+                               cli_required=True,
+                               help="what goes out instead, SKU:QTY (repeat)")
+    reason: str = arg("", help="why it came back")
+    restock: bool = arg(True, flag="--restock", off_flag="--write-off",
+                        help="back on the shelf (default), or written off (needs a manager)")
+    manager_pin: str = arg("", flag="--manager-pin-file", cli_form="secret_file",
+                           metavar="FILE", help=MANAGER_PIN_HELP)
+    by: str = arg("", cli=False)
+
+
+# staff
+
+
+@dataclass(frozen=True)
+class StaffAdd:
+    name: str = arg("", help="the staff member's name", cli_required=True)
+    role: str = arg("counter", choices=("counter", "manager"), help="counter or manager")
+    pin: str = arg("", flag="--pin-file", cli_form="secret_file", metavar="FILE",
+                   cli_required=True, help="a file holding their PIN (4 to 12 digits)")
+    manager_pin: str = arg("", flag="--manager-pin-file", cli_form="secret_file",
+                           metavar="FILE", help=MANAGER_PIN_HELP)
+    by: str = arg("", cli=False)
+
+
+@dataclass(frozen=True)
+class StaffUpdate:
+    staff: str = arg(help="the member's name or id", positional=True, metavar="name")
+    name: str | None = arg(None, flag="--rename", help="a new name")
+    role: str | None = arg(None, choices=("counter", "manager"), help="counter or manager")
+    pin: str | None = arg(None, flag="--pin-file", cli_form="secret_file", metavar="FILE",
+                          help="a file holding their new PIN")
+    active: bool | None = arg(None, flag="--active", off_flag="--inactive",
+                              help="working here, or not any more")
+    manager_pin: str = arg("", flag="--manager-pin-file", cli_form="secret_file",
+                           metavar="FILE", help=MANAGER_PIN_HELP)
+    by: str = arg("", cli=False)
+
+
+@dataclass(frozen=True)
+class StaffList:
+    all: bool = arg(False, help="those no longer working here too")
+
+
+@dataclass(frozen=True)
+class StaffSignIn:
+    name: str = arg("", help="who is signing in", cli_required=True)
+    pin: str = arg("", flag="--pin-file", cli_form="secret_file", metavar="FILE",
+                   cli_required=True, help="a file holding their PIN")
 
 
 # messages, calls, alerts
@@ -652,6 +795,7 @@ class MessageUpdate:
     read: bool | Unset = arg(UNSET, help="mark read (true) or unread (false)")
     order_id: str | Unset | None = arg(UNSET, help="the order it belongs to (null: none)")
     customer_id: str | Unset | None = arg(UNSET, help="the customer it is from")
+    by: str = arg("", cli=False)
 
 
 @dataclass(frozen=True)
@@ -664,6 +808,7 @@ class MessageReceive:
     received_at: str | None = arg(None, help="ISO time with offset (default: now)")
     read: bool = arg(False, help="already read")
     intake: bool = arg(True, cli=False, help="run the order parser on it")
+    by: str = arg("", cli=False)
 
 
 @dataclass(frozen=True)
@@ -687,6 +832,7 @@ class AlertResolve:
 class SmsSend:
     to: str = arg("", help="phone number", cli_required=True)
     text: str = arg("", help="the message", cli_required=True)
+    by: str = arg("", cli=False)
 
 
 @dataclass(frozen=True)
@@ -698,6 +844,7 @@ class IntakeParse:
 class IntakeCorrect:
     text: str = arg("", help="the words the customer used, e.g. 'margs'", positional=True)
     sku: str = arg("", help="the product they meant", cli_required=True)
+    by: str = arg("", cli=False)
 
 
 # maintenance, peers
@@ -713,12 +860,16 @@ class Export:
 @dataclass(frozen=True)
 class PairCode:
     code: str = arg("", help="the 6-digit code both screens show", positional=True)
+    by: str = arg("", cli=False)
 
 
 @dataclass(frozen=True)
 class TillRemove:
     till: str = arg("", help="the till's id (or its first characters)", positional=True,
                     metavar="till_id")
+    manager_pin: str = arg("", flag="--manager-pin-file", cli_form="secret_file",
+                           metavar="FILE", help=MANAGER_PIN_HELP)
+    by: str = arg("", cli=False)
 
 
 # --------------------------------------------------------------------------- the table
@@ -795,8 +946,35 @@ ORDER_UPDATE_LINE: Command[OrderUpdateLine, OrderDetail] = Command(
     "order.update_line", OrderUpdateLine, OrderDetail, "change or remove an order line",
     writes=True)
 ORDER_RETURN: Command[OrderReturn, OrderDetail] = Command(
-    "order.return", OrderReturn, OrderDetail, "record goods coming back (all, or some lines)",
+    "order.return", OrderReturn, OrderDetail,
+    "record goods coming back (all, or some lines), restocked or written off",
     cli=(Cli(("order", "return")),), writes=True)
+ORDER_DISCOUNT: Command[OrderDiscount, OrderDetail] = Command(
+    "order.discount", OrderDiscount, OrderDetail,
+    "take a percentage or an amount off a line or the whole order",
+    cli=(Cli(("order", "discount")),), writes=True)
+ORDER_EXCHANGE: Command[OrderExchange, OrderDetail] = Command(
+    "order.exchange", OrderExchange, OrderDetail,
+    "goods back for others: a return and a new linked order, paid with the credit",
+    cli=(Cli(("order", "exchange")),), writes=True)
+
+STAFF_ADD: Command[StaffAdd, StaffRow] = Command(
+    "staff.add", StaffAdd, StaffRow, "add a staff member with a PIN",
+    cli=(Cli(("staff", "add")),), writes=True)
+STAFF_UPDATE: Command[StaffUpdate, StaffRow] = Command(
+    "staff.update", StaffUpdate, StaffRow, "rename a staff member, change their role or PIN",
+    cli=(Cli(("staff", "edit")),), writes=True)
+STAFF_LIST: Command[StaffList, list[StaffRow]] = Command(
+    "staff.list", StaffList, list[StaffRow], "the shop's staff", cli=(Cli(("staff", "list")),))
+STAFF_SIGN_IN: Command[StaffSignIn, SignedIn] = Command(
+    "staff.sign_in", StaffSignIn, SignedIn, "sign in at this till (name and PIN)",
+    cli=(Cli(("staff", "sign-in")),))
+STAFF_SIGN_OUT: Command[NoParams, SignedIn] = Command(
+    "staff.sign_out", NoParams, SignedIn, "sign out of this till",
+    cli=(Cli(("staff", "sign-out")),))
+STAFF_CURRENT: Command[NoParams, SignedIn] = Command(
+    "staff.current", NoParams, SignedIn, "who is signed in at this till",
+    cli=(Cli(("staff", "whoami")),))
 
 MESSAGE_LIST: Command[MessageList, list[MessageRow]] = Command(
     "message.list", MessageList, list[MessageRow], "the inbox, newest first",
@@ -865,7 +1043,9 @@ COMMANDS: tuple[Command[Any, Any], ...] = (
     SUPPLIER_ADD,
     CUSTOMER_ADD, CUSTOMER_UPDATE, CUSTOMER_LIST, CUSTOMER_FIND, CUSTOMER_MERGE,
     ORDER_ADD, ORDER_LIST, ORDER_SHOW, ORDER_SET_STATUS, ORDER_UNDO_STATUS, ORDER_PAY,
-    ORDER_UPDATE, ORDER_ADD_LINE, ORDER_UPDATE_LINE, ORDER_RETURN,
+    ORDER_UPDATE, ORDER_ADD_LINE, ORDER_UPDATE_LINE, ORDER_RETURN, ORDER_DISCOUNT,
+    ORDER_EXCHANGE,
+    STAFF_ADD, STAFF_UPDATE, STAFF_LIST, STAFF_SIGN_IN, STAFF_SIGN_OUT, STAFF_CURRENT,
     MESSAGE_LIST, MESSAGE_UPDATE, MESSAGE_RECEIVE, CALL_LIST, ALERT_LIST, ALERT_RESOLVE,
     SMS_SEND, INTAKE_PARSE, INTAKE_CORRECT,
     EXPORT, REBUILD_READ_MODEL,
@@ -885,6 +1065,7 @@ CLI_GROUPS = {
     "sms": "text messages through the shop's GSM modem",
     "intake": "turn messages into draft orders", "pair": "approve a till that asked to join",
     "till": "the shop's tills", "sync": "replication state",
+    "staff": "staff members, their roles and PINs; who is signed in at this till",
 }
 
 

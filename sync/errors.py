@@ -5,7 +5,8 @@ prints it after ``countertop:``, the window in a toast). Anything else that esca
 bug: logged with its traceback and reported as "unexpected error". Each layer adds its
 own branch here or in its package, always rooted in this module:
 
-- commands: ``CommandRejected`` (bad input or a rule said no) and its kinds;
+- commands: ``CommandRejected`` (bad input or a rule said no) and its kinds, among them
+  ``NeedsConfirmation`` and ``NeedsManager``, which the window answers by asking;
 - storage: ``StorageCorrupt``, ``DataDirLocked``;
 - the engine connection: ``EngineUnavailable``;
 - peers: ``PeerError`` (``sync/peers/tls_link.py`` and ``sync/replication.py`` subclass it);
@@ -28,6 +29,17 @@ class NotFound(CommandRejected):
 
 class NoShop(CommandRejected):
     """The data dir holds no shop yet: create one or join one first."""
+
+
+class NeedsConfirmation(CommandRejected):
+    """The command looks like a slip (an amount or quantity beyond the shop's sanity
+    limit, a card payment larger than what is owed): send it again with ``confirm``
+    once staff said yes."""
+
+
+class NeedsManager(CommandRejected):
+    """Only a manager may do this (a refund, a price override, a large discount, a
+    write-off, removing a till): a manager signs in, or gives their PIN on the spot."""
 
 
 class CommandUnavailable(CommandRejected):

@@ -8,3 +8,4 @@ LOCK_FILE = "writer.lock"
 POINTER_FILE = "shop.json"  # which shop this till belongs to
 READ_MODEL_FILE = "read_model.sqlite3"
 ENGINE_INFO_FILE = "engine.json"  # the running engine's address, token and pid
+STAFF_SESSION_FILE = "staff_session.json"  # who is signed in at this till (till-local)

@@ -31,5 +31,18 @@ PHONE_CHANNELS: tuple[str, ...] = (Channel.SMS.value, Channel.WHATSAPP.value,
                                    Channel.PHONE.value)
 
 PAYMENT_METHODS: tuple[str, ...] = ("cash", "card", "transfer", "voucher", "other")
+#: credit moved from a returned order to its exchange (written by the ledger, not typed)
+EXCHANGE_CREDIT = "exchange"
+#: methods whose refund must come back the same way it was paid (a card refund goes to
+#: the card); cash, vouchers and the rest may refund any money taken
+SAME_WAY_REFUNDS: tuple[str, ...] = ("card", "transfer")
+
+#: selling units whose quantities may have decimals (weighed or measured goods)
+MEASURED_UNITS: tuple[str, ...] = ("kg", "g", "mg", "lb", "oz", "l", "cl", "ml", "m", "cm",
+                                   "mm", "ft", "yd", "m2", "m3", "sqft")
+UNITS: tuple[str, ...] = ("each", *MEASURED_UNITS)
+
+#: staff roles; a manager may also do what needs a manager (``sync.ledger.staff``)
+STAFF_ROLES: tuple[str, ...] = ("counter", "manager")
 
 DIRECTIONS: tuple[str, ...] = ("in", "out")

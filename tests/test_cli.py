@@ -183,7 +183,7 @@ def test_success_paths_exit_0_and_json_parses(tmp_path: Path) -> None:
     (stock,) = ok_json(d, "stock")
     assert (stock["on_hand"], stock["reserved"], stock["available"]) == ("5", "2", "3")
     paid = ok_json(d, "order", "pay", "A-0001", "5", "--method", "cash")
-    assert (paid["paid"], paid["balance"], paid["balance_text"]) == (500, 0, "0.00")
+    assert (paid["paid"], paid["balance"], paid["balance_text"]) == (500, 0, "€0.00")
     ok_json(d, "order", "set-status", "A-0001", "collected")
     returned = ok_json(d, "order", "return", "A-0001", "--reason", "stale")
     assert returned["status"] == "returned"
@@ -201,6 +201,7 @@ def test_success_paths_exit_0_and_json_parses(tmp_path: Path) -> None:
     assert ok_json(d, "export", "--format", "csv", "--out", str(out))["orders"] == 1
     header, row = out.read_text().splitlines()
     assert header.startswith("number,id,") and row.startswith("A-0001,")
+    assert "total_text" in header and "€" in row  # people's amounts beside the plain ones
     out_json = tmp_path / "orders.json"
     ok_json(d, "export", "--format", "json", "--out", str(out_json))
     assert json.loads(out_json.read_text())["orders"][0]["number"] == "A-0001"
@@ -273,3 +274,37 @@ def test_bad_input_and_success_through_a_running_engine(running_engine: RunningE
         running_engine.log)
     # and the order is there for the next process
     assert ok_json(shop_dir, "order", "show", order["number"])["notes"] == "via engine"
+
+
+def test_refunds_returns_discounts_and_staff_from_the_cli(tmp_path: Path) -> None:
+    d = tmp_path / "till"
+    ok_json(d, "shop", "create", "--name", "Corner Shop", "--currency", "GBP")
+    ok_json(d, "product", "add", "--sku", "CAKE", "--name", "Tiramisu", "--price", "4.50",
+            "--stock", "5")
+    pin = tmp_path / "pin"
+    pin.write_text("2468\n", encoding="utf-8")
+    staff = ok_json(d, "staff", "add", "--name", "Ann", "--role", "manager", "--pin-file",
+                    str(pin))
+    assert staff["name"] == "Ann" and "pin" not in staff
+    assert [s["name"] for s in ok_json(d, "staff", "list")] == ["Ann"]
+    ok_json(d, "order", "add", "--line", "CAKE:2", "--staff", "Ann")
+    ok_json(d, "order", "set-status", "A-0001", "collected")
+    ok_json(d, "order", "pay", "A-0001", "9", "--method", "card")
+    refused = countertop(d, "order", "refund", "A-0001", "9.01", "--method", "card",
+                      "--staff", "Ann")
+    assert refused.returncode == 2
+    assert "more than the £9.00 paid" in refused.stderr and "Traceback" not in refused.stderr
+    back = ok_json(d, "order", "return", "A-0001", "--line", "1:1", "--reason", "dropped",
+                   "--restock", "--staff", "Ann")
+    assert back["balance"] == -450
+    refund = ok_json(d, "order", "refund", "A-0001", "4.50", "--method", "card",
+                     "--staff", "Ann")
+    assert refund["balance"] == 0
+    shown = countertop(d, "order", "show", "A-0001")
+    assert "Ann returned 1 × Tiramisu (dropped), restocked" in shown.stdout
+    assert "Ann refunded £4.50 by card" in shown.stdout
+    ok_json(d, "order", "add", "--line", "CAKE:2")
+    discounted = ok_json(d, "order", "discount", "A-0002", "--percent", "10", "--staff", "Ann")
+    assert discounted["total"] == 810
+    unknown = countertop(d, "order", "add", "--line", "CAKE:1", "--staff", "Nobody")
+    assert unknown.returncode == 2 and "no staff member called 'Nobody'" in unknown.stderr

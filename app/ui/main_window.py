@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.till_settings import TillSettings
+from app.ui import operations as ops
 from app.ui.board_view import BoardView
 from app.ui.customer_view import CustomersView, ScreenPop
 from app.ui.engine_link import EngineLink
@@ -41,6 +42,7 @@ from app.ui.pages import Page, Refresh
 from app.ui.pyside_compat import emit
 from app.ui.read_store import ReadStore
 from app.ui.settings_dialog import SettingsDialog
+from app.ui.staff_dialogs import StaffSwitcher
 from app.ui.status_bar import TillStatusBar
 from app.ui.stock_view import StockView
 from app.ui.theme import CHANNEL_LABELS, Theme
@@ -206,6 +208,14 @@ class MainWindow(QMainWindow):
         self.status = TillStatusBar(link, self)
         self.setStatusBar(self.status)
         self.undo_label = ""
+        #: who is signed in at this till (None: nobody); Ctrl+U switches
+        self.signed_in: dict[str, Any] | None = None
+        self.staff_button = QPushButton("Sign in  (Ctrl+U)")
+        self.staff_button.setFlat(True)
+        self.staff_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.staff_button.setToolTip("Who is working at this till  (Ctrl+U)")
+        self.staff_button.clicked.connect(self.open_staff_switcher)
+        self.status.addPermanentWidget(self.staff_button)
 
         self.inbox.sig_unread_changed.connect(self.nav.set_badge)
         self.inbox.conversation.sig_make_order.connect(self.order_from_message)
@@ -238,6 +248,7 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "Order from selected &message", "Ctrl+Shift+N",
                      self.inbox.conversation.make_order)
         file_menu.addSeparator()
+        self._action(file_menu, "Switch &staff…", "Ctrl+U", self.open_staff_switcher)
         self._action(file_menu, "&Settings…", "Ctrl+,", self.open_settings)
         self.leave_demo_action = self._action(file_menu, "&Leave the demo…", None,
                                               lambda: emit(self.sig_leave_demo))
@@ -274,6 +285,8 @@ class MainWindow(QMainWindow):
             "Ctrl+Z   Undo last action    Ctrl+J   Adjust stock\n"
             "Board: ←/→ column, ↑/↓ card, Ctrl+→ or ] move on, Enter open, Del cancel\n"
             "Editor: Ctrl+L add item, Ctrl+S save, Ctrl+P print, Ctrl+Z undo edit\n"
+            "Editor: Ctrl+R return, Ctrl+E exchange, Ctrl+D discount\n"
+            "Ctrl+U   Switch staff (sign in with your PIN)\n"
             "Screen-pop: N new order for the caller, Esc close"))
 
     def _undo_changed(self, available: bool, text: str) -> None:
@@ -416,6 +429,33 @@ class MainWindow(QMainWindow):
     def _on_state(self, state: str, detail: str) -> None:
         if state == "offline" and self._ready:
             self.notifier.toast("Engine offline", detail or "Reconnecting…", "error")
+        if state == "connected":
+            call = self.link.send(ops.staff_current())
+            call.sig_done.connect(lambda r: self.set_signed_in((r or {}).get("staff")))
+
+    # ------------------------------------------------------------------ staff
+
+    def set_signed_in(self, member: dict[str, Any] | None) -> None:
+        self.signed_in = member
+        if member:
+            role = " (manager)" if member.get("role") == "manager" else ""
+            self.staff_button.setText(f"👤 {member.get('name')}{role}")
+        else:
+            self.staff_button.setText("Sign in  (Ctrl+U)")
+
+    def open_staff_switcher(self) -> StaffSwitcher:
+        """Ctrl+U: who is at the till (their PIN), or sign out."""
+        current = str((self.signed_in or {}).get("name") or "")
+        dialog = StaffSwitcher(self.link, self.store, current, self)
+        dialog.sig_signed.connect(self._staff_switched)
+        dialog.open()
+        self.staff_switcher = dialog
+        return dialog
+
+    def _staff_switched(self, member: dict[str, Any] | None) -> None:
+        self.set_signed_in(member)
+        self.status.show_message(f"{member.get('name')} signed in" if member else
+                                 "Signed out")
 
     def _on_device_status(self, event: dict[str, Any]) -> None:
         if event.get("state") in ("error", "missing", "offline"):

@@ -8,6 +8,7 @@ and the ``changed`` event that follows tells each page whether it must refresh (
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from app import protocol as p
@@ -53,8 +54,65 @@ def undo_moves(moves: list[dict[str, str]]
     return p.ORDER_UNDO_STATUS.request(p.OrderUndoStatus(moves=moves))
 
 
-def pay(order: str, amount: str, method: str) -> p.Request[p.OrderPay, p.OrderDetail]:
-    return p.ORDER_PAY.request(p.OrderPay(order=order, amount=amount, method=method))
+def pay(order: str, amount: str, method: str, *,
+        refund: bool = False) -> p.Request[p.OrderPay, p.OrderDetail]:
+    """Money taken (change comes back as ``change_due``), or with ``refund`` given back."""
+    return p.ORDER_PAY.request(p.OrderPay(order=order, amount=amount, method=method,
+                                          refund=refund))
+
+
+def return_lines(order: str, lines: dict[str, str], *, restock: bool,
+                 reason: str) -> p.Request[p.OrderReturn, p.OrderDetail]:
+    return p.ORDER_RETURN.request(p.OrderReturn(order=order, lines=lines, restock=restock,
+                                                reason=reason))
+
+
+def discount(order: str, *, percent: str | None = None, amount: str | None = None,
+             line: str | None = None) -> p.Request[p.OrderDiscount, p.OrderDetail]:
+    return p.ORDER_DISCOUNT.request(p.OrderDiscount(order=order, percent=percent,
+                                                    amount=amount, line=line))
+
+
+def exchange(order: str, lines: dict[str, str], new_lines: list[str], *, reason: str,
+             restock: bool = True) -> p.Request[p.OrderExchange, p.OrderDetail]:
+    return p.ORDER_EXCHANGE.request(p.OrderExchange(order=order, lines=lines,
+                                                    new_lines=new_lines, reason=reason,
+                                                    restock=restock))
+
+
+def with_confirm(request: p.Request[Any, Any]) -> p.Request[Any, Any]:
+    """The same request, going ahead after staff said yes (``confirm``)."""
+    return p.Request(request.spec, dataclasses.replace(request.params, confirm=True))
+
+
+def with_manager_pin(request: p.Request[Any, Any], pin: str) -> p.Request[Any, Any]:
+    """The same request with a manager's PIN given on the spot."""
+    return p.Request(request.spec, dataclasses.replace(request.params, manager_pin=pin))
+
+
+# ---------------------------------------------------------------------- staff
+
+
+def staff_sign_in(name: str, pin: str) -> p.Request[p.StaffSignIn, p.SignedIn]:
+    return p.STAFF_SIGN_IN.request(p.StaffSignIn(name=name, pin=pin))
+
+
+def staff_sign_out() -> p.Request[p.NoParams, p.SignedIn]:
+    return p.STAFF_SIGN_OUT.request(p.NoParams())
+
+
+def staff_current() -> p.Request[p.NoParams, p.SignedIn]:
+    return p.STAFF_CURRENT.request(p.NoParams())
+
+
+def staff_add(name: str, role: str, pin: str) -> p.Request[p.StaffAdd, p.StaffRow]:
+    return p.STAFF_ADD.request(p.StaffAdd(name=name, role=role, pin=pin))
+
+
+def staff_update(staff: str, *, role: str | None = None, pin: str | None = None,
+                 active: bool | None = None) -> p.Request[p.StaffUpdate, p.StaffRow]:
+    return p.STAFF_UPDATE.request(p.StaffUpdate(staff=staff, role=role, pin=pin,
+                                                active=active))
 
 
 # ---------------------------------------------------------------------- customers, inbox

@@ -18,6 +18,7 @@ from typing import Any
 from app import protocol as p
 from app.ui import operations as ops
 from sync.money import format_money, parse_money
+from sync.order_totals import OrderMoney, order_totals
 
 log = logging.getLogger("countertop.ui.draft")
 
@@ -34,6 +35,9 @@ class DraftLine:
     modifiers: list[str] = field(default_factory=list)
     line_id: str | None = None  # set for lines the engine already has
     removed: bool = False
+    tax_rate: str | None = None  # kept on saved lines; the product's rate for new ones
+    discount: dict[str, Any] | None = None  # the line's own discount (saved lines)
+    returned_qty: str = "0"
 
     def quantity(self) -> Decimal | None:
         try:
@@ -67,6 +71,9 @@ class OrderDraft:
     history: list[dict[str, Any]] = field(default_factory=list)
     paid: int = 0
     intake_confidence: float | None = None
+    discount: dict[str, Any] | None = None  # the order's discount
+    prices_include_tax: bool | None = None  # None: the shop's setting (a new order)
+    refunded: int = 0
 
     def copy(self) -> OrderDraft:
         return copy.deepcopy(self)
@@ -82,7 +89,27 @@ def line_total(line: DraftLine, price_of: dict[str, int]) -> int:
 
 
 def draft_total(draft: OrderDraft, price_of: dict[str, int]) -> int:
-    return sum(line_total(ln, price_of) for ln in draft.live_lines())
+    return draft_money(draft, {sku: {"price": price} for sku, price in price_of.items()}).total
+
+
+def draft_money(draft: OrderDraft, products: dict[str, dict[str, Any]],
+                inclusive_default: bool = True) -> OrderMoney:
+    """Every figure of the draft as the engine will work it out (``order_totals``): tax
+    per rate, discounts, returns, with catalog prices and rates for new lines."""
+    lines: dict[str, dict[str, Any]] = {}
+    for n, ln in enumerate(draft.lines):
+        product = products.get(ln.sku or "") or {}
+        price = ln.unit_price if ln.unit_price is not None else int(product.get("price") or 0)
+        qty = ln.quantity()
+        lines[ln.line_id or f"new{n}"] = {
+            "qty": str(qty if qty is not None and qty > 0 else 0), "unit_price": price,
+            "pos": n, "removed": ln.removed, "discount": ln.discount,
+            "tax_rate": ln.tax_rate if ln.tax_rate is not None else
+            str(product.get("tax_rate") or "0"), "returned_qty": ln.returned_qty}
+    inclusive = draft.prices_include_tax
+    return order_totals({"lines": lines, "discount": draft.discount,
+                         "prices_include_tax": inclusive_default if inclusive is None
+                         else inclusive})
 
 
 def validate(draft: OrderDraft, known_skus: set[str]) -> list[str]:
@@ -195,7 +222,10 @@ def draft_from_order(detail: dict[str, Any]) -> OrderDraft:
                          qty=str(ln.get("qty") or "1"), unit_price=int(ln.get("unit_price") or 0),
                          notes=str(ln.get("notes") or ""),
                          modifiers=list(ln.get("modifiers") or []),
-                         line_id=str(ln.get("line_id")), removed=bool(ln.get("removed")))
+                         line_id=str(ln.get("line_id")), removed=bool(ln.get("removed")),
+                         tax_rate=str(ln.get("tax_rate") or "0"),
+                         discount=_json_obj(ln.get("discount")),
+                         returned_qty=str(ln.get("returned_qty") or "0"))
                for ln in detail.get("lines") or []],
         notes=str(detail.get("notes") or ""), tags=list(tags),
         assignee=str(detail.get("assignee") or ""), due_at=detail.get("due_at"),
@@ -203,7 +233,19 @@ def draft_from_order(detail: dict[str, Any]) -> OrderDraft:
         address=str(detail.get("address") or ""),
         custom_fields={str(k): str(v) for k, v in dict(custom).items()},
         source_messages=list(sources), payments=list(detail.get("payments") or []),
-        history=list(detail.get("history") or []), paid=int(detail.get("paid") or 0))
+        history=list(detail.get("history") or []), paid=int(detail.get("paid") or 0),
+        discount=_json_obj(detail.get("order_discount")),
+        prices_include_tax=bool(detail.get("prices_include_tax", 1)),
+        refunded=int(detail.get("refunded") or 0))
+
+
+def _json_obj(value: Any) -> dict[str, Any] | None:
+    if isinstance(value, str) and value:
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    return dict(value) if isinstance(value, dict) else None
 
 
 def line_args(line: DraftLine, currency: str) -> dict[str, Any]:
@@ -296,9 +338,10 @@ def _fulfilment_key(d: OrderDraft) -> tuple[str, str]:
     return d.fulfilment, d.address if d.fulfilment == "delivery" else ""
 
 
-def parse_price(text: str, currency: str) -> int | None:
-    """Typed price text -> minor units; None for empty; raises CommandRejected if wrong."""
-    cleaned = text.strip().lstrip("€£$¥").strip()
+def parse_price(text: str, currency: str, locale: str | None = None) -> int | None:
+    """Typed price text -> minor units; None for empty; raises CommandRejected if wrong.
+    The currency's symbol and the locale's grouping are understood ("£1,234.50")."""
+    cleaned = text.strip()
     if not cleaned:
         return None
-    return parse_money(cleaned, currency)
+    return parse_money(cleaned, currency, locale)

@@ -53,13 +53,14 @@ from PySide6.QtWidgets import (
 )
 
 from app.protocol import CustomerAdd, CustomerRow, Request
+from app.ui import money_dialogs
 from app.ui import operations as ops
 from app.ui.order_actions import OrderActions
 from app.ui.order_draft import (
     DraftLine,
     OrderDraft,
     draft_from_order,
-    draft_total,
+    draft_money,
     edit_commands,
     line_total,
     parse_price,
@@ -71,6 +72,9 @@ from app.ui.read_store import ReadStore, local_time_text, parse_iso
 from app.ui.theme import CHANNEL_LABELS, STATUS_COLOURS, STATUS_LABELS
 from app.ui.widgets import bind_key
 from sync.errors import CommandRejected
+from sync.money import format_money
+from sync.order_history import history_text
+from sync.order_totals import OrderMoney
 from sync.vocabulary import PAYMENT_METHODS
 
 log = logging.getLogger("countertop.ui.editor")
@@ -93,6 +97,12 @@ class LinesModel(QAbstractTableModel):
         self.draft = OrderDraft()
         self.prices: dict[str, int] = {}
         self.error: str = ""
+        #: the draft's figures (``draft_money``), set by the editor after each edit
+        self.money: OrderMoney | None = None
+
+    def _key(self, line: DraftLine) -> str:
+        """The line's key in ``money`` (as ``draft_money`` names it)."""
+        return line.line_id or f"new{self.draft.lines.index(line)}"
 
     def set_draft(self, draft: OrderDraft, prices: dict[str, int]) -> None:
         self.beginResetModel()
@@ -138,19 +148,26 @@ class LinesModel(QAbstractTableModel):
                 name = line.description or line.sku or ""
                 return name if not line.sku or line.sku in name else f"{name}"
             if col == 1:
+                back = line.returned_qty not in ("", "0")
+                if role == Qt.ItemDataRole.DisplayRole and back:
+                    return f"{line.qty}  ({line.returned_qty} back)"
                 return line.qty
             if col == 2:
                 if price is None:
                     return "" if role == Qt.ItemDataRole.EditRole else "price?"
                 return self.store.money(price) if role == Qt.ItemDataRole.DisplayRole else \
-                    self.store.money(price).lstrip("€£$¥")
+                    format_money(price, self.store.currency)
             if col == 3:
                 mods = ", ".join(line.modifiers)
                 if role == Qt.ItemDataRole.EditRole:
                     return line.notes
-                return " · ".join(x for x in (mods, line.notes) if x)
+                off = self._discount_text(line)
+                return " · ".join(x for x in (mods, line.notes, off) if x)
             if col == 4:
-                return self.store.money(line_total(line, self.prices))
+                m = self.money.lines.get(self._key(line)) if self.money else None
+                if m is None:
+                    return self.store.money(line_total(line, self.prices))
+                return self.store.money(m.subtotal - m.discount)
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (1, 2, 4):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole:
@@ -163,6 +180,14 @@ class LinesModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and col == 0:
             return f"SKU {line.sku}" if line.sku else "Free-text item"
         return None
+
+    def _discount_text(self, line: DraftLine) -> str:
+        d = line.discount or {}
+        if d.get("kind") == "percent":
+            return f"−{d.get('value')}%"
+        if d.get("kind") == "amount":
+            return f"−{self.store.money(int(d.get('value') or 0))}"
+        return ""
 
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if not index.isValid() or role != Qt.ItemDataRole.EditRole:
@@ -177,7 +202,7 @@ class LinesModel(QAbstractTableModel):
             line.qty = text
         elif index.column() == 2:
             try:
-                price = parse_price(text, self.store.currency)
+                price = parse_price(text, self.store.currency, self.store.locale)
             except CommandRejected as exc:
                 self.error = str(exc)
                 emit(self.sig_edited)
@@ -613,6 +638,19 @@ class OrderEditor(QDialog):
         self.pay_hint.setObjectName("Muted")
         self.pay_hint.setWordWrap(True)
         pay_lay.addWidget(self.pay_hint)
+        money_row = QHBoxLayout()
+        self.return_button = QPushButton("Return…  (Ctrl+R)")
+        self.return_button.setToolTip("Goods coming back: how many, why, restock or write off")
+        self.return_button.clicked.connect(self.open_return)
+        self.refund_button = QPushButton("Refund…")
+        self.refund_button.setToolTip("Give money back (never more than was paid)")
+        self.refund_button.clicked.connect(self.open_refund)
+        self.exchange_button = QPushButton("Exchange…  (Ctrl+E)")
+        self.exchange_button.clicked.connect(self.open_exchange)
+        for b in (self.return_button, self.refund_button, self.exchange_button):
+            money_row.addWidget(b)
+        money_row.addStretch(1)
+        pay_lay.addLayout(money_row)
         self.tabs.addTab(pay, "Payments")
 
         self.history = QListWidget()
@@ -624,11 +662,14 @@ class OrderEditor(QDialog):
         root.addWidget(self.problems)
 
         buttons = QHBoxLayout()
+        self.discount_button = QPushButton("Discount…  (Ctrl+D)")
+        self.discount_button.clicked.connect(self.open_discount)
         self.print_button = QPushButton("Print ticket")
         self.print_button.clicked.connect(self._print)
         self.undo_button = QPushButton("Undo")
         self.undo_button.clicked.connect(self.undo)
         buttons.addWidget(self.print_button)
+        buttons.addWidget(self.discount_button)
         buttons.addWidget(self.undo_button)
         buttons.addStretch(1)
         self.close_button = QPushButton("Close")
@@ -649,7 +690,10 @@ class OrderEditor(QDialog):
         self.shortcuts = [bind_key(self, QKeySequence.StandardKey.Save, self.save),
                           bind_key(self, QKeySequence.StandardKey.Undo, self.undo),
                           bind_key(self, "Ctrl+L", self.picker.setFocus),
-                          bind_key(self, "Ctrl+P", self._print)]
+                          bind_key(self, "Ctrl+P", self._print),
+                          bind_key(self, "Ctrl+R", self.open_return),
+                          bind_key(self, "Ctrl+D", self.open_discount),
+                          bind_key(self, "Ctrl+E", self.open_exchange)]
         for widget in (self.address, self.tags):
             widget.textEdited.connect(self._widget_changed)
         self.notes.textChanged.connect(self._widget_changed)
@@ -763,16 +807,51 @@ class OrderEditor(QDialog):
             problems.insert(0, self.lines_model.error)
         return problems
 
+    def draft_money(self) -> OrderMoney:
+        """The draft's figures as the engine will have them (tax, discounts, returns)."""
+        inclusive = self.store.shop().get("setting.prices_include_tax")
+        return draft_money(self.draft, self.products,
+                           True if inclusive is None else bool(inclusive))
+
+    def _money_html(self, money: OrderMoney) -> str:
+        m = self.store.money
+        d = self.draft
+        rows = [("Subtotal", m(money.subtotal))] if money.discount or money.tax_lines() else []
+        if money.discount:
+            rows.append(("Discounts", "−" + m(money.discount)))
+        for tax in money.tax_lines():
+            word = "incl." if money.prices_include_tax else "plus"
+            rows.append((f"Tax {tax['rate']}% ({word})", m(tax["tax"])))
+        rows.append(("<b>Total</b>", f"<b>{m(money.total)}</b>"))
+        if money.returned:
+            rows.append(("Returned", "−" + m(money.returned)))
+            rows.append(("Comes to", m(money.adjusted)))
+        rows.append(("Paid", m(d.paid)))
+        if d.refunded:
+            rows.append(("of which refunded", m(d.refunded)))
+        balance = money.adjusted - d.paid
+        if balance > 0:
+            rows.append(("<span style='color:#c27c0e'><b>To pay</b></span>",
+                         f"<span style='color:#c27c0e'><b>{m(balance)}</b></span>"))
+        elif balance < 0:
+            rows.append(("<span style='color:#d93636'><b>To give back</b></span>",
+                         f"<span style='color:#d93636'><b>{m(-balance)}</b></span>"))
+        else:
+            rows.append(("<span style='color:#138a5e'><b>Settled</b></span>", ""))
+        cells = "".join(f"<tr><td>{a}</td><td align='right'>&nbsp;&nbsp;{b}</td></tr>"
+                        for a, b in rows)
+        return f"<table>{cells}</table>"
+
     def _update_state(self) -> None:
         d = self.draft
-        total = draft_total(d, self.prices)
-        self.total_label.setText(f"Total  {self.store.money(total)}")
-        balance = total - d.paid
-        self.balance_label.setText(
-            f"Total <b>{self.store.money(total)}</b> · paid <b>{self.store.money(d.paid)}</b> · "
-            f"<span style='color:{'#c27c0e' if balance > 0 else '#138a5e'}'>"
-            f"{'to pay' if balance > 0 else 'settled'} <b>{self.store.money(max(balance, 0))}"
-            f"</b></span>")
+        money = self.draft_money()
+        self.lines_model.money = money
+        total = money.total
+        tax = sum(money.tax.values())
+        self.total_label.setText(f"Total  {self.store.money(total)}"
+                                 + (f"  ·  tax {self.store.money(tax)}" if tax else ""))
+        balance = money.adjusted - d.paid
+        self.balance_label.setText(self._money_html(money))
         self.address.setEnabled(self.delivery.isChecked())
         self.due.setEnabled(self.has_due.isChecked())
         saved = d.order_id is not None
@@ -782,6 +861,12 @@ class OrderEditor(QDialog):
         if saved and not self.pay_amount.text() and balance > 0:
             self.pay_amount.setPlaceholderText(self.store.money(balance))
         self.print_button.setEnabled(saved)
+        finished = d.status in ("delivered", "collected", "closed", "returned")
+        self.return_button.setEnabled(saved and finished and d.status != "returned")
+        self.exchange_button.setEnabled(saved and finished and d.status != "returned")
+        self.refund_button.setEnabled(saved and d.paid > 0)
+        self.discount_button.setEnabled(saved and d.status not in (
+            "delivered", "collected", "closed", "returned", "cancelled"))
         self.undo_button.setEnabled(bool(self._undo))
         status = d.status
         colour = STATUS_COLOURS.get(status, "#888")
@@ -794,20 +879,17 @@ class OrderEditor(QDialog):
         self.payments.clear()
         for p in d.payments:
             sign = "−" if p.get("kind") == "refund" else ""
+            change = f"  ·  {self.store.money(p['change'])} change" if p.get("change") else ""
+            who = f"  ·  {p['by']}" if p.get("by") else ""
             self.payments.addItem(f"{sign}{self.store.money(p.get('amount'))}  ·  "
                                   f"{p.get('method')}  ·  {local_time_text(p.get('at'))}"
-                                  + (f"  ·  {p.get('reference')}" if p.get("reference") else ""))
+                                  + change + who)
         if not d.payments:
             self.payments.addItem("No payments yet")
         self.history.clear()
         for h in d.history:
-            old, new = h.get("old"), h.get("new")
-            what = str(h.get("field") or "")
-            text = (f"{local_time_text(h.get('at'))}  ·  {what}: "
-                    + (f"{old} → {new}" if old not in (None, "") else f"{new}"))
-            if h.get("by"):
-                text += f"  ·  {h['by']}"
-            self.history.addItem(text)
+            self.history.addItem(f"{local_time_text(h.get('at'))}  ·  "
+                                 f"{history_text(h, self.store.money)}")
         if not d.history:
             self.history.addItem("Saved changes appear here.")
         self.setWindowTitle(self._title() + (" •" if self.is_dirty() else ""))
@@ -966,23 +1048,109 @@ class OrderEditor(QDialog):
         if not self.draft.order_id:
             return
         text = self.pay_amount.text().strip() or self.pay_amount.placeholderText()
-        text = text.lstrip("€£$¥").strip()
         if not text or text == "Amount":
             self.problems.setText("Type the amount paid.")
             return
+        try:
+            minor = parse_price(text, self.store.currency, self.store.locale)
+        except CommandRejected as exc:
+            self.problems.setText(str(exc)[:1].upper() + str(exc)[1:] + ".")
+            return
+        if minor is None or minor <= 0:
+            self.problems.setText("The amount must be more than zero.")
+            return
+        method = self.pay_method.currentText()
 
         def done(detail: Any) -> None:
             self.pay_amount.clear()
-            self.draft.payments = list(detail.get("payments") or [])
-            self.draft.paid = int(detail.get("paid") or 0)
-            self.draft.history = list(detail.get("history") or [])
-            self.saved.payments, self.saved.paid = self.draft.payments, self.draft.paid
-            self.saved.history = self.draft.history
-            self._update_state()
+            self._refreshed(detail)
+            change = int(detail.get("change_due") or 0)
+            self.pay_hint.setText(f"Change due: {self.store.money(change)}" if change else
+                                  f"{self.store.money(minor)} by {method} taken.")
+            if change:
+                self.pay_hint.setStyleSheet("font-size: 16pt; font-weight: 700; "
+                                            "color: #138a5e;")
+            else:
+                self.pay_hint.setStyleSheet("")
 
-        self.actions.run(ops.pay(self.draft.order_id, text, self.pay_method.currentText()),
-                         done=done, failed=lambda m: self.problems.setText(m),
-                         info=f"Payment of {text} recorded")
+        money_dialogs.run_asking(
+            self.actions.link, ops.pay(self.draft.order_id,
+                                       format_money(minor, self.store.currency), method),
+            parent=self, done=done, failed=self._money_failed)
+
+    # ------------------------------------------------------------------ money dialogs
+
+    def _refreshed(self, detail: Any) -> None:
+        """The engine changed the saved order (payment, return, discount): show it as it
+        is now, keeping nothing stale."""
+        fresh = draft_from_order(detail)
+        self.draft = fresh
+        self.saved = fresh.copy()
+        self._undo.clear()
+        self._load_into_widgets()
+        self._update_state()
+
+    def _money_failed(self, message: str) -> None:
+        self.problems.setStyleSheet("color: #d93636;")
+        self.problems.setText(message)
+
+    def _ready_for_money(self) -> dict[str, Any] | None:
+        """The saved order, or None (and a word why) while there are unsaved edits."""
+        if not self.draft.order_id:
+            self.problems.setText("Save the order first.")
+            return None
+        if self.is_dirty():
+            self.problems.setText("Save or undo your changes first.")
+            return None
+        return self.store.order_detail(self.draft.order_id)
+
+    def _open_money_dialog(self, dialog: QDialog) -> None:
+        def accepted() -> None:
+            request = dialog.request()  # type: ignore[attr-defined]
+            money_dialogs.run_asking(self.actions.link, request, parent=self,
+                                     done=self._money_done, failed=self._money_failed)
+
+        dialog.accepted.connect(accepted)
+        dialog.open()
+        self.money_dialog = dialog
+
+    def _money_done(self, detail: Any) -> None:
+        self.problems.setText("")
+        if str(detail.get("id")) != self.draft.order_id:  # an exchange: the new order
+            emit(self.sig_saved, str(detail["id"]))
+            own = self.store.order_detail(str(self.draft.order_id))
+            if own is not None:
+                self._refreshed(own)
+            self.pay_hint.setText(f"Exchange: new order {detail.get('number')}.")
+            self.exchanged = str(detail["id"])
+            return
+        self._refreshed(detail)
+
+    def open_return(self) -> None:
+        detail = self._ready_for_money()
+        if detail is not None and self.return_button.isEnabled():
+            self._open_money_dialog(money_dialogs.ReturnDialog(detail, self.store, self))
+
+    def open_refund(self) -> None:
+        detail = self._ready_for_money()
+        if detail is not None and self.refund_button.isEnabled():
+            self._open_money_dialog(money_dialogs.RefundDialog(detail, self.store, self))
+
+    def open_discount(self) -> None:
+        detail = self._ready_for_money()
+        if detail is None or not self.discount_button.isEnabled():
+            return
+        current = self.lines.currentIndex()
+        live = self.draft.live_lines()
+        line_id = live[current.row()].line_id if current.isValid() and \
+            current.row() < len(live) else None
+        self._open_money_dialog(money_dialogs.DiscountDialog(detail, self.store, self,
+                                                             line_id=line_id))
+
+    def open_exchange(self) -> None:
+        detail = self._ready_for_money()
+        if detail is not None and self.exchange_button.isEnabled():
+            self._open_money_dialog(money_dialogs.ExchangeDialog(detail, self.store, self))
 
     def _print(self) -> None:
         if self.draft.order_id and self.print_ticket is not None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sync.file_names import READ_MODEL_FILE
-from sync.money import format_money
+from sync.money import money_text, region_locale
 from sync.read_model import queries as q
 from sync.read_model.queries import ORDER_SORTS, MessageFilter, OrderFilter
 
@@ -94,13 +94,22 @@ class ReadStore:
     def is_demo(self) -> bool:
         return bool(self.shop().get("setting.demo"))
 
+    @property
+    def locale(self) -> str:
+        """How the shop reads amounts: its ``locale`` setting, else its region's (CLDR)."""
+        shop = self.shop()
+        return str(shop.get("setting.locale") or region_locale(str(shop.get("region") or "GB")))
+
     def money(self, minor: int | None) -> str:
+        """An amount as the shop's people read it ("£1,234.50", "1.234,50 €")."""
         if minor is None:
             return ""
-        symbol = {"EUR": "€", "GBP": "£", "USD": "$", "JPY": "¥", "CHF": "CHF "}.get(
-            self.currency, self.currency + " ")
-        text = format_money(int(minor), self.currency)
-        return f"-{symbol}{text[1:]}" if text.startswith("-") else f"{symbol}{text}"
+        return money_text(int(minor), self.currency, self.locale)
+
+    def staff(self, active_only: bool = True) -> list[dict[str, Any]]:
+        """The shop's staff (no PIN hashes: the read model never holds them)."""
+        return self._read(q.list_staff, default=[]) if not active_only else \
+            [s for s in self._read(q.list_staff, default=[]) if s.get("active")]
 
     def tills(self) -> list[dict[str, Any]]:
         return self._read(q.list_tills, default=[])

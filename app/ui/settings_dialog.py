@@ -37,6 +37,7 @@ from app.ui import operations as ops
 from app.ui.engine_link import EngineLink
 from app.ui.pyside_compat import emit
 from app.ui.read_store import ReadStore
+from app.ui.staff_dialogs import StaffSection
 
 CURRENCIES = ["EUR", "GBP", "USD", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "JPY", "AUD",
               "CAD"]
@@ -420,7 +421,7 @@ class SettingsDialog(QDialog):
         self.store = store
         self.link = link
         self.setWindowTitle("Settings")
-        self.resize(620, 640)
+        self.resize(660, 820)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(20, 16, 20, 16)
         lay.setSpacing(12)
@@ -468,6 +469,11 @@ class SettingsDialog(QDialog):
         pair.clicked.connect(lambda: PairingDialog(self.link, self).exec())
         shop_form.addRow("", pair)
         lay.addWidget(shop_box)
+        staff_box = QGroupBox("Staff (shared by every till)")
+        staff_lay = QVBoxLayout(staff_box)
+        self.staff = StaffSection(self.link, store)
+        staff_lay.addWidget(self.staff)
+        lay.addWidget(staff_box)
         lay.addStretch(1)
         note = _help("Ports and the till name take effect when the engine restarts.")
         lay.addWidget(note)

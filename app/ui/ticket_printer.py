@@ -23,7 +23,13 @@ def ticket_html(order: dict[str, Any], shop: dict[str, Any], money: Any) -> str:
         if line.get("removed"):
             continue
         mods = ", ".join(line.get("modifiers") or [])
-        extra = " ".join(x for x in (mods, line.get("notes") or "") if x)
+        off = ""
+        if line.get("discount_amount"):
+            off = f"less {money(line.get('discount_amount'))}"
+        back = ""
+        if str(line.get("returned_qty") or "0") not in ("0", ""):
+            back = f"{line.get('returned_qty')} returned"
+        extra = " ".join(x for x in (mods, line.get("notes") or "", off, back) if x)
         rows.append(
             f"<tr><td width='12%'><b>{e(str(line.get('qty')))}×</b></td>"
             f"<td>{e(str(line.get('description') or line.get('sku') or ''))}"
@@ -40,12 +46,7 @@ def ticket_html(order: dict[str, Any], shop: dict[str, Any], money: Any) -> str:
         f"<p><b>{e(str(order.get('customer_name') or 'Walk-in'))}</b>"
         + (f"<br>{e(str(order.get('address')))}" if order.get("address") else "") + "</p>",
         "<hr><table width='100%' cellspacing='0' cellpadding='2'>", *rows, "</table><hr>",
-        "<table width='100%'>",
-        (f"<tr><td><b>Total</b></td><td align='right'><b>{e(money(order.get('total')))}"
-        "</b></td></tr>"),
-        f"<tr><td>Paid</td><td align='right'>{e(money(order.get('paid')))}</td></tr>",
-        f"<tr><td>Due</td><td align='right'>{e(money(order.get('balance')))}</td></tr>",
-        "</table>",
+        "<table width='100%'>", *_money_rows(order, money), "</table>",
     ]
     if order.get("notes"):
         parts.append(f"<p><i>{e(str(order['notes']))}</i></p>")
@@ -53,6 +54,34 @@ def ticket_html(order: dict[str, Any], shop: dict[str, Any], money: Any) -> str:
                  f"{e(local_time_text(order.get('created_at'), with_date=True))}</p>")
     parts.append("</body></html>")
     return "".join(parts)
+
+
+def _money_rows(order: dict[str, Any], money: Any) -> list[str]:
+    """Subtotal, discounts, tax per rate, total, returns, paid, refunded, balance."""
+    e = html.escape
+
+    def row(label: str, amount: Any, bold: bool = False) -> str:
+        a, b = ("<b>", "</b>") if bold else ("", "")
+        return f"<tr><td>{a}{e(label)}{b}</td><td align='right'>{a}{e(amount)}{b}</td></tr>"
+
+    out = []
+    if order.get("discount") or order.get("tax_lines"):
+        out.append(row("Subtotal", money(order.get("subtotal"))))
+    if order.get("discount"):
+        out.append(row("Discounts", "−" + money(order.get("discount"))))
+    inclusive = bool(order.get("prices_include_tax", 1))
+    for tax in order.get("tax_lines") or []:
+        out.append(row(f"Tax {tax['rate']}% {'incl.' if inclusive else ''}".strip(),
+                       money(tax.get("tax"))))
+    out.append(row("Total", money(order.get("total")), bold=True))
+    if order.get("returned"):
+        out.append(row("Returned", "−" + money(order.get("returned"))))
+    out.append(row("Paid", money(order.get("paid"))))
+    if order.get("refunded"):
+        out.append(row("Refunded", money(order.get("refunded"))))
+    balance = int(order.get("balance") or 0)
+    out.append(row("Due" if balance >= 0 else "To give back", money(abs(balance)), bold=True))
+    return out
 
 
 def print_ticket_pdf(order: dict[str, Any], shop: dict[str, Any], money: Any,

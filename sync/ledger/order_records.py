@@ -10,8 +10,11 @@ from typing import Any
 
 from sync import lifecycle
 from sync.errors import CommandRejected
+from sync.ledger.checks import check_rate
 from sync.ledger.records import FulfilmentInput, LineInput, new_id
-from sync.money import line_total, qty_str
+from sync.money import qty_str
+from sync.order_totals import order_totals
+from sync.vocabulary import MEASURED_UNITS
 
 
 def known_product(catalog: Mapping[str, Mapping[str, Any]], sku: str) -> Mapping[str, Any]:
@@ -21,26 +24,40 @@ def known_product(catalog: Mapping[str, Mapping[str, Any]], sku: str) -> Mapping
     return catalog[sku]
 
 
+def check_quantity_for_unit(qty: Decimal, unit: str, what: str) -> None:
+    """Decimals only for weighed or measured goods: 1.5 kg of flour, never 1.5 pizzas."""
+    if qty != qty.to_integral_value() and unit not in MEASURED_UNITS:
+        raise CommandRejected(f"{what} is sold by the piece: {qty_str(qty)} is not a whole "
+                              "number")
+
+
 def line_record(line: LineInput,
                 product_of: Callable[[str], Mapping[str, Any]]) -> dict[str, Any]:
-    """Stored form of an order line (catalog price and name unless the line gives its own)."""
+    """Stored form of an order line: catalog price, name, unit and tax rate unless the
+    line gives its own price or rate. The rate is kept on the line, so a product's tax
+    is never lost when its catalog entry changes later."""
     if line.sku:
         product = product_of(line.sku)
         if not product.get("active", True):
             raise CommandRejected(f"product {line.sku} is no longer sold")
         price = line.unit_price if line.unit_price is not None else int(product["price"])
         desc = line.description or product["name"]
+        unit = str(product.get("unit") or "each")
+        rate = line.tax_rate if line.tax_rate is not None else str(product.get("tax_rate") or "0")
     else:
         if not (line.description or "").strip():
             raise CommandRejected("a free-text line needs a description")
         if line.unit_price is None:
             raise CommandRejected(f"free-text line {line.description!r} needs a price")
         price, desc = line.unit_price, line.description or ""
+        unit, rate = "each", line.tax_rate or "0"
     if price < 0:
         raise CommandRejected("a line price cannot be negative")
+    check_quantity_for_unit(line.quantity, unit, desc)
     return {"sku": line.sku, "description": desc, "qty": qty_str(line.quantity),
             "unit_price": price, "notes": line.notes, "modifiers": list(line.modifiers),
-            "removed": False, "returned_qty": "0", "stock_qty": "0"}
+            "removed": False, "returned_qty": "0", "stock_qty": "0", "unit": unit,
+            "tax_rate": check_rate(rate)}
 
 
 def new_order_record(oid: str, number: str, *, till: str, customer_id: str | None,
@@ -48,14 +65,17 @@ def new_order_record(oid: str, number: str, *, till: str, customer_id: str | Non
                      tags: Iterable[str], assignee: str, due_at: dt.datetime | None,
                      fulfil: FulfilmentInput, custom_fields: Mapping[str, str] | None,
                      source_message_ids: Iterable[str], by: str,
-                     now: dt.datetime) -> dict[str, Any]:
-    """The stored layout of a new order, status new, made by ``till`` at ``now``."""
-    total = sum(line_total(Decimal(r["qty"]), r["unit_price"]) for r in resolved)
+                     now: dt.datetime, prices_include_tax: bool = True) -> dict[str, Any]:
+    """The stored layout of a new order, status new, made by ``till`` at ``now``.
+
+    ``prices_include_tax`` is the shop's setting when the order is taken, kept on the
+    order: changing the setting later does not change what past orders cost."""
+    lines = {new_id("ln"): dict(r, pos=i) for i, r in enumerate(resolved)}
+    total = order_totals({"lines": lines, "prices_include_tax": prices_include_tax}).total
     return {
         "id": oid, "number": number, "till": till, "channel": channel,
         "customer_id": customer_id, "status": lifecycle.NEW, "created_at": now,
-        "updated_at": now, "lines": {new_id("ln"): dict(r, pos=i)
-                                     for i, r in enumerate(resolved)},
+        "updated_at": now, "lines": lines, "prices_include_tax": prices_include_tax,
         "total": total, "notes": notes, "tags": {t: True for t in tags},
         "assignee": assignee, "due_at": due_at,
         "fulfilment": {"kind": fulfil.kind, "address": fulfil.address,

@@ -13,80 +13,30 @@ move made on two tills at once counts once.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
 
 from sync import lifecycle
-from sync.am_doc import Obj, Reader, Root, Writer
+from sync.am_doc import Root
 from sync.changes import Changes
 from sync.errors import CommandRejected, NotFound
-from sync.ids import DocId, OrderId
-from sync.ledger.order_import import OrderImport
-from sync.ledger.order_records import known_product, line_record, new_order_record
+from sync.ids import OrderId
+from sync.ledger.order_money import OrderMoney
+from sync.ledger.order_records import check_quantity_for_unit, new_order_record
 from sync.ledger.records import (
     CHANNELS,
-    PAYMENT_METHODS,
     FulfilmentInput,
     ImportedOrder,
     LineInput,
-    compact_json,
     new_id,
 )
-from sync.money import line_total, milli, qty_str
-
-if TYPE_CHECKING:
-    from sync.ledger.catalog import CatalogManager
-    from sync.ledger.customers import CustomerManager
-    from sync.ledger.documents import LedgerCore
-    from sync.ledger.inbox import InboxManager
-    from sync.ledger.tills import TillManager
+from sync.money import qty_str
+from sync.order_totals import order_totals, payments_by_method
+from sync.vocabulary import EXCHANGE_CREDIT
 
 
-class OrderManager:
+class OrderManager(OrderMoney):
     """``ledger.orders``: every command on an order, and the bulk import of past ones."""
-
-    def __init__(self, ledger: LedgerCore, *, catalog: CatalogManager,
-                 customers: CustomerManager, tills: TillManager, inbox: InboxManager) -> None:
-        self.ledger = ledger
-        self.catalog = catalog
-        self.customers = customers
-        self.tills = tills
-        self.inbox = inbox
-        self._import = OrderImport(ledger, catalog=catalog, tills=tills)
-
-    def locate(self, ref: str) -> tuple[OrderId, DocId]:
-        """(order id, period doc) for an order id or number such as ``A-0042``."""
-        docs = self.ledger.docs
-        ref = ref.strip()
-        oid = docs.numbers.get(ref.upper(), ref)
-        doc_id = docs.orders.get(oid)
-        if doc_id is None and docs.locate_order is not None:
-            found = docs.locate_order(ref)
-            if found is not None:
-                oid, doc_id = found
-                docs.index(doc_id)
-        if doc_id is None:
-            raise NotFound(f"no order {ref}")
-        return OrderId(oid), doc_id
-
-    def get(self, ref: str) -> dict[str, Any]:
-        """The stored order (by id or number), plus the ``doc_id`` of its period document."""
-        oid, doc_id = self.locate(ref)
-        reader = self.ledger.docs.reader(doc_id)
-        obj = reader.path("orders", oid)
-        if obj is None:
-            raise NotFound(f"no order {ref}")
-        out = dict(reader.to_py(obj))
-        out["doc_id"] = doc_id
-        return out
-
-    def resolve_line(self, line: LineInput,
-                     catalog: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
-        """Stored form of a line; ``catalog`` (sku -> product) saves lookups in bulk imports."""
-        return line_record(line, self.catalog.product if catalog is None
-                           else lambda sku: known_product(catalog, sku))
 
     def create(self, *, customer_id: str | None, lines: Iterable[LineInput] = (),
                channel: str = "counter", notes: str = "", tags: Iterable[str] = (),
@@ -121,7 +71,8 @@ class OrderManager:
                 oid, number, till=self.ledger.till_id, customer_id=customer_id, resolved=resolved, channel=channel,
                 notes=notes, tags=tags, assignee=assignee, due_at=due_at, fulfil=fulfil,
                 custom_fields=custom_fields, source_message_ids=source_message_ids, by=by,
-                now=now))
+                now=now, prices_include_tax=bool(self.ledger.setting("prices_include_tax",
+                                                                     True))))
         docs.seq += 1
         docs.orders[oid] = period.doc_id
         docs.numbers[number] = oid
@@ -130,64 +81,6 @@ class OrderManager:
             changes.merge(self.inbox.link_message(mid, oid))
         return changes
 
-    @contextmanager
-    def _order_tx(self, ref: str) -> Iterator[tuple[Writer, Obj, OrderId]]:
-        oid, doc_id = self.locate(ref)
-        docs = self.ledger.docs
-        with docs.write(docs.store.get(doc_id)) as w:
-            obj = w.path("orders", oid)
-            if obj is None:
-                raise NotFound(f"no order {ref}")
-            yield w, obj, oid
-            w.put(obj, "updated_at", self.ledger.clock())
-
-    def _history(self, w: Writer, obj: Obj, field_name: str, old: Any, new: Any,
-                 by: str) -> None:
-        hist = w.obj(obj, "history")
-        assert hist is not None
-        w.append(hist, {"at": self.ledger.clock(), "till": self.ledger.till_id, "by": by,
-                        "field": field_name, "old": old, "new": new})
-
-    def _lines(self, w: Reader, obj: Obj) -> dict[str, tuple[Obj, dict[str, Any]]]:
-        lines = w.obj(obj, "lines")
-        assert lines is not None
-        return {lid: (lobj, w.to_py(lobj)) for lid, lobj in w.items(lines)}
-
-    def _recompute_total(self, w: Writer, obj: Obj, by: str) -> None:
-        total = 0
-        for _, line in self._lines(w, obj).values():
-            if not line.get("removed"):
-                total += line_total(Decimal(line["qty"]), int(line["unit_price"]))
-        old = w.value(obj, "total", 0)
-        if old != total:
-            w.put(obj, "total", total)
-            self._history(w, obj, "total", old, total, by)
-
-    def _sync_stock(self, w: Writer, obj: Obj, status: str) -> set[str]:
-        """Record what every product line holds (``stock_qty``, ``stock_state``) at ``status``.
-
-        No counter moves here: what an order reserves or has taken off the shelf follows
-        from its merged state (status, lines, returns) and the read model adds it up
-        (``sync.read_model.order_stock``). Counting per move instead made the same move
-        done on two tills at once count twice. Returns the SKUs whose holding changed.
-        """
-        target_state = lifecycle.stock_state_for(status)
-        current_state = w.value(obj, "stock_state", "none")
-        touched: set[str] = set()
-        for (lobj, line) in self._lines(w, obj).values():
-            sku = line.get("sku")
-            if not sku:
-                continue
-            held = milli(Decimal(line.get("stock_qty") or "0"))
-            want = (0 if line.get("removed") or target_state == "none"
-                    else milli(Decimal(line["qty"])))
-            if current_state == target_state and held == want:
-                continue
-            w.put(lobj, "stock_qty", qty_str(Decimal(want) / 1000))
-            touched.add(sku)
-        w.put(obj, "stock_state", target_state)
-        return touched
-
     def set_status(self, ref: str, status: str, *, by: str = "") -> Changes:
         """Move an order along its lifecycle; stock follows (reserve, fulfil, release)."""
         with self._order_tx(ref) as (w, obj, oid):
@@ -195,6 +88,10 @@ class OrderManager:
             lifecycle.check_transition(current, status)
             if status == lifecycle.RETURNED:
                 raise CommandRejected("use `order return` to record what came back")
+            if status in lifecycle.FULFILLING and not any(
+                    not line.get("removed") for _, line in self._lines(w, obj).values()):
+                raise CommandRejected("an order with no items is a draft, not a sale: add "
+                                      f"an item before it can be {status.replace('_', ' ')}")
             w.put(obj, "status", status)
             self._history(w, obj, "status", current, status, by)
             skus = self._sync_stock(w, obj, status)
@@ -238,6 +135,8 @@ class OrderManager:
             assert lines is not None
             lid = new_id("ln")
             w.put_map(lines, lid, dict(resolved, pos=w.length(lines)))
+            self._history(w, obj, "line", None, f"{resolved['qty']} × {resolved['description']}",
+                          by, line=lid)
             self._recompute_total(w, obj, by)
             skus = self._sync_stock(w, obj, status)
         return Changes(orders={oid}, stock=skus, created=lid)
@@ -252,16 +151,25 @@ class OrderManager:
             lobj = w.path("orders", oid, "lines", line_id)
             if lobj is None:
                 raise NotFound(f"order {ref} has no line {line_id}")
-            if quantity is not None:
+            line = w.to_py(lobj)
+            what = str(line.get("description") or line.get("sku") or "")
+            if quantity is not None and qty_str(quantity) != line.get("qty"):
+                unit = str(line.get("unit") or self._unit_of(line.get("sku")))
+                check_quantity_for_unit(quantity, unit, what)
                 w.put(lobj, "qty", qty_str(quantity))
-            if unit_price is not None:
+                self._history(w, obj, "qty", line.get("qty"), qty_str(quantity), by,
+                              line=line_id, item=what)
+            if unit_price is not None and unit_price != line.get("unit_price"):
                 if unit_price < 0:
                     raise CommandRejected("a line price cannot be negative")
                 w.put(lobj, "unit_price", unit_price)
+                self._history(w, obj, "price", line.get("unit_price"), unit_price, by,
+                              line=line_id, item=what)
             if notes is not None:
                 w.put(lobj, "notes", notes)
-            if remove:
+            if remove and not line.get("removed"):
                 w.put(lobj, "removed", True)
+                self._history(w, obj, "line", what, None, by, line=line_id)
             self._recompute_total(w, obj, by)
             skus = self._sync_stock(w, obj, status)
         return Changes(orders={oid}, stock=skus)
@@ -304,65 +212,56 @@ class OrderManager:
                 w.put(tags, t, False)
         return Changes(orders={oid})
 
-    def record_payment(self, ref: str, amount: int, *, method: str, reference: str = "",
-                       refund: bool = False, by: str = "") -> Changes:
-        """Record money taken (or, with ``refund``, given back) for an order."""
-        if method not in PAYMENT_METHODS:
-            raise CommandRejected(f"unknown payment method {method!r}; use one of: "
-                                  f"{', '.join(PAYMENT_METHODS)}")
-        if amount <= 0:
-            raise CommandRejected("the amount must be more than zero")
-        pid = new_id("pay")
-        with self._order_tx(ref) as (w, obj, oid):
-            if str(w.value(obj, "status")) == lifecycle.CANCELLED and not refund:
-                raise CommandRejected("a cancelled order cannot take payments")
-            pays = w.ensure_map(obj, "payments")
-            w.put_map(pays, pid, {"id": pid, "kind": "refund" if refund else "payment",
-                                  "method": method, "amount": amount, "reference": reference,
-                                  "at": self.ledger.clock(), "till": self.ledger.till_id,
-                                  "by": by})
-        return Changes(orders={oid}, created=pid)
+    def _unit_of(self, sku: str | None) -> str:
+        """The selling unit of a product (lines stored before lines kept their unit)."""
+        if not sku:
+            return "each"
+        try:
+            return str(self.catalog.product(sku).get("unit") or "each")
+        except CommandRejected:
+            return "each"
 
-    def record_return(self, ref: str, lines: Mapping[str, Decimal] | None = None, *,
-                      restock: bool = True, reason: str = "", by: str = "") -> Changes:
-        """Record goods coming back: the whole order (``lines`` None) or some quantities."""
-        with self._order_tx(ref) as (w, obj, oid):
-            status = str(w.value(obj, "status"))
-            if status not in lifecycle.FINISHED and status != lifecycle.RETURNED:
-                raise CommandRejected(f"only a delivered, collected or closed order can be "
-                                      f"returned, this one is {status}")
-            all_lines = self._lines(w, obj)
-            wanted = lines if lines is not None else {
-                lid: Decimal(line["qty"]) - Decimal(line.get("returned_qty") or "0")
-                for lid, (_, line) in all_lines.items() if not line.get("removed")}
-            if lines is None:
-                wanted = {lid: qty for lid, qty in wanted.items() if qty > 0}
-            if not wanted:
-                raise CommandRejected(f"order {ref} has nothing left to return")
-            skus: set[str] = set()
-            for lid, qty in wanted.items():
-                if lid not in all_lines:
-                    raise NotFound(f"order {ref} has no line {lid}")
-                lobj, line = all_lines[lid]
-                already = Decimal(line.get("returned_qty") or "0")
-                if qty <= 0 or already + qty > Decimal(line["qty"]):
-                    raise CommandRejected(f"cannot return {qty_str(qty)} of line {lid}: "
-                                          f"{qty_str(Decimal(line['qty']) - already)} left")
-                w.put(lobj, "returned_qty", qty_str(already + qty))
-                if restock and line.get("sku"):
-                    # back on the shelf: the read model adds restocked_qty to the level
-                    back = Decimal(line.get("restocked_qty") or "0") + qty
-                    w.put(lobj, "restocked_qty", qty_str(back))
-                    skus.add(str(line["sku"]))
-            fully = all(Decimal(w.value(lo, "returned_qty") or "0") >= Decimal(li["qty"])
-                        for lo, li in all_lines.values() if not li.get("removed"))
-            hist = {"lines": {k: qty_str(v) for k, v in wanted.items()}, "restock": restock,
-                    "reason": reason}
-            self._history(w, obj, "return", None, compact_json(hist), by)
-            if fully and status != lifecycle.RETURNED:
-                w.put(obj, "status", lifecycle.RETURNED)
-                self._history(w, obj, "status", status, lifecycle.RETURNED, by)
-        return Changes(orders={oid}, stock=skus)
+    def exchange(self, ref: str, lines: Mapping[str, Decimal], new_lines: Iterable[LineInput],
+                 *, reason: str = "", restock: bool = True, by: str = "") -> Changes:
+        """Goods brought back for others: a return on ``ref`` and a new order linked to it,
+        for the same customer, with what the returned goods were paid for as credit.
+
+        Three transactions, in the order that loses nothing if one is cut short: the new
+        order first (linked, ``exchange_of``), then the return, then the credit taken off
+        the old order (an ``exchange`` refund: at most what the goods were paid for and
+        what the new order costs) and paid onto the new one. A difference the other way
+        is the customer's to pay, or the shop's to refund."""
+        old = self.get(ref)
+        new_lines = list(new_lines)
+        if not new_lines:
+            raise CommandRejected("an exchange needs the items given in place of the "
+                                  "returned ones")
+        before = order_totals(old)
+        changes = self.create(customer_id=old.get("customer_id"), lines=new_lines,
+                              channel=str(old.get("channel") or "counter"), by=by,
+                              notes=f"Exchange for {old.get('number')}")
+        new_id_ = str(changes.created)
+        with self._order_tx(new_id_) as (w, obj, _):
+            w.put(obj, "exchange_of", str(old["id"]))
+        changes.merge(self.record_return(ref, lines, restock=restock, reason=reason, by=by))
+        after = self.money(ref)
+        paid = sum(payments_by_method(old.get("payments") or {}).values())
+        # what the returned goods were paid for, as far as the new order needs it; the
+        # rest stays on the old order to be refunded (its balance shows it)
+        credit = min(after.returned - before.returned, max(paid - after.adjusted, 0),
+                     self.money(new_id_).total)
+        number = str(self.get(new_id_)["number"])
+        with self._order_tx(ref) as (w, obj, _):
+            w.put(obj, "exchanged_for", new_id_)
+            self._history(w, obj, "exchange", None, number, by)
+        if credit > 0:
+            changes.merge(self.record_payment(ref, credit, method=EXCHANGE_CREDIT, refund=True,
+                                              reference=new_id_, by=by))
+            changes.merge(self.record_payment(new_id_, credit, method=EXCHANGE_CREDIT,
+                                              reference=str(old["id"]), confirm=True, by=by))
+        changes.orders.add(OrderId(new_id_))
+        changes.created = new_id_
+        return changes
 
     def import_many(self, orders: Iterable[ImportedOrder], *, batch: int = 500) -> Changes:
         """Write many past orders in few transactions (see ``order_import``)."""

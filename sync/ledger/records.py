@@ -41,6 +41,7 @@ class LineInput:
     unit_price: int | None = None  # minor units; catalog price when None
     notes: str = ""
     modifiers: list[str] = field(default_factory=list)
+    tax_rate: str | None = None  # percent; the product's rate when None
 
 
 @dataclass

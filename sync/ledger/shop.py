@@ -13,6 +13,7 @@ from sync.am_doc import Reader, Root
 from sync.changes import Changes
 from sync.errors import CommandRejected
 from sync.ledger.records import SCHEMA_VERSION
+from sync.money import check_currency
 
 if TYPE_CHECKING:
     from sync.ledger.documents import LedgerCore
@@ -37,8 +38,7 @@ class ShopManager:
             ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError):
             raise CommandRejected(f"unknown timezone {timezone!r}") from None
-        if len(currency) != 3 or not currency.isalpha():
-            raise CommandRejected(f"{currency!r} is not an ISO 4217 currency code")
+        currency = check_currency(currency)
         import phonenumbers
 
         if region.upper() not in phonenumbers.SUPPORTED_REGIONS:
@@ -55,7 +55,7 @@ class ShopManager:
             w.put_map(Root, "settings", {"auto_draft_confidence": 0.8})
             w.put_map(Root, "tills", {ledger.till_id: {"name": till_name, "prefix": "A",
                                                        "joined_at": now, "removed": False}})
-            for key in ("products", "suppliers", "customers", "alerts", "periods"):
+            for key in ("products", "suppliers", "customers", "alerts", "periods", "staff"):
                 w.put_map(Root, key, {})
         ledger.shop_doc_id = doc_id
         return Changes(shop=True, tills=True, created=doc_id)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sync.am_doc import Reader, Root
@@ -27,7 +28,9 @@ from sync.ledger.inbox import InboxManager
 from sync.ledger.orders import OrderManager
 from sync.ledger.records import utcnow
 from sync.ledger.shop import ShopManager
+from sync.ledger.staff import StaffManager
 from sync.ledger.tills import TillManager
+from sync.money import money_text, region_locale
 
 
 class ShopLedger:
@@ -49,6 +52,7 @@ class ShopLedger:
         self.customers = CustomerManager(self, locate_customer=locate_customer)
         self.inbox = InboxManager(self, locate_message=locate_message)
         self.alerts = AlertManager(self)
+        self.staff = StaffManager(self)
         self.orders = OrderManager(self, catalog=self.catalog, customers=self.customers,
                                    tills=self.tills, inbox=self.inbox)
         if shop_doc is not None:
@@ -92,6 +96,20 @@ class ShopLedger:
     @property
     def currency(self) -> str:
         return str(self.shop.info().get("currency") or "EUR")
+
+    @property
+    def locale(self) -> str:
+        """How the shop's people read amounts: its ``locale`` setting, else its region's."""
+        return str(self.setting("locale") or region_locale(self.region))
+
+    def money_text(self, minor: int) -> str:
+        """An amount as staff read it ("£1,234.50"), for refusals and the history."""
+        return money_text(minor, self.currency, self.locale)
+
+    def setting(self, key: str, default: Any = None) -> Any:
+        """One shop-wide setting (``shop.set_setting``), ``default`` when unset."""
+        value = self.shop.settings().get(key)
+        return default if value is None else value
 
     def month_of(self, when: dt.datetime) -> str:
         return when.astimezone(self.tz).strftime("%Y-%m")

@@ -13,7 +13,6 @@ import json
 import logging
 import sqlite3
 from collections.abc import Iterable
-from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -23,6 +22,7 @@ from sync.am_touch import TOUCH_KEY, record_keys_from_patches, touched_since
 from sync.changes import Changes
 from sync.doc_storage import heads_text as stored_heads_text
 from sync.ids import DocId
+from sync.order_totals import LineMoney, order_totals
 from sync.read_model import queries
 from sync.read_model.codecs import fts_rowid, iso, json_text, order_seq
 from sync.read_model.schema import ALL_TABLES, ensure_schema
@@ -174,6 +174,12 @@ class ReadModel:
             c.executemany("INSERT INTO tills VALUES (?,?,?,?,?)", [
                 (tid, t.get("name"), t.get("prefix"), int(bool(t.get("removed"))),
                  iso(t.get("joined_at"))) for tid, t in tills.items()])
+        if ch.shop or full:  # staff records live beside the settings; PIN hashes stay out
+            staff = r.value(Root, "staff", {}) or {}
+            c.execute("DELETE FROM staff")
+            c.executemany("INSERT INTO staff VALUES (?,?,?,?,?)", [
+                (sid, s.get("name"), s.get("role"), int(bool(s.get("active", True))),
+                 iso(s.get("created_at"))) for sid, s in staff.items()])
         products = r.obj(Root, "products")
         if products is not None and ch.products:
             product_rows = []
@@ -360,31 +366,44 @@ class ReadModel:
         c = self.conn
         self._delete_orders([oid])
         lines = o.get("lines") or {}
+        money = order_totals(o)
         line_rows = []
         for lid, ln in lines.items():
-            qty = Decimal(str(ln.get("qty") or "0"))
             price = int(ln.get("unit_price") or 0)
-            total = int((qty * price).to_integral_value()) if not ln.get("removed") else 0
+            m = money.lines.get(lid) or LineMoney()
             line_rows.append((oid, lid, int(ln.get("pos") or 0), ln.get("sku"),
-                              ln.get("description"), ln.get("qty"), price, total,
+                              ln.get("description"), ln.get("qty"), price,
+                              m.subtotal - m.discount,
                               ln.get("notes") or "", json_text(ln.get("modifiers") or []),
-                              int(bool(ln.get("removed"))), ln.get("returned_qty") or "0"))
-        c.executemany("INSERT INTO order_lines VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", line_rows)
-        paid = 0
+                              int(bool(ln.get("removed"))), ln.get("returned_qty") or "0",
+                              ln.get("unit") or "each", m.rate,
+                              json_text(ln["discount"]) if ln.get("discount") else None,
+                              m.discount, m.amount, m.returned,
+                              ln.get("restocked_qty") or "0", ln.get("written_off_qty") or "0"))
+        c.executemany("INSERT INTO order_lines VALUES "
+                      "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", line_rows)
+        paid = refunded = 0
         pay_rows = []
         for pid, p in (o.get("payments") or {}).items():
             amount = int(p.get("amount") or 0)
-            paid += -amount if p.get("kind") == "refund" else amount
+            if p.get("kind") == "refund":
+                paid -= amount
+                refunded += amount
+            else:
+                paid += amount
             pay_rows.append((pid, oid, p.get("kind"), p.get("method"), amount,
                              p.get("reference") or "", iso(p.get("at")), p.get("till"),
-                             p.get("by") or ""))
-        c.executemany("INSERT OR REPLACE INTO payments VALUES (?,?,?,?,?,?,?,?,?)", pay_rows)
+                             p.get("by") or "", p.get("tendered"), p.get("change")))
+        c.executemany("INSERT OR REPLACE INTO payments VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                      pay_rows)
         hist_rows = [(oid, i, iso(h.get("at")), h.get("till"), h.get("by") or "", h.get("field"),
                       None if h.get("old") is None else str(h.get("old")),
-                      None if h.get("new") is None else str(h.get("new")))
+                      None if h.get("new") is None else str(h.get("new")),
+                      json_text(extra) if (extra := {k: v for k, v in h.items()
+                                                     if k not in _HISTORY_KEYS}) else None)
                      for i, h in enumerate(o.get("history") or [])]
-        c.executemany("INSERT INTO order_history VALUES (?,?,?,?,?,?,?,?)", hist_rows)
-        total = int(o.get("total") or 0)
+        c.executemany("INSERT INTO order_history VALUES (?,?,?,?,?,?,?,?,?)", hist_rows)
+        total = money.total  # from the merged lines, as the balance is
         f = o.get("fulfilment") or {}
         tags = sorted(t for t, on in (o.get("tags") or {}).items() if on)
         cust = queries.resolve_customer(c, o.get("customer_id"))
@@ -397,17 +416,22 @@ class ReadModel:
             seq = order_seq(created, oid)
             while c.execute("SELECT 1 FROM orders WHERE seq=?", (seq,)).fetchone():
                 seq += 1
-        c.execute("INSERT OR REPLACE INTO orders VALUES "
-                  "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        c.execute("INSERT OR REPLACE INTO orders VALUES (" + ",".join("?" * 38) + ")",
                   (oid, o.get("number"), doc_id, o.get("till"), o.get("channel"), cust,
-                   queries.customer_name(c, cust), o.get("status"), total, paid, total - paid,
+                   queries.customer_name(c, cust), o.get("status"), total, paid,
+                   money.adjusted - paid,
                    json_text(tags), o.get("assignee") or "", iso(o.get("due_at")), f.get("kind"),
                    f.get("address") or "", f.get("carrier") or "", f.get("tracking") or "",
                    o.get("notes") or "", json_text(o.get("custom") or {}),
                    json_text(sorted(m for m, on in (o.get("source_messages") or {}).items()
                                     if on)),
                    created, iso(o.get("updated_at")), live_lines,
-                   o.get("stock_state"), o.get("customer_id"), seq))
+                   o.get("stock_state"), o.get("customer_id"), seq,
+                   money.subtotal, money.discount, sum(money.tax.values()),
+                   json_text(money.tax_lines()), money.returned, money.adjusted, refunded,
+                   int(money.prices_include_tax),
+                   json_text(o["discount"]) if o.get("discount") else None,
+                   o.get("exchange_of"), o.get("exchanged_for")))
         self._refresh_order_fts(oid)
         self.stock.set_order_stock(oid, order_stock(o))
 
@@ -475,6 +499,9 @@ class ReadModel:
             for name in ALL_TABLES:
                 self.conn.execute(f"DELETE FROM {name}")
 
+
+#: the columns of a history entry; anything else it says goes into ``detail``
+_HISTORY_KEYS = frozenset({"at", "till", "by", "field", "old", "new"})
 
 #: a document's top-level maps -> the kind of ``Changes`` their records are
 _SHOP_RECORDS = {"products": "products", "customers": "customers", "alerts": "alerts",

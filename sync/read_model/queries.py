@@ -67,6 +67,7 @@ __all__ = [
     "list_messages",
     "list_orders",
     "list_products",
+    "list_staff",
     "list_stock",
     "list_tills",
     "locate_customer",
@@ -141,9 +142,11 @@ def list_orders(conn: sqlite3.Connection, *, status: str | None = None, search: 
 
 
 def _order_row(row: dict[str, Any]) -> dict[str, Any]:
-    for key in ("tags", "custom", "source_messages"):
+    for key in ("tags", "custom", "source_messages", "tax_lines", "order_discount"):
         if isinstance(row.get(key), str):
             row[key] = json.loads(row[key])
+    if row.get("tax_lines") is None and "tax_lines" in row:
+        row["tax_lines"] = []
     return row
 
 
@@ -157,6 +160,7 @@ def order_detail(conn: sqlite3.Connection, order_id: str) -> dict[str, Any] | No
                            (oid,))
     for line in order["lines"]:
         line["modifiers"] = json.loads(line.get("modifiers") or "[]")
+        line["discount"] = json.loads(line["discount"]) if line.get("discount") else None
     order["payments"] = _rows(conn, "SELECT * FROM payments WHERE order_id=? ORDER BY at", (oid,))
     order["history"] = _rows(conn, "SELECT * FROM order_history WHERE order_id=? ORDER BY idx",
                              (oid,))
@@ -270,6 +274,12 @@ def list_alerts(conn: sqlite3.Connection, *, open_only: bool = True) -> list[dic
 
 def list_tills(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     return _rows(conn, "SELECT * FROM tills ORDER BY prefix")
+
+
+def list_staff(conn: sqlite3.Connection, *, active_only: bool = False) -> list[dict[str, Any]]:
+    """Staff members (id, name, role, active), managers first, then by name."""
+    sql = "SELECT * FROM staff" + (" WHERE active = 1" if active_only else "")
+    return _rows(conn, sql + " ORDER BY role = 'manager' DESC, name COLLATE NOCASE")
 
 
 # ---------------------------------------------------------------------- projection state

@@ -11,8 +11,9 @@ from typing import Any
 
 import sqlite_utils
 
-SCHEMA_VERSION = 8  # 5: FTS rowid; 6: customer_link; 7: stock held by orders derived;
-#                     8: orders.seq, search rows in creation order (order_seq)
+SCHEMA_VERSION = 9  # 5: FTS rowid; 6: customer_link; 7: stock held by orders derived;
+#                     8: orders.seq, search rows in creation order (order_seq);
+#                     9: tax, discounts, returns and refunds on orders; staff
 
 TABLES: dict[str, tuple[dict[str, Any], str | tuple[str, ...]]] = {
     "shop": ({"key": str, "value": str}, "key"),
@@ -43,15 +44,28 @@ TABLES: dict[str, tuple[dict[str, Any], str | tuple[str, ...]]] = {
                 "fulfilment": str, "address": str, "carrier": str, "tracking": str,
                 "notes": str, "custom": str, "source_messages": str, "created_at": str,
                 "updated_at": str, "line_count": int, "stock_state": str,
-                "customer_link": str, "seq": int}, "id"),
+                "customer_link": str, "seq": int,
+                # money beyond the total (sync.order_totals): balance = adjusted - paid
+                "subtotal": int, "discount": int, "tax": int, "tax_lines": str,
+                "returned": int, "adjusted_total": int, "refunded": int,
+                "prices_include_tax": int, "order_discount": str, "exchange_of": str,
+                "exchanged_for": str}, "id"),
     "order_lines": ({"order_id": str, "line_id": str, "pos": int, "sku": str,
                      "description": str, "qty": str, "unit_price": int, "line_total": int,
-                     "notes": str, "modifiers": str, "removed": int, "returned_qty": str},
+                     "notes": str, "modifiers": str, "removed": int, "returned_qty": str,
+                     "unit": str, "tax_rate": str, "discount": str, "discount_amount": int,
+                     "amount": int, "returned_amount": int, "restocked_qty": str,
+                     "written_off_qty": str},
                     ("order_id", "line_id")),
     "payments": ({"id": str, "order_id": str, "kind": str, "method": str, "amount": int,
-                  "reference": str, "at": str, "till": str, "by": str}, "id"),
+                  "reference": str, "at": str, "till": str, "by": str, "tendered": int,
+                  "change": int}, "id"),
+    # staff members (sync.ledger.staff), without their PIN hashes
+    "staff": ({"id": str, "name": str, "role": str, "active": int, "created_at": str},
+              "id"),
     "order_history": ({"order_id": str, "idx": int, "at": str, "till": str, "by": str,
-                       "field": str, "old": str, "new": str}, ("order_id", "idx")),
+                       "field": str, "old": str, "new": str, "detail": str},
+                      ("order_id", "idx")),
     "messages": ({"id": str, "doc_id": str, "channel": str, "direction": str, "sender": str,
                   "recipient": str, "subject": str, "body": str, "received_at": str,
                   "read": int, "order_id": str, "customer_id": str, "state": str,

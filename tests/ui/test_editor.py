@@ -125,7 +125,7 @@ def test_editing_a_saved_order_and_taking_payment(qtbot: Any, window: Any, store
     editor.pay_amount.setText("10")
     editor._take_payment()
     qtbot.waitUntil(lambda: editor.draft.paid == 1000, timeout=10_000)
-    assert "to pay" in editor.balance_label.text()
+    assert "To pay" in editor.balance_label.text() and "£19.50" in editor.balance_label.text()
     assert any("10.00" in editor.payments.item(i).text() for i in range(editor.payments.count()))
 
 

@@ -19,6 +19,7 @@ from app.engine.commands import (
     orders,
     peers,
     shop,
+    staff,
 )
 from app.engine.commands.registry import EngineContext, Registry
 from app.engine.intake_bridge import IntakeService
@@ -30,7 +31,7 @@ __all__ = ["EngineContext", "Registry", "build_registry", "in_process_registry"]
 def build_registry(context: EngineContext) -> Registry:
     """Every command ``context`` can serve."""
     registry = Registry(context)
-    for domain in (shop, catalog, customers, orders, inbox, alerts, maintenance):
+    for domain in (shop, catalog, customers, orders, staff, inbox, alerts, maintenance):
         domain.register(registry)
     if context.peers is not None:
         peers.register(registry)

@@ -14,14 +14,17 @@ from typing import Any
 from app.engine.till_engine import TillEngine
 from sync.errors import CommandRejected, NotFound
 from sync.ledger import FulfilmentInput, LineInput
-from sync.money import format_money, parse_money, parse_quantity
+from sync.money import money_text, parse_money, parse_quantity
 
 
 def money(engine: TillEngine, value: Any, what: str = "amount") -> int:
-    """Minor units of ``value`` in the shop's currency."""
-    if value is None or value == "":
+    """Minor units of ``value`` in the shop's currency (its locale's grouping understood)."""
+    if value is None or value == "" or (isinstance(value, str) and not value.strip()):
         raise CommandRejected(f"{what} is required")
-    return parse_money(value, engine.ledger.currency)
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise CommandRejected(f"{what} must be an amount of money, not {value!r}")
+    ledger = engine.ledger
+    return parse_money(value, ledger.currency, ledger.locale)
 
 
 def signed_quantity(value: Any) -> Decimal:
@@ -50,11 +53,11 @@ def when(value: Any, what: str = "") -> dt.datetime | None:
 
 
 def money_fields(engine: TillEngine, row: dict[str, Any], *keys: str) -> dict[str, Any]:
-    """Add ``<key>_text`` (formatted money) beside each amount in ``row``."""
-    currency = engine.ledger.currency
+    """Add ``<key>_text`` (the amount as the shop's people read it) beside each amount."""
+    currency, locale = engine.ledger.currency, engine.ledger.locale
     for key in keys:
         if row.get(key) is not None:
-            row[f"{key}_text"] = format_money(int(row[key]), currency)
+            row[f"{key}_text"] = money_text(int(row[key]), currency, locale)
     return row
 
 
@@ -76,7 +79,8 @@ def line_inputs(engine: TillEngine, raw: list[Any]) -> list[LineInput]:
             description=item.get("description"),
             unit_price=money(engine, price, "line price") if price not in (None, "") else None,
             notes=str(item.get("notes") or ""),
-            modifiers=[str(m) for m in item.get("modifiers") or []]))
+            modifiers=[str(m) for m in item.get("modifiers") or []],
+            tax_rate=str(item["tax_rate"]) if item.get("tax_rate") not in (None, "") else None))
     return lines
 
 

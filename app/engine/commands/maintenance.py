@@ -15,7 +15,11 @@ from sync.read_model import queries as q
 
 CSV_COLUMNS = ("number", "id", "created_at", "status", "channel", "customer_name",
                "customer_id", "total", "paid", "balance", "assignee", "due_at", "fulfilment",
-               "address", "notes", "tags")
+               "address", "notes", "tags", "tax", "discount", "returned", "refunded",
+               "total_text", "paid_text", "balance_text")
+#: amounts in the CSV: plain decimals for spreadsheets, and ``_text`` twins as people read
+#: them in the shop's locale ("£1,234.50")
+CSV_MONEY = ("total", "paid", "balance", "tax", "discount", "returned", "refunded")
 
 
 def rebuild(ctx: EngineContext, _: p.NoParams) -> p.RebuildResult:
@@ -42,9 +46,11 @@ def export(ctx: EngineContext, a: p.Export) -> p.ExportResult:
         writer.writerow(CSV_COLUMNS)
         currency = engine.ledger.currency
         for o in orders:
-            row = dict(o, total=format_money(o["total"], currency),
-                       paid=format_money(o["paid"], currency),
-                       balance=format_money(o["balance"], currency), tags=" ".join(o["tags"]))
+            row = dict(o, tags=" ".join(o["tags"]))
+            for key in CSV_MONEY:
+                minor = int(o.get(key) or 0)
+                row[key] = format_money(minor, currency)
+                row[f"{key}_text"] = engine.ledger.money_text(minor)
             writer.writerow(["" if row.get(c) is None else row.get(c) for c in CSV_COLUMNS])
         text = buf.getvalue()
     else:

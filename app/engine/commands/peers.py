@@ -30,6 +30,7 @@ def pair_decline(ctx: EngineContext, a: p.PairCode) -> p.JoinRequestRow:
 
 
 def till_remove(ctx: EngineContext, a: p.TillRemove) -> p.TillRemoved:
+    ctx.staff.require_manager(a.by, a.manager_pin, "removing a till")
     return {"removed": _peers(ctx).remove_till(a.till)["removed"]}
 
 

@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar
 
 from app.engine.intake_bridge import IntakeService
 from app.engine.services import DeviceBoard, PeerControl
+from app.engine.staff_desk import StaffDesk
 from app.engine.till_engine import TillEngine
 from app.protocol import BY_NAME, Command, field_types, is_unset_type, json_key
 from sync.errors import CommandRejected, CommandUnavailable
@@ -34,6 +35,10 @@ class EngineContext:
     intake: IntakeService
     peers: PeerControl | None = None
     devices: DeviceBoard | None = None
+    staff: StaffDesk = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        self.staff = StaffDesk(self.engine)
 
 
 Handler = Callable[[EngineContext, P], R]
@@ -63,14 +68,22 @@ class Registry:
     def call(self, spec: Command[P, R], params: P) -> R:
         """Run a command with typed parameters (in-process callers)."""
         bound = self._lookup(spec.name)
-        result: R = bound.handler(self.context, params)
+        result: R = bound.handler(self.context, self._who(bound.spec, params))
         return result
 
     def run(self, name: str, args: Mapping[str, Any] | None = None) -> Any:
         """Run a command from JSON arguments, refusing bad ones in plain words."""
         bound = self._lookup(name)
         params = params_from_json(bound.spec.params, dict(args or {}))
-        return bound.handler(self.context, params)
+        return bound.handler(self.context, self._who(bound.spec, params))
+
+    def _who(self, spec: Command[Any, Any], params: P) -> P:
+        """``params`` with ``by`` resolved for a write command (the convention in
+        ``app/protocol.py``): the staff member named, else whoever is signed in here."""
+        if not spec.writes or not hasattr(params, "by"):
+            return params
+        by = self.context.staff.resolve(str(params.by or ""))
+        return dataclasses.replace(params, by=by)  # type: ignore[type-var]
 
     def _lookup(self, name: str) -> _Bound[Any, Any]:
         bound = self._bound.get(name)
