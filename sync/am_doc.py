@@ -234,6 +234,11 @@ class Writer(Reader):
     def append(self, list_obj: Obj, value: Any) -> None:
         self.insert(list_obj, self.length(list_obj), value)
 
+    def delete_at(self, list_obj: Obj, index: int) -> None:
+        """Take one element out of a list (a contact, never a record: DESIGN.md)."""
+        self._note_write(list_obj, index)
+        self.tx.delete(list_obj, index)
+
 
 _MISSING = object()
 

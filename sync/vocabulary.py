@@ -33,3 +33,11 @@ PHONE_CHANNELS: tuple[str, ...] = (Channel.SMS.value, Channel.WHATSAPP.value,
 PAYMENT_METHODS: tuple[str, ...] = ("cash", "card", "transfer", "voucher", "other")
 
 DIRECTIONS: tuple[str, ...] = ("in", "out")
+
+#: units a product is sold in; the measured ones take fractional quantities
+UNITS: tuple[str, ...] = ("each", "kg", "g", "l", "ml", "m", "cm", "pack", "box", "dozen")
+MEASURED_UNITS: tuple[str, ...] = ("kg", "g", "l", "ml", "m", "cm")
+
+#: why stock is counted in or out; staff choose one (none is assumed for them)
+STOCK_REASONS: tuple[str, ...] = ("delivery received", "stock count", "waste / spoiled",
+                                  "breakage", "own use", "theft / loss", "correction")

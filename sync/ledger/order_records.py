@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from sync import lifecycle
+from sync.catalog_prices import line_price
 from sync.errors import CommandRejected
 from sync.ledger.records import FulfilmentInput, LineInput, new_id
 from sync.money import line_total, qty_str
@@ -28,7 +29,9 @@ def line_record(line: LineInput,
         product = product_of(line.sku)
         if not product.get("active", True):
             raise CommandRejected(f"product {line.sku} is no longer sold")
-        price = line.unit_price if line.unit_price is not None else int(product["price"])
+        # a variant named in the modifiers has its own price; named options add theirs
+        price = line.unit_price if line.unit_price is not None else \
+            line_price(product, line.modifiers)
         desc = line.description or product["name"]
     else:
         if not (line.description or "").strip():
