@@ -207,8 +207,13 @@ class Writer(Reader):
         self._note_write(obj, key)
         child = bytes(self.tx.put_object(obj, key, ObjType.Map))
         self._note_child(obj, key, child)
+        tx_put = self.tx.put
         for k, v in values.items():
-            self.put(child, k, v)
+            if isinstance(v, (Mapping, list, tuple)):
+                self.put(child, k, v)
+            else:  # the new map's record is noted above: no note per field (bulk imports)
+                kind, scalar = _scalar(v)
+                tx_put(child, k, kind, scalar)
         return child
 
     def ensure_map(self, obj: Obj, key: str) -> Obj:

@@ -221,19 +221,27 @@ class CatalogManager:
 
     def _count_many(self, counts: Mapping[str, Decimal], *, reason: str, location: str,
                     by: str) -> Changes:
+        """Goods in for many products (an import's initial stock): one move whose
+        ``lines`` map SKU -> quantity, and lean registers (just ``on_hand`` where this
+        till has none yet); the read model shows the move as one row per SKU."""
         ledger = self.ledger
-        mids: set[str] = set()
+        till = ledger.till_id
+        mid = new_id("mv")
         with ledger.docs.write(ledger.docs.my_period()) as w:
-            moves = w.ensure_map(Root, "stock_moves")
+            stock = w.ensure_map(Root, "stock")
             for sku, qty in counts.items():
-                self._bump_stock(w, sku, location, on_hand=milli(qty))
-                mid = new_id("mv")
-                mids.add(mid)
-                w.put_map(moves, mid, {"sku": sku, "location": location, "delta": qty_str(qty),
-                                       "reason": reason, "at": ledger.clock(),
-                                       "till": ledger.till_id, "by": by, "undoes": "",
-                                       "po": "", "po_line": ""})
-        return Changes(stock=set(counts), products=set(counts), stock_moves=mids)
+                key = stock_register_key(sku, location, till)
+                if w.obj(stock, key) is None:
+                    regs = w.put_map(stock, key, {"on_hand": milli(qty)})
+                    if location != DEFAULT_LOCATION:
+                        w.put(regs, "location", location)
+                else:
+                    self._bump_stock(w, sku, location, on_hand=milli(qty))
+            moves = w.ensure_map(Root, "stock_moves")
+            w.put_map(moves, mid, {"reason": reason, "location": location,
+                                   "at": ledger.clock(), "till": till, "by": by,
+                                   "lines": {sku: qty_str(qty) for sku, qty in counts.items()}})
+        return Changes(stock=set(counts), products=set(counts), stock_moves={mid})
 
     def _bump_stock(self, w: Writer, sku: str, location: str, *, on_hand: int = 0,
                     reserved: int = 0) -> None:

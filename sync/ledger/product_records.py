@@ -97,17 +97,24 @@ def product_record(sku: str, name: str, price: int, *, aliases: Iterable[str] = 
                    variants: Iterable[str] | Mapping[str, int | None] = (),
                    option_groups: Mapping[str, Any] | None = None, now: dt.datetime,
                    active: bool = True) -> dict[str, Any]:
-    """The stored layout of a new product, every field checked."""
+    """The stored layout of a new product, every field checked.
+
+    Fields with nothing in them (no threshold, no variants, no options) are left out:
+    every reader takes them as empty, and with automerge 0.2.0.dev4 each field costs
+    ~20 µs to write, which is most of a 10,000-product import."""
     names, vprices = _variants(variants)
     groups, oprices = _options(option_groups)
-    return {
+    record: dict[str, Any] = {
         "sku": sku, "name": check_name(name), "aliases": check_aliases(aliases),
         "unit": check_unit(unit), "price": check_price(int(price)),
-        "tax_rate": check_rate(tax_rate), "active": bool(active),
-        "low_stock": None if low_stock in (None, "") else qty_str(check_level(low_stock)),
-        "variants": names, "variant_prices": vprices,
-        "option_groups": groups, "option_prices": oprices, "created_at": now,
+        "tax_rate": check_rate(tax_rate), "active": bool(active), "created_at": now,
     }
+    if low_stock not in (None, ""):
+        record["low_stock"] = qty_str(check_level(low_stock))
+    optional = {"variants": names, "variant_prices": vprices, "option_groups": groups,
+                "option_prices": oprices}
+    record.update({k: v for k, v in optional.items() if v})
+    return record
 
 
 def updated_fields(fields: Mapping[str, Any]) -> dict[str, Any]:

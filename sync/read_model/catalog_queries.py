@@ -253,7 +253,9 @@ def reorder_suggestions(conn: sqlite3.Connection, *, since: str, days: int = 28,
         floor = low or 0
         if expected - per_day * lead > floor:
             continue  # enough until a delivery ordered now arrives
-        target = floor + per_day * (lead + cover_days)
+        # up to the threshold plus what the lead and cover days sell (or the threshold
+        # again, for a product that sells slowly): clear of the warning on arrival
+        target = floor + max(floor, per_day * (lead + cover_days))
         qty = max(1, math.ceil((target - expected) / 1000))
         out.append({"sku": row["sku"], "name": row["name"], "unit": row["unit"],
                     "available_milli": row["available_milli"],

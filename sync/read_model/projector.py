@@ -375,11 +375,13 @@ class ReadModel:
                 if obj is None:
                     continue
                 mv = r.to_py(obj)
-                rows.append((mid, doc_id, mv.get("sku"), mv.get("location") or "main",
-                             mv.get("delta"), milli(mv.get("delta")), mv.get("reason") or "",
-                             iso(mv.get("at")), mv.get("till"), mv.get("by") or "",
-                             mv.get("undoes") or "", mv.get("po") or "",
-                             mv.get("po_line") or ""))
+                # a bulk move (an import's initial stock) holds SKU -> delta in ``lines``
+                lines = mv.get("lines") or {mv.get("sku"): mv.get("delta")}
+                rows.extend((mid if "lines" not in mv else f"{mid}/{sku}", doc_id, sku,
+                             mv.get("location") or "main", delta, milli(delta),
+                             mv.get("reason") or "", iso(mv.get("at")), mv.get("till"),
+                             mv.get("by") or "", mv.get("undoes") or "", mv.get("po") or "",
+                             mv.get("po_line") or "") for sku, delta in lines.items())
             c.executemany("INSERT OR REPLACE INTO stock_moves VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                           rows)
         stock = r.obj(Root, "stock")
