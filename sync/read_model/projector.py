@@ -369,7 +369,7 @@ class ReadModel:
                            ca.get("line"), ca.get("till"), ca.get("customer_id")))
         moves = r.obj(Root, "stock_moves")
         if moves is not None and ch.stock_moves:
-            rows = []
+            rows: list[tuple[Any, ...]] = []
             for mid in ch.stock_moves:
                 obj = r.obj(moves, mid)
                 if obj is None:
