@@ -84,7 +84,12 @@ def test_adjust_dialog_checks_input(qtbot: Any) -> None:
     dialog.delta.setText("0")
     assert dialog.check() == "A change of zero changes nothing."
     dialog.delta.setText("-2")
+    assert dialog.reason.currentData() == ""  # no reason is chosen for staff
+    assert dialog.check() == "Choose why the stock changes."
+    dialog.reason.setCurrentIndex(dialog.reason.findData("breakage"))
+    dialog.note.setText("dropped a crate")
     assert dialog.check() == ""
+    assert dialog.values() == ("-2", "breakage: dropped a crate")
 
 
 def test_settings_schema_round_trip(tmp_path: Path) -> None:

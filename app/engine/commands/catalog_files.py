@@ -143,6 +143,8 @@ def check_row(number: int, row: dict[str, str], known: dict[str, dict[str, Any]]
         return report, None
     seen.add(sku)
     product = known.get(sku)
+    if product is not None and not report["name"]:
+        report["name"] = str(product.get("name") or "")
     values = _values(row, currency, errors)
     stock = _stock(row, errors) if product is None else None
     if product is None:
