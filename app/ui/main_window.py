@@ -407,18 +407,21 @@ class MainWindow(QMainWindow):
                     f"{CHANNEL_LABELS.get(str(row.get('channel')), '')} · "
                     f"{self.store.money(row.get('total'))}")
         if changes.touches("alerts"):
-            rows = self.store.alerts_since(self._seen.get("alert", ""), limit=3)
-            for row in rows:
-                self._seen["alert"] = str(row.get("raised_at") or "")
-                name = str(row.get("name") or row.get("sku"))
-                if row.get("kind") == "low_stock":
-                    self.notifier.notify(f"Low stock: {name}",
-                                         f"{row.get('level')} left at {row.get('location')}. "
-                                         "The Suppliers page suggests what to reorder.", "error")
-                    continue
-                self.notifier.notify("Overbooked: " + name,
-                                     f"Stock at {row.get('location')} is {row.get('level')}. "
-                                     "Check the Stock page.", "error")
+            self._notify_alerts()
+
+    def _notify_alerts(self) -> None:
+        """Low stock and overbooking alerts raised since the last ones seen."""
+        for row in self.store.alerts_since(self._seen.get("alert", ""), limit=3):
+            self._seen["alert"] = str(row.get("raised_at") or "")
+            name = str(row.get("name") or row.get("sku"))
+            if row.get("kind") == "low_stock":
+                self.notifier.notify(f"Low stock: {name}",
+                                     f"{row.get('level')} left at {row.get('location')}. "
+                                     "The Suppliers page suggests what to reorder.", "error")
+                continue
+            self.notifier.notify("Overbooked: " + name,
+                                 f"Stock at {row.get('location')} is {row.get('level')}. "
+                                 "Check the Stock page.", "error")
 
     # ------------------------------------------------------------------ calls
 
