@@ -140,8 +140,9 @@ class DemoBanner(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(16, 6, 16, 6)
-        text = QLabel("DEMO SHOP — a simulated modem and caller-ID bring in messages and "
-                      "calls every few seconds. Nothing here is real.")
+        text = QLabel("DEMO SHOP — a simulated modem and caller-ID play a busy hour of "
+                      "messages and calls in a few minutes, then it settles. Nothing here "
+                      "is real.")
         lay.addWidget(text, 1)
         leave = QPushButton("Start using it for real…")
         leave.clicked.connect(lambda: emit(self.sig_leave))
