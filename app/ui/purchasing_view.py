@@ -259,6 +259,7 @@ class PurchasingView(QWidget):
         self.reorder = _table(["", "Product", "Supplier", "Available", "Warn at", "On order",
                                "Sold/day", "Order"], stretch=1)
         self.reorder.setColumnWidth(0, 28)
+        self.reorder.setColumnWidth(2, 180)
         rl.addWidget(self.reorder, 2)
         head2 = QHBoxLayout()
         head2.addWidget(title("Purchase orders"))
@@ -299,9 +300,9 @@ class PurchasingView(QWidget):
         self.reload()
 
     def reload(self) -> None:
+        self._fill_orders()
         self._fill_suppliers()
         self._fill_reorder()
-        self._fill_orders()
 
     def _fill_suppliers(self) -> None:
         current = self.selected_supplier_id()
@@ -361,7 +362,9 @@ class PurchasingView(QWidget):
             table.setItem(r, 1, _cell(str(po.get("supplier_name") or "")))
             table.setItem(r, 2, _cell(state, colour=STATE_COLOURS.get(state)))
             table.setItem(r, 3, _cell(str(len(po["lines"])), right=True))
-            table.setItem(r, 4, _cell(self.store.money(po.get("total_cost")), right=True))
+            costed = any(ln.get("cost") is not None for ln in po["lines"])
+            table.setItem(r, 4, _cell(self.store.money(po.get("total_cost")) if costed else "–",
+                                      right=True))
             table.setItem(r, 5, _cell(local_time_text(po.get("created_at"))))
             sent = f"{po.get('sent_via')} {local_time_text(po.get('sent_at'))}" \
                 if po.get("sent_at") else ""
