@@ -66,7 +66,7 @@ class ProductModel(IdWindowModel):
 
     COLUMNS = (("name", "Product"), ("sku", "SKU"), ("price", "Price"), ("unit", "Unit"),
                ("tax_rate", "Tax %"), ("stock", "Stock"), ("low_stock", "Warn at"),
-               ("choices", "Variants · options"), ("active", "Status"))
+               ("choices", "Variants, options"), ("active", "Status"))
 
     def __init__(self, store: ReadStore, parent: Any = None) -> None:
         super().__init__(parent)
@@ -351,7 +351,7 @@ class CatalogView(QWidget):
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         head = self.table.horizontalHeader()
         head.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((1, 100), (2, 76), (3, 50), (4, 52), (5, 58), (6, 70), (7, 150),
+        for col, width in ((1, 100), (2, 76), (3, 62), (4, 60), (5, 58), (6, 72), (7, 140),
                            (8, 70)):
             self.table.setColumnWidth(col, width)
         self.table.sig_key.connect(self._key)

@@ -222,7 +222,7 @@ def list_products(conn: sqlite3.Connection, *, search: str | None = None,
     sql += " GROUP BY p.sku ORDER BY p.name"
     out = _rows(conn, sql, tuple(args))
     for row in out:
-        for key in ("aliases", "variants", "option_groups"):
+        for key in ("aliases", "variants", "option_groups", "variant_prices", "option_prices"):
             row[key] = json.loads(row.get(key) or "null")
     return out
 
