@@ -83,7 +83,7 @@ def test_import_is_all_or_nothing_unless_told(engine: Any, tmp_path: Path) -> No
     path = write(tmp_path / "c.csv", [["sku", "name", "price", "options"],
                                       ["TEA", "Tea", "1.50", "Milk=none,oat=0.40"],
                                       ["JAM", "Jam", "", ""]])
-    with pytest.raises(CommandRejected, match="1 of 2 rows have errors.*nothing was imported"):
+    with pytest.raises(CommandRejected, match=r"1 of 2 rows have errors.*nothing was imported"):
         run(engine, "product.import", {"path": path})
     assert not [p for p in run(engine, "product.list", {}) if p["sku"] == "TEA"]
     report = run(engine, "product.import", {"path": path, "skip_errors": True})
