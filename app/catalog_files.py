@@ -145,7 +145,6 @@ def write_rows(path: Path, fmt: str, rows: Iterable[dict[str, Any]]) -> int:
     """Write ``rows`` (column -> value) under the ``COLUMNS`` header; returns how many."""
     if fmt not in FORMATS:
         raise CommandRejected(f"format is one of: {', '.join(FORMATS)}")
-    path.parent.mkdir(parents=True, exist_ok=True)
     count = 0
     if fmt == "csv":
         with open(path, "w", encoding="utf-8-sig", newline="") as fh:
