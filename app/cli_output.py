@@ -82,7 +82,52 @@ def _shop(result: dict[str, Any]) -> None:
         print(f"  till {till['prefix']}: {till['name']}  {till['id'][:12]}{gone}{me}")
 
 
+def _suppliers(rows: list[dict[str, Any]]) -> None:
+    for s in rows:
+        print(f"{s['id']}  {s['name']:<28} lead {s['lead_time_days']}d  "
+              f"{', '.join(s['products']) or '-'}{'' if s.get('active') else '  (archived)'}")
+
+
+def _po(po: dict[str, Any]) -> None:
+    print(f"{po['number']}  {po['state']}  {po.get('supplier_name') or '-'}  "
+          f"total {po.get('total_cost_text')}  (id {po['id']})")
+    for line in po.get("lines", []):
+        print(f"  {line['sku']:<12} ordered {line['qty_milli'] / 1000:g}  received "
+              f"{line['received_milli'] / 1000:g}  to come {line['outstanding_milli'] / 1000:g}"
+              f"  [{line['line_id']}]")
+
+
+def _pos(rows: list[dict[str, Any]]) -> None:
+    for po in rows:
+        print(f"{po['number']:<10} {po['state']:<16} {(po.get('supplier_name') or '-'):<24} "
+              f"{len(po['lines'])} lines  {po['created_at'][:16]}")
+
+
+def _import(report: dict[str, Any]) -> None:
+    for row in report["rows"]:
+        if row["action"] == "error":
+            print(f"row {row['row']}: {row.get('sku') or '?'}: {'; '.join(row['errors'])}")
+    verb = "imported" if report["written"] else "would import (nothing written)"
+    print(f"{report['add']} new, {report['update']} changed, {report['unchanged']} unchanged, "
+          f"{report['errors']} with errors: {verb}")
+
+
+def _reorder(rows: list[dict[str, Any]]) -> None:
+    for r in rows:
+        print(f"{r['sku']:<12} {r['name'][:28]:<28} available {r['available_milli'] / 1000:g}  "
+              f"order {r['suggested']}  from {r.get('supplier_name') or '(no supplier)'}")
+
+
+def _adjusted(result: dict[str, Any]) -> None:
+    levels = ", ".join(f"{s['location']} {s['available']}" for s in result["levels"])
+    print(f"{result['sku']} {result['delta']}: now {levels}  (move {result['move']}; "
+          f"`countertop stock undo {result['move']}` takes it back)")
+
+
 RENDERERS: dict[str, Callable[[Any], None]] = {
+    "supplier.list": _suppliers, "po.list": _pos, "po.suggest": _reorder,
+    **dict.fromkeys(("po.create", "po.show", "po.send", "po.receive", "po.cancel"), _po),
+    "product.import": _import, **dict.fromkeys(("stock.adjust", "stock.undo"), _adjusted),
     **dict.fromkeys(("order.add", "order.show", "order.set_status", "order.pay",
                      "order.return", "order.update", "order.discount", "order.exchange",
                      "order.add_line", "order.update_line"), _order),

@@ -258,6 +258,8 @@ class ProductRow(TypedDict, total=False):
     low_stock: str | None
     variants: list[str]
     option_groups: dict[str, list[str]]
+    variant_prices: dict[str, int]
+    option_prices: dict[str, dict[str, int]]
     available_milli: int
 
 
@@ -271,6 +273,135 @@ class StockRow(TypedDict, total=False):
     available_milli: int
     is_low: int
     overbooked: int
+
+
+class StockAdjusted(TypedDict):
+    """``move`` names the adjustment (``stock.undo`` takes it back); ``alerts``: the
+    alerts it raised (the undo clears them)."""
+
+    move: str
+    sku: str
+    delta: str
+    levels: list[StockRow]
+    alerts: list[str]
+
+
+class StockMoveRow(TypedDict, total=False):
+    id: str
+    sku: str
+    location: str
+    delta: str
+    reason: str
+    at: str
+    till: str
+    by: str
+    undoes: str
+    po: str
+    undone_by: str | None
+
+
+class RepricedRow(TypedDict):
+    sku: str
+    name: str
+    old: int
+    new: int
+    old_text: str
+    new_text: str
+
+
+class Repriced(TypedDict):
+    changed: list[RepricedRow]
+    count: int
+    written: bool
+
+
+class ImportRow(TypedDict, total=False):
+    """One row of a catalog file: what it would do (add, update, unchanged, error)."""
+
+    row: int
+    sku: str
+    name: str
+    action: str
+    errors: list[str]
+    changes: list[str]
+
+
+class ImportReport(TypedDict):
+    path: str
+    format: str
+    rows: list[ImportRow]
+    add: int
+    update: int
+    unchanged: int
+    errors: int
+    written: bool
+
+
+class CatalogExported(TypedDict):
+    path: str
+    products: int
+    format: str
+
+
+class SupplierRow(TypedDict, total=False):
+    id: str
+    name: str
+    contact: str
+    email: str
+    phone: str
+    lead_time_days: int
+    products: list[str]
+    notes: str
+    active: int
+
+
+class PurchaseOrderDetail(TypedDict, total=False):
+    """``state``: draft, sent, partly received, received or cancelled (what came in is
+    the stock moves against its lines)."""
+
+    id: str
+    number: str
+    supplier_id: str
+    supplier_name: str
+    supplier_email: str
+    state: str
+    notes: str
+    created_at: str
+    sent_at: str | None
+    sent_via: str
+    lines: list[dict[str, Any]]
+    total_cost: int
+    total_cost_text: str
+
+
+class ReorderRow(TypedDict, total=False):
+    sku: str
+    name: str
+    unit: str
+    available_milli: int
+    low_stock: str | None
+    on_order_milli: int
+    sold_per_day: float
+    lead_time_days: int
+    supplier_id: str | None
+    supplier_name: str | None
+    suggested: int
+
+
+class MergePreview(TypedDict, total=False):
+    """The kept card as it would be after the merge, and what moves over to it."""
+
+    keep: CustomerRow
+    merge: CustomerRow
+    result: CustomerRow
+    moves: dict[str, int]
+    kept_orders: int
+
+
+class DuplicateGroup(TypedDict):
+    contact: str
+    kind: str
+    customers: list[dict[str, Any]]
 
 
 class CustomerRow(TypedDict, total=False):
@@ -458,7 +589,7 @@ CONFIRM_HELP = "go ahead although the amount or quantity looks unusual"
 @dataclass(frozen=True)
 class ShopCreate:
     name: str = arg(help="the shop's name", flag="--name", cli_required=True)
-    currency: str = arg("EUR", help="ISO 4217 currency code")
+    currency: str = arg("", help="ISO 4217 currency code (default: the region's currency)")
     region: str = arg("GB", help="region for phone numbers (ISO 3166, e.g. GB)")
     timezone: str = arg("UTC", help="IANA time zone, e.g. Europe/London")
     till_name: str = arg("Till 1", help="this till's name")
@@ -500,10 +631,60 @@ class ProductAdd:
 
 @dataclass(frozen=True)
 class ProductUpdate:
+    """Only what is given changes; lists (aliases, variants, option groups) are replaced
+    when given, aliases also added or taken off one by one."""
+
     sku: str = arg(help="the product", positional=True)
     fields: dict[str, Any] = arg(factory=dict, cli=False,
                                  help="name, price, unit, tax_rate, active, low_stock, ...")
+    name: str | None = arg(None, help="new name")
+    price: Any = arg(None, help="new price in the shop's currency")
+    unit: str | None = arg(None, help="selling unit: each, kg, g, l, ...")
+    tax_rate: str | None = arg(None, help="tax rate in percent")
+    low_stock: Any = arg(UNSET, help="warn at this level ('none' turns the warning off)")
+    aliases: list[str] | None = arg(None, cli=False, help="every alias (replaces them)")
+    add_aliases: list[str] = arg(factory=list, flag="--add-alias", help="(repeat)")
+    remove_aliases: list[str] = arg(factory=list, flag="--remove-alias", help="(repeat)")
+    variants: list[str] | None = arg(None, flag="--variant", metavar="NAME[=PRICE]",
+                                     help="a variant, with its own price (repeat; replaces "
+                                          "the variants)")
+    option_groups: dict[str, list[str]] | None = arg(
+        None, flag="--option", cli_form="groups", metavar="GROUP=a,b=PRICE",
+        help="an option group; an option may add to the price (repeat; replaces them)")
+    archive: bool = arg(False, help="stop selling it (kept, and shown as archived)")
+    restore: bool = arg(False, help="sell it again")
     by: str = arg("", cli=False)
+
+
+@dataclass(frozen=True)
+class ProductReprice:
+    skus: list[str] = arg(factory=list, flag="--sku", help="a product (repeat)")
+    search: str | None = arg(None, help="every active product whose SKU, name or alias "
+                                        "has these words")
+    percent: str | None = arg(None, help="change by this percentage (+5, -10)")
+    amount: str | None = arg(None, help="change by this amount (+0.20, -0.50)")
+    to: str | None = arg(None, flag="--set", help="set this price")
+    prices: dict[str, Any] = arg(factory=dict, cli=False,
+                                 help="SKU -> new price (what an undo sends back)")
+    dry_run: bool = arg(False, help="show the new prices, change nothing")
+    by: str = arg("", cli=False)
+
+
+@dataclass(frozen=True)
+class ProductImport:
+    path: str = arg(help="a .csv or .xlsx file (columns as `product export` writes them)",
+                    positional=True, cli_form="path", metavar="FILE")
+    dry_run: bool = arg(False, help="show what each row would do, change nothing")
+    skip_errors: bool = arg(False, help="write the good rows even when some have errors")
+    by: str = arg("", cli=False)
+
+
+@dataclass(frozen=True)
+class ProductExport:
+    out: str = arg(help="the file to write", cli_form="path", cli_required=True)
+    format: str = arg("csv", choices=("csv", "xlsx"), help="csv or xlsx")
+    include_archived: bool = arg(True, flag="--no-archived", cli_form="invert",
+                                 help="leave archived products out")
 
 
 @dataclass(frozen=True)
@@ -528,12 +709,100 @@ class StockAdjust:
 
 
 @dataclass(frozen=True)
+class StockUndo:
+    move: str = arg(help="the adjustment (its id, as `stock adjust` printed it)",
+                    positional=True)
+    by: str = arg("", cli=False)
+
+
+@dataclass(frozen=True)
+class StockMoves:
+    sku: str | None = arg(None, help="one product's moves")
+    limit: int = arg(50, help="at most this many")
+
+
+@dataclass(frozen=True)
 class SupplierAdd:
     name: str = arg("", help="supplier name", cli_required=True)
-    contact: str = arg("", help="phone or email")
+    contact: str = arg("", help="the person to ask for")
     products: list[str] = arg(factory=list, flag="--product", help="a SKU they supply (repeat)")
     lead_time_days: int = arg(0, help="days from order to delivery")
+    email: str = arg("", help="where purchase orders go")
+    phone: str = arg("", help="their phone number")
+    notes: str = arg("", flag="--note", help="a note staff see")
     by: str = arg("", cli=False)
+
+
+@dataclass(frozen=True)
+class SupplierUpdate:
+    supplier: str = arg(help="the supplier (id or exact name)", positional=True)
+    name: str | None = arg(None, help="new name")
+    contact: str | None = arg(None, help="the person to ask for")
+    email: str | None = arg(None, help="where purchase orders go")
+    phone: str | None = arg(None, help="their phone number")
+    lead_time_days: int | None = arg(None, help="days from order to delivery")
+    products: list[str] | None = arg(None, cli=False, help="every SKU they supply")
+    add_products: list[str] = arg(factory=list, flag="--add-product", help="(repeat)")
+    remove_products: list[str] = arg(factory=list, flag="--remove-product", help="(repeat)")
+    notes: str | None = arg(None, flag="--note", help="replace the note")
+    archive: bool = arg(False, help="no longer buy from them (kept on old orders)")
+    restore: bool = arg(False, help="buy from them again")
+    by: str = arg("", cli=False)
+
+
+@dataclass(frozen=True)
+class SupplierList:
+    all: bool = arg(False, help="archived suppliers too")
+
+
+@dataclass(frozen=True)
+class PoCreate:
+    supplier: str = arg(help="the supplier (id or exact name)", positional=True)
+    lines: list[str] = arg(factory=list, flag="--line", metavar="SKU:QTY[@COST]",
+                           help="what to order, with the unit cost if known (repeat)")
+    suggested: bool = arg(False, help="order what the reorder suggestion says for this "
+                                      "supplier's products")
+    notes: str = arg("", flag="--note", help="a note for the supplier")
+    by: str = arg("", cli=False)
+
+
+@dataclass(frozen=True)
+class PoRef:
+    po: str = arg(help="the purchase order (number such as PO-A001, or id)", positional=True)
+
+
+@dataclass(frozen=True)
+class PoReceive:
+    po: str = arg(help="the purchase order (number or id)", positional=True)
+    lines: list[str] = arg(factory=list, flag="--line", metavar="SKU:QTY",
+                           help="what came in (repeat; a SKU or a PO line id)")
+    all: bool = arg(False, help="everything still to come arrived")
+    by: str = arg("", cli=False)
+
+
+@dataclass(frozen=True)
+class PoSend:
+    po: str = arg(help="the purchase order (number or id)", positional=True)
+    via: str = arg("pdf", choices=("pdf", "email", "phone", "in person"),
+                   help="how it went to the supplier")
+    by: str = arg("", cli=False)
+
+
+@dataclass(frozen=True)
+class PoCancel:
+    po: str = arg(help="the purchase order (number or id)", positional=True)
+    by: str = arg("", cli=False)
+
+
+@dataclass(frozen=True)
+class PoList:
+    open: bool = arg(False, help="only those still to come")
+
+
+@dataclass(frozen=True)
+class ReorderList:
+    days: int = arg(28, help="sales over this many days set the pace")
+    cover_days: int = arg(7, help="order enough for this many days after delivery")
 
 
 # customers
@@ -560,6 +829,9 @@ class CustomerUpdate:
     notes: str | None = arg(None, flag="--note", help="replace the note")
     add_tags: list[str] = arg(factory=list, flag="--add-tag", help="(repeat)")
     remove_tags: list[str] = arg(factory=list, flag="--remove-tag", help="(repeat)")
+    remove_phones: list[str] = arg(factory=list, flag="--remove-phone", help="(repeat)")
+    remove_emails: list[str] = arg(factory=list, flag="--remove-email", help="(repeat)")
+    remove_addresses: list[str] = arg(factory=list, flag="--remove-address", help="(repeat)")
     by: str = arg("", cli=False)
 
 
@@ -578,7 +850,13 @@ class CustomerFind:
 class CustomerMerge:
     keep: str = arg(help="the customer to keep (phone, email or id)", positional=True)
     merge: str = arg(help="the customer folded into it", positional=True)
+    preview: bool = arg(False, help="show what the merge would make, change nothing")
     by: str = arg("", cli=False)
+
+
+@dataclass(frozen=True)
+class CustomerDuplicates:
+    customer: str | None = arg(None, help="only those involving this customer")
 
 
 # orders
@@ -887,20 +1165,75 @@ PRODUCT_ADD: Command[ProductAdd, ProductRow] = Command(
     "product.add", ProductAdd, ProductRow, "add a product to the catalog",
     cli=(Cli(("product", "add")),), writes=True)
 PRODUCT_UPDATE: Command[ProductUpdate, ProductRow] = Command(
-    "product.update", ProductUpdate, ProductRow, "change a product's fields", writes=True)
+    "product.update", ProductUpdate, ProductRow, "change a product's fields",
+    cli=(Cli(("product", "edit")),), writes=True)
 PRODUCT_ALIAS: Command[ProductAlias, ProductRow] = Command(
     "product.alias", ProductAlias, ProductRow, "remember another word for a product", writes=True)
 PRODUCT_LIST: Command[ProductList, list[ProductRow]] = Command(
     "product.list", ProductList, list[ProductRow], "the catalog", cli=(Cli(("product", "list")),))
 STOCK_LIST: Command[NoParams, list[StockRow]] = Command(
     "stock.list", NoParams, list[StockRow], "stock levels", cli=(Cli(("stock",)),))
-STOCK_ADJUST: Command[StockAdjust, list[StockRow]] = Command(
-    "stock.adjust", StockAdjust, list[StockRow],
+STOCK_ADJUST: Command[StockAdjust, StockAdjusted] = Command(
+    "stock.adjust", StockAdjust, StockAdjusted,
     "count goods in or out (delivery, breakage, stock-take)", cli=(Cli(("stock", "adjust")),),
     writes=True)
-SUPPLIER_ADD: Command[SupplierAdd, Created] = Command(
-    "supplier.add", SupplierAdd, Created, "add a supplier", cli=(Cli(("supplier", "add")),),
-    writes=True)
+
+# catalog: bulk edits, files, stock moves (issue 11)
+PRODUCT_REPRICE: Command[ProductReprice, Repriced] = Command(
+    "product.reprice", ProductReprice, Repriced,
+    "change the prices of several products at once (by %, by an amount, or to a price)",
+    cli=(Cli(("product", "reprice")),), writes=True)
+PRODUCT_IMPORT: Command[ProductImport, ImportReport] = Command(
+    "product.import", ProductImport, ImportReport,
+    "add or update products from a CSV or XLSX file (every row checked first)",
+    cli=(Cli(("product", "import")),), writes=True)
+PRODUCT_EXPORT: Command[ProductExport, CatalogExported] = Command(
+    "product.export", ProductExport, CatalogExported,
+    "write the catalog to a CSV or XLSX file (the columns `product import` reads)",
+    cli=(Cli(("product", "export")),))
+STOCK_UNDO: Command[StockUndo, StockAdjusted] = Command(
+    "stock.undo", StockUndo, StockAdjusted,
+    "take back a stock adjustment, and clear the alerts it raised",
+    cli=(Cli(("stock", "undo")),), writes=True)
+STOCK_MOVES: Command[StockMoves, list[StockMoveRow]] = Command(
+    "stock.moves", StockMoves, list[StockMoveRow], "stock moves, newest first",
+    cli=(Cli(("stock", "moves")),))
+
+# suppliers and purchase orders (issue 11)
+SUPPLIER_ADD: Command[SupplierAdd, SupplierRow] = Command(
+    "supplier.add", SupplierAdd, SupplierRow, "add a supplier",
+    cli=(Cli(("supplier", "add")),), writes=True)
+SUPPLIER_UPDATE: Command[SupplierUpdate, SupplierRow] = Command(
+    "supplier.update", SupplierUpdate, SupplierRow, "change a supplier",
+    cli=(Cli(("supplier", "edit")),), writes=True)
+SUPPLIER_LIST: Command[SupplierList, list[SupplierRow]] = Command(
+    "supplier.list", SupplierList, list[SupplierRow], "suppliers",
+    cli=(Cli(("supplier", "list")),))
+PO_CREATE: Command[PoCreate, PurchaseOrderDetail] = Command(
+    "po.create", PoCreate, PurchaseOrderDetail, "draft a purchase order to a supplier",
+    cli=(Cli(("po", "create")),), writes=True)
+PO_SHOW: Command[PoRef, PurchaseOrderDetail] = Command(
+    "po.show", PoRef, PurchaseOrderDetail,
+    "a purchase order with what came in and what is still to come",
+    cli=(Cli(("po", "show")),))
+PO_LIST: Command[PoList, list[PurchaseOrderDetail]] = Command(
+    "po.list", PoList, list[PurchaseOrderDetail], "purchase orders, newest first",
+    cli=(Cli(("po", "list")),))
+PO_SEND: Command[PoSend, PurchaseOrderDetail] = Command(
+    "po.send", PoSend, PurchaseOrderDetail,
+    "mark a purchase order sent to its supplier (the window makes the PDF)",
+    cli=(Cli(("po", "send")),), writes=True)
+PO_RECEIVE: Command[PoReceive, PurchaseOrderDetail] = Command(
+    "po.receive", PoReceive, PurchaseOrderDetail,
+    "book in a delivery against a purchase order (all or part); adds the stock",
+    cli=(Cli(("po", "receive")),), writes=True)
+PO_CANCEL: Command[PoCancel, PurchaseOrderDetail] = Command(
+    "po.cancel", PoCancel, PurchaseOrderDetail, "cancel a purchase order nothing came in for",
+    cli=(Cli(("po", "cancel")),), writes=True)
+REORDER_LIST: Command[ReorderList, list[ReorderRow]] = Command(
+    "po.suggest", ReorderList, list[ReorderRow],
+    "what to reorder, from low stock, recent sales and lead times",
+    cli=(Cli(("po", "suggest")),))
 
 CUSTOMER_ADD: Command[CustomerAdd, CustomerRow] = Command(
     "customer.add", CustomerAdd, CustomerRow, "add a customer", cli=(Cli(("customer", "add")),),
@@ -913,9 +1246,14 @@ CUSTOMER_LIST: Command[CustomerList, list[CustomerRow]] = Command(
 CUSTOMER_FIND: Command[CustomerFind, CustomerCard] = Command(
     "customer.find", CustomerFind, CustomerCard,
     "a customer's card: contacts, open orders, messages, calls", cli=(Cli(("customer", "show")),))
-CUSTOMER_MERGE: Command[CustomerMerge, CustomerRow] = Command(
-    "customer.merge", CustomerMerge, CustomerRow, "fold one customer into another",
+CUSTOMER_MERGE: Command[CustomerMerge, CustomerRow | MergePreview] = Command(
+    "customer.merge", CustomerMerge, CustomerRow | MergePreview,
+    "fold one customer into another (``preview``: what it would make)",
     cli=(Cli(("customer", "merge")),), writes=True)
+CUSTOMER_DUPLICATES: Command[CustomerDuplicates, list[DuplicateGroup]] = Command(
+    "customer.duplicates", CustomerDuplicates, list[DuplicateGroup],
+    "phones and emails two customers share: candidates to merge",
+    cli=(Cli(("customer", "duplicates")),))
 
 ORDER_ADD: Command[OrderAdd, OrderDetail] = Command(
     "order.add", OrderAdd, OrderDetail, "take an order", cli=(Cli(("order", "add")),), writes=True)
@@ -1040,8 +1378,11 @@ SYNC_HEADS: Command[NoParams, DocHeads] = Command(
 COMMANDS: tuple[Command[Any, Any], ...] = (
     SHOP_CREATE, SHOP_INFO, SHOP_SET_SETTING,
     PRODUCT_ADD, PRODUCT_UPDATE, PRODUCT_ALIAS, PRODUCT_LIST, STOCK_LIST, STOCK_ADJUST,
-    SUPPLIER_ADD,
+    PRODUCT_REPRICE, PRODUCT_IMPORT, PRODUCT_EXPORT, STOCK_UNDO, STOCK_MOVES,
+    SUPPLIER_ADD, SUPPLIER_UPDATE, SUPPLIER_LIST,
+    PO_CREATE, PO_SHOW, PO_LIST, PO_SEND, PO_RECEIVE, PO_CANCEL, REORDER_LIST,
     CUSTOMER_ADD, CUSTOMER_UPDATE, CUSTOMER_LIST, CUSTOMER_FIND, CUSTOMER_MERGE,
+    CUSTOMER_DUPLICATES,
     ORDER_ADD, ORDER_LIST, ORDER_SHOW, ORDER_SET_STATUS, ORDER_UNDO_STATUS, ORDER_PAY,
     ORDER_UPDATE, ORDER_ADD_LINE, ORDER_UPDATE_LINE, ORDER_RETURN, ORDER_DISCOUNT,
     ORDER_EXCHANGE,
@@ -1060,7 +1401,8 @@ SUBSCRIBE = "subscribe"
 #: CLI groups: the first word of a command's CLI path, with its help
 CLI_GROUPS = {
     "shop": "create or show the shop", "product": "catalog", "stock": "stock levels",
-    "supplier": "suppliers", "customer": "customers", "order": "orders",
+    "supplier": "suppliers", "po": "purchase orders: draft, send, receive",
+    "customer": "customers", "order": "orders",
     "message": "inbox", "call": "calls", "alert": "stock alerts",
     "sms": "text messages through the shop's GSM modem",
     "intake": "turn messages into draft orders", "pair": "approve a till that asked to join",

@@ -207,8 +207,13 @@ class Writer(Reader):
         self._note_write(obj, key)
         child = bytes(self.tx.put_object(obj, key, ObjType.Map))
         self._note_child(obj, key, child)
+        tx_put = self.tx.put
         for k, v in values.items():
-            self.put(child, k, v)
+            if isinstance(v, (Mapping, list, tuple)):
+                self.put(child, k, v)
+            else:  # the new map's record is noted above: no note per field (bulk imports)
+                kind, scalar = _scalar(v)
+                tx_put(child, k, kind, scalar)
         return child
 
     def ensure_map(self, obj: Obj, key: str) -> Obj:
@@ -233,6 +238,11 @@ class Writer(Reader):
 
     def append(self, list_obj: Obj, value: Any) -> None:
         self.insert(list_obj, self.length(list_obj), value)
+
+    def delete_at(self, list_obj: Obj, index: int) -> None:
+        """Take one element out of a list (a contact, never a record: DESIGN.md)."""
+        self._note_write(list_obj, index)
+        self.tx.delete(list_obj, index)
 
 
 _MISSING = object()

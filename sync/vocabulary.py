@@ -40,9 +40,14 @@ SAME_WAY_REFUNDS: tuple[str, ...] = ("card", "transfer")
 #: selling units whose quantities may have decimals (weighed or measured goods)
 MEASURED_UNITS: tuple[str, ...] = ("kg", "g", "mg", "lb", "oz", "l", "cl", "ml", "m", "cm",
                                    "mm", "ft", "yd", "m2", "m3", "sqft")
-UNITS: tuple[str, ...] = ("each", *MEASURED_UNITS)
+#: units a product is sold in: counted ones, then the measured ones
+UNITS: tuple[str, ...] = ("each", "pack", "box", "dozen", *MEASURED_UNITS)
 
 #: staff roles; a manager may also do what needs a manager (``sync.ledger.staff``)
 STAFF_ROLES: tuple[str, ...] = ("counter", "manager")
 
 DIRECTIONS: tuple[str, ...] = ("in", "out")
+
+#: why stock is counted in or out; staff choose one (none is assumed for them)
+STOCK_REASONS: tuple[str, ...] = ("delivery received", "stock count", "waste / spoiled",
+                                  "breakage", "own use", "theft / loss", "correction")

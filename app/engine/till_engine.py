@@ -136,14 +136,23 @@ class TillEngine:
         return self.read_model.project_document(doc_id, stored.doc, changes)
 
     def _check_overbooking(self, changes: Changes) -> None:
+        """Alerts for the levels ``changes`` moved: overbooking (below zero) and low stock
+        (at or under the product's threshold; resolved again when stock recovers)."""
         if not changes.stock or not self.has_shop:
             return
         from decimal import Decimal
 
         raised = Changes()
         before = {s.doc_id: s.doc.get_heads() for s in self.store.loaded()}
+        cause = next(iter(changes.stock_moves)) if len(changes.stock_moves) == 1 else ""
         for sku, location, avail in queries.overbooked(self.read_model.conn, changes.stock):
-            raised.merge(self.ledger.alerts.raise_overbooking(sku, location, Decimal(avail) / 1000))
+            raised.merge(self.ledger.alerts.raise_overbooking(
+                sku, location, Decimal(avail) / 1000, cause=cause))
+        levels = [(sku, location, Decimal(avail) / 1000, bool(low))
+                  for sku, location, avail, low in queries.low_stock_states(
+                      self.read_model.conn, changes.stock)]
+        if levels:
+            raised.merge(self.ledger.alerts.check_low_stock(levels, cause=cause))
         if not raised.empty():
             # with ``before``, only the alerts are projected; without it the shop document
             # was diffed from its last projection: ~1 s with 20k customers

@@ -23,8 +23,24 @@ from app.engine.services import DeviceBoard, EngineHost
 
 log = logging.getLogger("countertop.engine.wiring")
 
-DEMO_CUSTOMERS_CALLING = ("+447700900123|ANN SMITH", "+447700900456", "private",
-                          "+447700900789|J PATEL", "out-of-area")
+#: the demo's busy hour, compressed into a few minutes: (seconds after the previous event,
+#: "sms" or "call", what). Uneven gaps, a rush in the middle, then it settles for good
+#: (a demo that rings every 20 s forever was mistaken for a fault).
+DEMO_HOUR: tuple[tuple[float, str, str], ...] = (
+    (6, "sms", "+447700900123|Hi, 2 large margheritas for pickup at 7pm please"),
+    (9, "call", "+447700900123|ANN SMITH"),
+    (15, "sms", "+447700900456|Can I get a pepperoni and garlic bread delivered to 12 High "
+                "St? 😀"),
+    (4, "sms", "+447700900789|Do you have gluten free bases? If so 1 veggie supreme, no "
+               "olives"),
+    (11, "call", "private"),
+    (7, "sms", "+447700900321|Table for 4 at 8? Or can we order 3 calzones to collect"),
+    (3, "call", "+447700900789|J PATEL"),
+    (18, "sms", "+447700900456|Sorry, make that 2 garlic breads"),
+    (25, "call", "+447700900456"),
+    (30, "sms", "+447700900654|Are you open on Sunday?"),
+    (40, "call", "out-of-area"),
+)
 
 
 def parse_port(spec: str, default_baud: int) -> tuple[str, int]:
@@ -55,7 +71,9 @@ class DriverAttachment:
 class DemoDevices:
     """Simulated modem and caller-ID on ptys that bring in messages and calls (demo mode)."""
 
-    def __init__(self, root: Path, every: float = 12.0) -> None:
+    def __init__(self, root: Path, every: float = 1.0,
+                 schedule: tuple[tuple[float, str, str], ...] = DEMO_HOUR) -> None:
+        """``every`` scales the gaps of ``schedule`` (tests make the hour pass quickly)."""
         from devices.simulated.caller_id_unit import CallerIdSimulator
         from devices.simulated.gsm_modem import GsmModemSimulator
 
@@ -65,6 +83,9 @@ class DemoDevices:
         self.modem = GsmModemSimulator(self.modem_path)
         self.callerid = CallerIdSimulator(self.callerid_path, role="modem")
         self.every = every
+        self.schedule = schedule
+        #: set when the busy hour is over (tests wait for it)
+        self.settled = threading.Event()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -73,15 +94,30 @@ class DemoDevices:
         self.callerid.start()
 
     async def start(self) -> None:
-        from devices.simulated.caller_id_unit import run_demo as ring_demo
-        from devices.simulated.gsm_modem import run_demo as sms_demo
+        thread = threading.Thread(target=self._busy_hour, name="demo-busy-hour", daemon=True)
+        thread.start()
+        self._threads.append(thread)
 
-        self._threads.append(sms_demo(self.modem, every=self.every, stop=self._stop))
-        ring = threading.Thread(target=ring_demo, name="demo-caller-id", daemon=True,
-                                args=(self.callerid, DEMO_CUSTOMERS_CALLING, self.every * 1.7,
-                                      self._stop))
-        ring.start()
-        self._threads.append(ring)
+    def _busy_hour(self) -> None:
+        """Play the schedule once (messages on the modem, rings on the caller-ID), then
+        stay quiet: the shop settles."""
+        for gap, kind, what in self.schedule:
+            if self._stop.wait(gap * self.every):
+                return
+            number, _, rest = what.partition("|")
+            try:
+                if kind == "sms":
+                    self.modem.deliver_text(number, rest)
+                elif number == "private":
+                    self.callerid.ring_private()
+                elif number == "out-of-area":
+                    self.callerid.ring_out_of_area()
+                else:
+                    self.callerid.ring(number, rest or None)
+            except (OSError, TimeoutError) as exc:
+                log.warning("demo %s failed: %s", kind, exc)
+        log.info("the demo's busy hour is over; the shop settles")
+        self.settled.set()
 
     async def stop(self) -> None:
         self._stop.set()

@@ -31,9 +31,18 @@ from app.ui.order_models import ROW_ROLE, BoardColumnModel, due_state, due_text
 from app.ui.pages import EVERYTHING, Refresh
 from app.ui.pyside_compat import emit
 from app.ui.read_store import OrderFilter, ReadStore, utc_iso
-from app.ui.theme import BOARD_COLUMNS, CHANNEL_COLOURS, CHANNEL_LABELS, STATUS_COLOURS, Theme
+from app.ui.theme import (
+    BOARD_COLUMNS,
+    CHANNEL_COLOURS,
+    CHANNEL_LABELS,
+    STATUS_COLOURS,
+    STATUS_LABELS,
+    Theme,
+)
 from app.ui.widgets import FilterCombo, PageHeader, SearchField, page_layout
 from sync.changes import Changes
+from sync.errors import CommandRejected
+from sync.lifecycle import check_transition
 from sync.vocabulary import CHANNELS
 
 Index = QModelIndex | QPersistentModelIndex
@@ -296,6 +305,8 @@ class BoardView(QWidget):
             row.addWidget(column, 1)
         lay.addLayout(row, 1)
         self.filters.sig_changed.connect(self.apply_filter)
+        #: cards a key just moved: selected again in their new column on refresh
+        self._follow: list[str] = []
 
     def models(self) -> list[BoardColumnModel]:
         return [c.model for c in self.columns]
@@ -316,6 +327,7 @@ class BoardView(QWidget):
         for column in self.columns:
             column.model.refresh(changed)
             column.update_count()
+        self._follow_moved()
         total_open = sum(c.model.total for c in self.columns if c.key != "delivered")
         self.header.subtitle.setText(
             f"{total_open} open order{'s' if total_open != 1 else ''} · drag a card or press "
@@ -349,6 +361,9 @@ class BoardView(QWidget):
         elif action == "advance":
             ids = self._selected_ids(column)
             if ids:
+                # keep the card under the keys: after the move it is selected in its new
+                # column, so Ctrl+→ again moves it on again (``_follow_moved``)
+                self._follow = list(ids)
                 self.actions.advance(ids)
         elif action == "cancel":
             self.actions.cancel(self._selected_ids(column))
@@ -363,6 +378,50 @@ class BoardView(QWidget):
                 if not lst.currentIndex().isValid():
                     lst.setCurrentIndex(lst.model().index(0, 0))
 
+    def _follow_moved(self) -> None:
+        """Select and focus the cards a key just moved, in the column they are in now."""
+        follow = self._follow
+        if not follow:
+            return
+        for column in self.columns:
+            rows = [r for r in (column.model.row_for_id(i) for i in follow) if r >= 0]
+            if not rows:
+                continue
+            self._follow = []
+            lst = column.list
+            lst.setFocus()
+            selection = lst.selectionModel()
+            selection.clearSelection()
+            lst.setCurrentIndex(column.model.index(rows[0], 0))
+            for r in rows:
+                selection.select(column.model.index(r, 0),
+                                 selection.SelectionFlag.Select)
+            return
+
+    def move_targets(self, ids: list[str]) -> list[tuple[str, str]]:
+        """(column key, label) of every column all these orders may move to: forward
+        moves only (backward ones are always refused), and the status each would reach
+        named for the orders' kind ("Collected" for pickups, "Delivered" for deliveries)."""
+        rows = self.store.orders_by_id(ids)
+        out = []
+        for key, title, _statuses in BOARD_COLUMNS:
+            targets = set()
+            legal = bool(rows)
+            for row in rows.values():
+                kind = "delivery" if row.get("fulfilment") == "delivery" else "pickup"
+                target = COLUMN_TARGETS[key][kind]
+                try:
+                    check_transition(str(row.get("status") or ""), target)
+                except CommandRejected:
+                    legal = False
+                    break
+                targets.add(target)
+            if legal:
+                label = STATUS_LABELS.get(next(iter(targets)), title) if len(targets) == 1 \
+                    else title
+                out.append((key, label))
+        return out
+
     def _menu(self, column: BoardColumn, pos: Any) -> None:
         ids = self._selected_ids(column)
         if not ids:
@@ -370,9 +429,10 @@ class BoardView(QWidget):
         menu = QMenu(self)
         menu.addAction("Open", lambda: emit(self.sig_open_order, ids[0]))
         move = menu.addMenu("Move to")
-        for key, title, _statuses in BOARD_COLUMNS:
-            if key != column.key:
-                move.addAction(title, lambda k=key: self.actions.move_to_column(ids, k))
+        for key, label in self.move_targets(ids):
+            move.addAction(label, lambda k=key: self.actions.move_to_column(ids, k))
+        move.setEnabled(not move.isEmpty())
+        self.menu = menu
         menu.addSeparator()
         menu.addAction("Cancel order",
                        lambda: self.actions.cancel(ids))

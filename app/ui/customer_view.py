@@ -27,7 +27,14 @@ from app.ui.pages import EVERYTHING, Refresh
 from app.ui.pyside_compat import emit
 from app.ui.read_store import ReadStore, local_time_text
 from app.ui.theme import CHANNEL_LABELS, STATUS_COLOURS, STATUS_LABELS, Theme
-from app.ui.widgets import Avatar, EmptyState, SearchField, bind_key, section_title
+from app.ui.widgets import (
+    Avatar,
+    ElidedLabel,
+    EmptyState,
+    SearchField,
+    bind_key,
+    section_title,
+)
 from sync.changes import Changes
 
 Index = QModelIndex | QPersistentModelIndex
@@ -76,10 +83,15 @@ class CustomerCard(QWidget):
 
     sig_new_order = Signal(str)
     sig_open_order = Signal(str)
+    #: staff asked to edit (customer id) or to merge (customer id, the other one or "")
+    sig_edit = Signal(str)
+    sig_merge = Signal(str, str)
 
-    def __init__(self, store: ReadStore, parent: QWidget | None = None) -> None:
+    def __init__(self, store: ReadStore, parent: QWidget | None = None, *,
+                 full: bool = False) -> None:
         super().__init__(parent)
         self.store = store
+        self.full = full
         self.customer_id: str | None = None
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -89,19 +101,38 @@ class CustomerCard(QWidget):
         head.addWidget(self.avatar)
         names = QVBoxLayout()
         names.setSpacing(2)
-        self.name = QLabel()
+        self.name = ElidedLabel()
         self.name.setObjectName("CallerName")
-        self.phone = QLabel()
+        self.phone = ElidedLabel()
         self.phone.setObjectName("CallerNumber")
         self.phone.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         names.addWidget(self.name)
         names.addWidget(self.phone)
         head.addLayout(names, 1)
+        self.edit_button = QPushButton("Edit…")
+        self.edit_button.setToolTip("Change the name, phones, emails, addresses, note")
+        self.edit_button.clicked.connect(lambda: self.customer_id
+                                         and emit(self.sig_edit, self.customer_id))
+        self.merge_button = QPushButton("Merge…")
+        self.merge_button.setToolTip("Fold another card for the same person into this one")
+        self.merge_button.clicked.connect(lambda: self.customer_id
+                                          and emit(self.sig_merge, self.customer_id, ""))
+        for b in (self.edit_button, self.merge_button):
+            b.setVisible(full)
+            head.addWidget(b, 0, Qt.AlignmentFlag.AlignTop)
         self.new_order = QPushButton("New order  (N)")
         self.new_order.setObjectName("Primary")
         self.new_order.clicked.connect(self._new_order)
         head.addWidget(self.new_order, 0, Qt.AlignmentFlag.AlignTop)
         lay.addLayout(head)
+        self.duplicate = QPushButton("")
+        self.duplicate.setObjectName("Chip")
+        self.duplicate.setStyleSheet("text-align: left; padding: 6px 10px; "
+                                     "background: rgba(217, 54, 54, 0.10);")
+        self.duplicate.clicked.connect(self._merge_duplicate)
+        self.duplicate.hide()
+        self._duplicate_of = ""
+        lay.addWidget(self.duplicate)
         self.notes = QLabel()
         self.notes.setWordWrap(True)
         self.notes.setStyleSheet("background: rgba(245, 158, 11, 0.14); border-radius: 8px; "
@@ -114,7 +145,8 @@ class CustomerCard(QWidget):
         cols = QHBoxLayout()
         cols.setSpacing(12)
         orders_box = QVBoxLayout()
-        orders_box.addWidget(section_title("Open orders"))
+        self.orders_title = section_title("Orders" if full else "Open orders")
+        orders_box.addWidget(self.orders_title)
         self.orders = QListWidget()
         self.orders.setObjectName("SideList")
         self.orders.itemActivated.connect(
@@ -122,7 +154,8 @@ class CustomerCard(QWidget):
             and emit(self.sig_open_order, str(item.data(Qt.ItemDataRole.UserRole))))
         orders_box.addWidget(self.orders, 1)
         msgs_box = QVBoxLayout()
-        msgs_box.addWidget(section_title("Last messages and calls"))
+        msgs_box.addWidget(section_title("Messages and calls" if full
+                                         else "Last messages and calls"))
         self.messages = QListWidget()
         self.messages.setObjectName("SideList")
         self.messages.setWordWrap(True)
@@ -137,6 +170,9 @@ class CustomerCard(QWidget):
         card = self.store.customer(customer_id) if customer_id else None
         self.orders.clear()
         self.messages.clear()
+        self.duplicate.hide()
+        self.edit_button.setEnabled(card is not None)
+        self.merge_button.setEnabled(card is not None)
         if card is None:
             self.name.setText(caller_name or "Unknown caller")
             self.phone.setText(number or "Number withheld")
@@ -164,6 +200,9 @@ class CustomerCard(QWidget):
                         if o.get("status") not in ("cancelled",))
             bits.append(f"{n_orders} recent orders · {self.store.money(spent)}")
         self.details.setText("   ".join(bits))
+        if self.full:
+            self._show_everything(card)
+            return
         for order in card.get("open_orders") or []:
             status = str(order.get("status"))
             item = QListWidgetItem(
@@ -193,6 +232,49 @@ class CustomerCard(QWidget):
         if not entries:
             self.messages.addItem(_muted_item("No messages"))
 
+    def _show_everything(self, card: dict[str, Any]) -> None:
+        """The customers page: every order (newest first) and the whole conversation,
+        and a flag when another card shares a phone or an email."""
+        cid = str(card["id"])
+        orders = self.store.customer_orders(cid)
+        self.orders_title.setText(f"Orders ({len(orders)})" if orders else "Orders")
+        for order in orders:
+            status = str(order.get("status"))
+            item = QListWidgetItem(
+                f"{order.get('number')}  ·  {STATUS_LABELS.get(status, status)}  ·  "
+                f"{self.store.money(order.get('total'))}  ·  "
+                f"{local_time_text(order.get('created_at'))}")
+            item.setData(Qt.ItemDataRole.UserRole, order.get("id"))
+            item.setForeground(QColor(STATUS_COLOURS.get(status, "#888")))
+            self.orders.addItem(item)
+        if not orders:
+            self.orders.addItem(_muted_item("No orders yet"))
+        entries = list(reversed(self.store.conversation(cid, None)))
+        for entry in entries:
+            if entry.get("kind") == "call":
+                self.messages.addItem(f"☎ Call {local_time_text(entry.get('at'))}")
+                continue
+            arrow = "→" if entry.get("direction") == "out" else "←"
+            self.messages.addItem(
+                f"{arrow} {CHANNEL_LABELS.get(str(entry.get('channel')), '')} "
+                f"{local_time_text(entry.get('received_at'))}: "
+                f"{' '.join(str(entry.get('body') or '').split())[:140]}")
+        if not entries:
+            self.messages.addItem(_muted_item("No messages"))
+        groups = self.store.customer_duplicates(cid)
+        others = [(g, c) for g in groups for c in g["customers"] if c["id"] != cid]
+        if others:
+            group, other = others[0]
+            self._duplicate_of = str(other["id"])
+            more = f" (and {len(others) - 1} more)" if len(others) > 1 else ""
+            self.duplicate.setText(f"⚠  {other['name'][:60]} has the same {group['kind']} "
+                                   f"{group['contact']}{more}. Merge them…")
+            self.duplicate.show()
+
+    def _merge_duplicate(self) -> None:
+        if self.customer_id:
+            emit(self.sig_merge, self.customer_id, self._duplicate_of)
+
     def _new_order(self) -> None:
         emit(self.sig_new_order, self.customer_id or "")
 
@@ -207,9 +289,11 @@ def _muted_item(text: str) -> QListWidgetItem:
 class CustomersView(QWidget):
     """The customers page: search on the left, the card on the right."""
 
-    def __init__(self, store: ReadStore, parent: QWidget | None = None) -> None:
+    def __init__(self, store: ReadStore, actions: Any = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
+        self.actions = actions
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         split = QSplitter(Qt.Orientation.Horizontal)
@@ -233,7 +317,9 @@ class CustomersView(QWidget):
         rl.setContentsMargins(16, 16, 16, 16)
         self.stack = QStackedWidget()
         self.empty = EmptyState("Pick a customer to see their card.")
-        self.card = CustomerCard(store)
+        self.card = CustomerCard(store, full=actions is not None)
+        self.card.sig_edit.connect(self.edit_customer)
+        self.card.sig_merge.connect(self.merge_customer)
         self.stack.addWidget(self.empty)
         self.stack.addWidget(self.card)
         rl.addWidget(self.stack)
@@ -266,6 +352,27 @@ class CustomersView(QWidget):
     def show_customer(self, customer_id: str) -> None:
         self.card.show_customer(customer_id)
         self.stack.setCurrentWidget(self.card)
+
+    def edit_customer(self, customer_id: str) -> Any:
+        from app.ui.customer_dialogs import CustomerEditDialog
+
+        card = self.store.customer(customer_id)
+        if card is None or self.actions is None:
+            return None
+        dialog = CustomerEditDialog(card, self.actions, self)
+        dialog.open()
+        self.dialog = dialog
+        return dialog
+
+    def merge_customer(self, keep: str, other: str = "") -> Any:
+        from app.ui.customer_dialogs import MergeDialog
+
+        if self.actions is None:
+            return None
+        dialog = MergeDialog(self.store, self.actions, keep, other, self)
+        dialog.open()
+        self.dialog = dialog
+        return dialog
 
 
 class ScreenPop(QDialog):

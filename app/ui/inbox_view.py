@@ -315,10 +315,15 @@ class ConversationView(QWidget):
         self._fill_orders(card)
         phone = str(contact or "")
         can_reply = phone.startswith("+") or phone.replace(" ", "").isdigit()
+        if phone != getattr(self, "_reply_to", None):
+            # another conversation: a reply typed to the last one must not go to this one
+            self.reply.clear()
+            self._reply_to = phone
         self.reply.setEnabled(can_reply)
         self.send_button.setEnabled(can_reply)
         self.reply.setPlaceholderText(f"Reply by SMS to {phone}…  (Ctrl+Enter sends)"
                                       if can_reply else "No phone number to reply to")
+        self.reply.viewport().update()  # Qt repaints a changed placeholder only when asked
         linked = message.get("order_id")
         self.order_button.setText("Open order" if linked else "Make order")
 

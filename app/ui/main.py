@@ -2,7 +2,8 @@
 
 ``main(data_dir, demo=True)`` is what ``countertop ui`` (``make run``) calls. On a till
 with no shop it creates a demo shop (when ``demo``) or asks to create or join one. The
-engine is started if none runs; it keeps running when the window closes.
+engine is started if none runs; it keeps running when the window closes, except a demo
+engine the window started, which stops with it.
 """
 
 from __future__ import annotations
@@ -226,7 +227,9 @@ class CounterApp(QObject):
         self.start()
 
     def close(self) -> None:
-        self.link.close()
+        """Close the window's session. A real shop's engine keeps running (it receives
+        SMS with the window closed); a demo engine this window started stops with it."""
+        self.link.close(stop_engine=self.link.demo and self.link.engine_process is not None)
         self.store.close()
 
 

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from app.till_settings import TillSettings
 from app.ui import operations as ops
 from app.ui.board_view import BoardView
+from app.ui.catalog_view import CatalogView
 from app.ui.customer_view import CustomersView, ScreenPop
 from app.ui.engine_link import EngineLink
 from app.ui.inbox_view import InboxView
@@ -39,6 +40,7 @@ from app.ui.order_draft import OrderDraft, draft_from_message, draft_from_order
 from app.ui.order_editor import OrderEditor
 from app.ui.orders_table_view import OrdersTableView
 from app.ui.pages import Page, Refresh
+from app.ui.purchasing_view import PurchasingView
 from app.ui.pyside_compat import emit
 from app.ui.read_store import ReadStore
 from app.ui.settings_dialog import SettingsDialog
@@ -53,7 +55,8 @@ log = logging.getLogger("countertop.ui.window")
 
 PAGES = (("inbox", "Inbox", "inbox"), ("board", "Board", "board"),
          ("orders", "Orders", "table"), ("customers", "Customers", "customers"),
-         ("stock", "Stock", "stock"))
+         ("stock", "Stock", "stock"), ("catalog", "Catalog", "catalog"),
+         ("suppliers", "Suppliers", "supplier"))
 
 
 class NavRail(QWidget):
@@ -139,8 +142,9 @@ class DemoBanner(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(16, 6, 16, 6)
-        text = QLabel("DEMO SHOP — a simulated modem and caller-ID bring in messages and "
-                      "calls every few seconds. Nothing here is real.")
+        text = QLabel("DEMO SHOP — a simulated modem and caller-ID play a busy hour of "
+                      "messages and calls in a few minutes, then it settles. Nothing here "
+                      "is real.")
         lay.addWidget(text, 1)
         leave = QPushButton("Start using it for real…")
         leave.clicked.connect(lambda: emit(self.sig_leave))
@@ -199,9 +203,11 @@ class MainWindow(QMainWindow):
         self.inbox = InboxView(store, self.actions_, theme)
         self.board = BoardView(store, self.actions_, theme)
         self.orders = OrdersTableView(store, self.actions_)
-        self.customers = CustomersView(store)
+        self.customers = CustomersView(store, self.actions_)
         self.stock = StockView(store, self.actions_)
-        for page in (self.inbox, self.board, self.orders, self.customers, self.stock):
+        self.catalog = CatalogView(store, self.actions_)
+        self.suppliers = PurchasingView(store, self.actions_, self.data_dir)
+        for page in self._pages():
             self.stack.addWidget(page)
         self.screen_pop = ScreenPop(store, theme, self)
 
@@ -279,7 +285,7 @@ class MainWindow(QMainWindow):
 
     def show_shortcuts(self) -> None:
         QMessageBox.information(self, "Keyboard shortcuts", (
-            "Ctrl+1…5   Inbox, Board, Orders, Customers, Stock\n"
+            "Ctrl+1…7   Inbox, Board, Orders, Customers, Stock, Catalog, Suppliers\n"
             "Ctrl+N   New order          Ctrl+Shift+N   Order from message\n"
             "Ctrl+F   Search              F5   Refresh\n"
             "Ctrl+Z   Undo last action    Ctrl+J   Adjust stock\n"
@@ -287,6 +293,9 @@ class MainWindow(QMainWindow):
             "Editor: Ctrl+L add item, Ctrl+S save, Ctrl+P print, Ctrl+Z undo edit\n"
             "Editor: Ctrl+R return, Ctrl+E exchange, Ctrl+D discount\n"
             "Ctrl+U   Switch staff (sign in with your PIN)\n"
+            "Catalog: Ins new product, Enter edit, Ctrl+S save, Ctrl+Shift+P change prices, "
+            "Ctrl+I import, Ctrl+Shift+E export\n"
+            "Suppliers: Ctrl+Shift+N new supplier, Ctrl+Shift+O draft order, Ctrl+R receive\n"
             "Screen-pop: N new order for the caller, Esc close"))
 
     def _undo_changed(self, available: bool, text: str) -> None:
@@ -313,6 +322,8 @@ class MainWindow(QMainWindow):
             self.inbox.list.setFocus()
         elif widget is self.orders:
             self.orders.table.setFocus()
+        elif widget is self.catalog:
+            self.catalog.table.setFocus()
 
     def _adjust_stock(self) -> None:
         self.show_page(4)
@@ -333,13 +344,16 @@ class MainWindow(QMainWindow):
         self.orders.reload()
         self.customers.reload()
         self.stock.reload()
+        self.catalog.reload()
+        self.suppliers.reload()
         self._dirty.clear()
         self._remember_latest()
         self._ready = True
 
     def _pages(self) -> tuple[Page, ...]:
         """The pages in navigation order (``PAGES``)."""
-        return (self.inbox, self.board, self.orders, self.customers, self.stock)
+        return (self.inbox, self.board, self.orders, self.customers, self.stock, self.catalog,
+                self.suppliers)
 
     def _mark(self, page: int, stale: Refresh) -> None:
         """Refresh ``page`` now if it is showing, else when it is next shown."""
@@ -407,12 +421,21 @@ class MainWindow(QMainWindow):
                     f"{CHANNEL_LABELS.get(str(row.get('channel')), '')} · "
                     f"{self.store.money(row.get('total'))}")
         if changes.touches("alerts"):
-            rows = self.store.alerts_since(self._seen.get("alert", ""), limit=3)
-            for row in rows:
-                self._seen["alert"] = str(row.get("raised_at") or "")
-                self.notifier.notify("Overbooked: " + str(row.get("name") or row.get("sku")),
-                                     f"Stock at {row.get('location')} is {row.get('level')}. "
-                                     "Check the Stock page.", "error")
+            self._notify_alerts()
+
+    def _notify_alerts(self) -> None:
+        """Low stock and overbooking alerts raised since the last ones seen."""
+        for row in self.store.alerts_since(self._seen.get("alert", ""), limit=3):
+            self._seen["alert"] = str(row.get("raised_at") or "")
+            name = str(row.get("name") or row.get("sku"))
+            if row.get("kind") == "low_stock":
+                self.notifier.notify(f"Low stock: {name}",
+                                     f"{row.get('level')} left at {row.get('location')}. "
+                                     "The Suppliers page suggests what to reorder.", "error")
+                continue
+            self.notifier.notify("Overbooked: " + name,
+                                 f"Stock at {row.get('location')} is {row.get('level')}. "
+                                 "Check the Stock page.", "error")
 
     # ------------------------------------------------------------------ calls
 
@@ -423,7 +446,7 @@ class MainWindow(QMainWindow):
             customer_id = self.store.customer_for_contact(number) or ""
         if self.settings.get("screen_pop"):
             self.screen_pop.show_call(call, customer_id)
-        name = self.screen_pop.card.name.text() if customer_id else (number or "Withheld")
+        name = self.screen_pop.card.name.full_text() if customer_id else (number or "Withheld")
         self.notifier.notify(f"Call from {name}", number if customer_id else "", "call")
 
     def _on_state(self, state: str, detail: str) -> None:

@@ -162,3 +162,77 @@ def approve_join(code: str) -> p.Request[p.PairCode, p.Approved]:
 
 def decline_join(code: str) -> p.Request[p.PairCode, p.JoinRequestRow]:
     return p.PAIR_DECLINE.request(p.PairCode(code=code))
+
+
+# ---------------------------------------------------------------------- catalog (issue 11)
+
+
+def add_product(params: p.ProductAdd) -> p.Request[p.ProductAdd, p.ProductRow]:
+    return p.PRODUCT_ADD.request(params)
+
+
+def update_product(params: p.ProductUpdate) -> p.Request[p.ProductUpdate, p.ProductRow]:
+    return p.PRODUCT_UPDATE.request(params)
+
+
+def reprice(params: p.ProductReprice) -> p.Request[p.ProductReprice, p.Repriced]:
+    return p.PRODUCT_REPRICE.request(params)
+
+
+def set_prices(prices: dict[str, str]) -> p.Request[p.ProductReprice, p.Repriced]:
+    """Explicit prices (an undo of a bulk price change)."""
+    return p.PRODUCT_REPRICE.request(p.ProductReprice(prices=dict(prices)))
+
+
+def import_products(path: str, *, dry_run: bool, skip_errors: bool = False
+                    ) -> p.Request[p.ProductImport, p.ImportReport]:
+    return p.PRODUCT_IMPORT.request(p.ProductImport(path=path, dry_run=dry_run,
+                                                    skip_errors=skip_errors))
+
+
+def export_products(out: str, fmt: str) -> p.Request[p.ProductExport, p.CatalogExported]:
+    return p.PRODUCT_EXPORT.request(p.ProductExport(out=out, format=fmt))
+
+
+def undo_stock(move: str) -> p.Request[p.StockUndo, p.StockAdjusted]:
+    return p.STOCK_UNDO.request(p.StockUndo(move=move))
+
+
+# ---------------------------------------------------------------------- suppliers, POs
+
+
+def add_supplier(params: p.SupplierAdd) -> p.Request[p.SupplierAdd, p.SupplierRow]:
+    return p.SUPPLIER_ADD.request(params)
+
+
+def update_supplier(params: p.SupplierUpdate) -> p.Request[p.SupplierUpdate, p.SupplierRow]:
+    return p.SUPPLIER_UPDATE.request(params)
+
+
+def create_po(supplier: str, lines: list[str], notes: str = ""
+              ) -> p.Request[p.PoCreate, p.PurchaseOrderDetail]:
+    return p.PO_CREATE.request(p.PoCreate(supplier=supplier, lines=lines, notes=notes))
+
+
+def send_po(po: str, via: str = "pdf") -> p.Request[p.PoSend, p.PurchaseOrderDetail]:
+    return p.PO_SEND.request(p.PoSend(po=po, via=via))
+
+
+def receive_po(po: str, lines: list[str]) -> p.Request[p.PoReceive, p.PurchaseOrderDetail]:
+    return p.PO_RECEIVE.request(p.PoReceive(po=po, lines=lines))
+
+
+def cancel_po(po: str) -> p.Request[p.PoCancel, p.PurchaseOrderDetail]:
+    return p.PO_CANCEL.request(p.PoCancel(po=po))
+
+
+# ---------------------------------------------------------------------- customers
+
+
+def update_customer(params: p.CustomerUpdate) -> p.Request[p.CustomerUpdate, p.CustomerRow]:
+    return p.CUSTOMER_UPDATE.request(params)
+
+
+def merge_customers(keep: str, merge: str, *, preview: bool = False
+                    ) -> p.Request[p.CustomerMerge, p.CustomerRow | p.MergePreview]:
+    return p.CUSTOMER_MERGE.request(p.CustomerMerge(keep=keep, merge=merge, preview=preview))

@@ -182,11 +182,16 @@ class OrderActions(QObject):
     # ------------------------------------------------------------------ stock
 
     def adjust_stock(self, sku: str, delta: str, reason: str, location: str = "main") -> EngineCall:
-        back = delta[1:] if delta.startswith("-") else "-" + delta.lstrip("+")
+        """Count stock in or out; Ctrl+Z takes that move back (``stock.undo``), which also
+        clears the alerts it raised."""
+
+        def done(result: Any) -> None:
+            move = str((result or {}).get("move") or "")
+            if move:
+                self.set_undo(UndoStep(f"stock {sku} {delta}", ops.undo_stock(move)))
+
         return self.run(ops.adjust_stock(sku, delta, reason, location),
-                        info=f"Stock of {sku} adjusted by {delta}",
-                        undo=UndoStep(f"stock {sku} {delta}",
-                                      ops.adjust_stock(sku, back, f"undo: {reason}", location)))
+                        info=f"Stock of {sku} adjusted by {delta}", done=done)
 
     def resolve_alert(self, alert_id: str, note: str = "") -> EngineCall:
         return self.run(ops.resolve_alert(alert_id, note), info="Alert resolved")

@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
+    QSizePolicy,
     QTableView,
     QTableWidget,
     QTableWidgetItem,
@@ -525,6 +526,10 @@ class OrderEditor(QDialog):
         self.customer_label = QLabel()
         self.customer_label.setObjectName("SectionTitle")
         self.customer_label.setTextFormat(Qt.TextFormat.RichText)
+        # a long name wraps inside the editor instead of widening it (issue 11)
+        self.customer_label.setWordWrap(True)
+        self.customer_label.setSizePolicy(QSizePolicy.Policy.Ignored,
+                                          QSizePolicy.Policy.Preferred)
         left.addWidget(self.customer_label)
 
         self.picker = ProductPicker(self.store)

@@ -18,10 +18,10 @@ from typing import Any, TypeVar
 from sync.file_names import READ_MODEL_FILE
 from sync.money import money_text, region_locale
 from sync.read_model import queries as q
-from sync.read_model.queries import ORDER_SORTS, MessageFilter, OrderFilter
+from sync.read_model.queries import ORDER_SORTS, MessageFilter, OrderFilter, ProductFilter
 
-__all__ = ["ORDER_SORTS", "MessageFilter", "OrderFilter", "ReadStore", "local_time_text",
-           "parse_iso", "utc_iso"]
+__all__ = ["ORDER_SORTS", "MessageFilter", "OrderFilter", "ProductFilter", "ReadStore",
+           "local_time_text", "parse_iso", "utc_iso"]
 
 log = logging.getLogger("countertop.ui.read_store")
 
@@ -206,6 +206,42 @@ class ReadStore:
 
     def alerts_since(self, after: str, limit: int = 3) -> list[dict[str, Any]]:
         return self._read(q.alerts_since, after, limit, default=[])
+
+    # ------------------------------------------------------------------ catalog (issue 11)
+
+    def product_skus(self, f: q.ProductFilter, limit: int, offset: int = 0) -> list[str]:
+        return self._read(q.product_skus, f, limit, offset, default=[])
+
+    def product_count(self, f: q.ProductFilter) -> int:
+        return self._read(q.product_count, f, default=0)
+
+    def products_by_sku(self, skus: list[str]) -> dict[str, dict[str, Any]]:
+        return self._read(q.products_by_sku, skus, default={})
+
+    def suppliers(self, include_archived: bool = False) -> list[dict[str, Any]]:
+        return self._read(lambda c: q.list_suppliers(c, include_archived=include_archived),
+                          default=[])
+
+    def purchase_orders(self) -> list[dict[str, Any]]:
+        return self._read(q.purchase_orders, default=[])
+
+    def purchase_order(self, ref: str) -> dict[str, Any] | None:
+        return self._read(q.purchase_order, ref, default=None)
+
+    def reorder_suggestions(self, days: int = 28) -> list[dict[str, Any]]:
+        since = utc_iso(dt.datetime.now(dt.UTC) - dt.timedelta(days=days))
+        return self._read(lambda c: q.reorder_suggestions(c, since=since, days=days),
+                          default=[])
+
+    def stock_move(self, move_id: str) -> dict[str, Any] | None:
+        return self._read(q.stock_move, move_id, default=None)
+
+    def customer_duplicates(self, customer_id: str | None = None) -> list[dict[str, Any]]:
+        return self._read(q.customer_duplicates, customer_id, default=[])
+
+    def customer_orders(self, customer_id: str, limit: int = 500) -> list[dict[str, Any]]:
+        return self._read(lambda c: q.list_orders(c, customer_id=customer_id, limit=limit),
+                          default=[])
 
     def calls(self, limit: int = 50) -> list[dict[str, Any]]:
         conn = self._connection()

@@ -78,6 +78,21 @@ class ShopForm(QWidget):
         form.addRow("Phone region", self.region)
         form.addRow("Time zone", self.timezone)
         form.addRow("This till", self.till_name)
+        # the currency follows the region (CLDR, ``sync.regions``) until staff pick one
+        self._currency_chosen = False
+        self.currency.activated.connect(lambda _i: setattr(self, "_currency_chosen", True))
+        self.region.currentIndexChanged.connect(lambda _i: self._region_changed())
+        self._region_changed()
+
+    def _region_changed(self) -> None:
+        if self._currency_chosen:
+            return
+        from sync.regions import currency_for_region
+
+        code = currency_for_region(str(self.region.currentData() or "GB"))
+        if self.currency.findText(code) < 0:
+            self.currency.addItem(code)
+        self.currency.setCurrentText(code)
 
     def params(self) -> ShopCreate:
         """The ``shop.create`` parameters for what was chosen."""
@@ -112,6 +127,12 @@ class PairingDialog(QDialog):
                        "matches the one on the new till's screen.")
         intro.setWordWrap(True)
         lay.addWidget(intro)
+        #: this till's address(es), from ``peers.status``: what the new till types
+        self.address = QLabel("This till's address: asking the engine…")
+        self.address.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.address.setStyleSheet("font-size: 13pt; font-weight: 600; padding: 4px 0;")
+        self.address.setWordWrap(True)
+        lay.addWidget(self.address)
         self.requests = QListWidget()
         lay.addWidget(self.requests, 1)
         self.status = QLabel("Waiting for a till to ask…")
@@ -138,6 +159,21 @@ class PairingDialog(QDialog):
         self.available = True
         self._update_buttons()
         self.poll()
+        call = self.link.send(ops.peers_status())
+        call.sig_done.connect(self._show_address)
+        call.sig_failed.connect(lambda m, _k: self.address.setText(
+            f"This till's address is not known: {m}"))
+
+    def _show_address(self, status: Any) -> None:
+        status = status or {}
+        addresses = list(status.get("addresses") or [])
+        if not addresses and status.get("listen_port"):
+            addresses = [f"{status.get('listen_host') or '127.0.0.1'}:{status['listen_port']}"]
+        if addresses:
+            self.address.setText("This till's address: " + "   or   ".join(addresses))
+        else:
+            self.address.setText("This till is not listening for other tills yet; its "
+                                 "address appears here once it does.")
 
     def poll(self) -> None:
         call = self.link.send(ops.pending_joins())

@@ -41,6 +41,7 @@ class TillStatusBar(QStatusBar):
         self.addWidget(self.message, 1)
         self.peers_supported: bool | None = None
         self._last_change: dt.datetime | None = None
+        self._last_merge: dt.datetime | None = None
         link.sig_state.connect(self.on_state)
         link.sig_device_status.connect(self.on_device_status)
         link.sig_changed.connect(self._on_changed)
@@ -94,13 +95,25 @@ class TillStatusBar(QStatusBar):
         self.peers.setToolTip(names or "No other till connected")
         last = (result.get("last_merge") or result.get("last_sync")) \
             if isinstance(result, dict) else None
-        if last:
-            self.last_sync.setText("Last sync " + local_time_text(str(last)))
+        self._last_merge = when_of(last)
+        self._show_times()
 
     def _on_changed(self, changes: Any) -> None:
         self._last_change = dt.datetime.now(dt.UTC)
-        if not self.peers_supported:
-            self.last_sync.setText("Updated " + local_time_text(self._last_change.isoformat()))
+        self._show_times()
+
+    def _show_times(self) -> None:
+        """"Updated HH:MM" when this window last saw a change (a command of its own or a
+        merge), and when the engine last merged another till's changes."""
+        bits = []
+        if self._last_change is not None:
+            bits.append("Updated " + local_time_text(self._last_change.isoformat()))
+        if self._last_merge is not None:
+            bits.append("synced " + local_time_text(self._last_merge.isoformat()))
+        self.last_sync.setText(" · ".join(bits))
+        self.last_sync.setToolTip(
+            "Last change from another till: " + (local_time_text(
+                self._last_merge.isoformat(), with_date=True) if self._last_merge else "none yet"))
 
     def on_device_status(self, event: dict[str, Any]) -> None:
         device = str(event.get("device") or "device")
@@ -122,3 +135,20 @@ class TillStatusBar(QStatusBar):
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)
+
+
+def when_of(value: Any) -> dt.datetime | None:
+    """A time the engine sent: a Unix timestamp (``peers.status`` ``last_merge``) or ISO
+    text; None for none or nonsense."""
+    if value in (None, "", 0):
+        return None
+    if isinstance(value, (int, float)):
+        try:
+            return dt.datetime.fromtimestamp(float(value), dt.UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    try:
+        parsed = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -16,6 +18,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -35,10 +38,12 @@ from app.ui.widgets import (
     section_title,
 )
 from sync.changes import Changes
+from sync.vocabulary import STOCK_REASONS
 
 Index = QModelIndex | QPersistentModelIndex
-REASONS = ["delivery received", "stock count", "waste / spoiled", "breakage", "own use",
-           "correction"]
+REASONS = list(STOCK_REASONS)
+#: a change bigger than this (or than twice what is on hand) asks "are you sure?"
+LARGE_CHANGE = 50
 
 
 class StockModel(QAbstractTableModel):
@@ -152,8 +157,8 @@ class AlertsModel(QAbstractTableModel):
         row = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             if index.column() == 0:
-                kind = "Overbooked" if row.get("kind") == "overbooking" else \
-                    str(row.get("kind") or "Alert").capitalize()
+                kind = {"overbooking": "Overbooked", "low_stock": "Low stock"}.get(
+                    str(row.get("kind")), str(row.get("kind") or "Alert").capitalize())
                 return f"{kind}: {row.get('name') or row.get('sku')} ({row.get('location')})"
             if index.column() == 1:
                 return local_time_text(row.get("raised_at"))
@@ -166,23 +171,36 @@ class AlertsModel(QAbstractTableModel):
 
 
 class AdjustStockDialog(QDialog):
-    """Add or remove stock with a reason (kept in the ledger)."""
+    """Add or remove stock with a reason staff choose (none is assumed for them: a default
+    of "delivery received" once booked breakages as deliveries); a large change asks
+    first. The reason and an optional note are kept with the move in the ledger."""
 
-    def __init__(self, sku: str, name: str, location: str, parent: QWidget | None = None
-                 ) -> None:
+    def __init__(self, sku: str, name: str, location: str, parent: QWidget | None = None,
+                 on_hand: str = "0") -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Adjust stock: {name}")
         self.sku = sku
         self.location = location
+        self.on_hand = on_hand
         form = QFormLayout(self)
-        form.addRow(QLabel(f"<b>{name}</b> <span style='color:gray'>{sku} · {location}</span>"))
+        title = QLabel(f"<b>{html.escape(name)}</b> <span style='color:gray'>"
+                       f"{html.escape(sku)} · {html.escape(location)} · {on_hand} on hand"
+                       "</span>")
+        title.setWordWrap(True)
+        form.addRow(title)
         self.delta = QLineEdit()
-        self.delta.setPlaceholderText("+12 received, -2 spoiled")
+        self.delta.setPlaceholderText("+12 counted in, -2 spoiled")
         form.addRow("Change", self.delta)
         self.reason = QComboBox()
-        self.reason.setEditable(True)
-        self.reason.addItems(REASONS)
+        self.reason.addItem("Choose a reason…", "")
+        for reason in REASONS:
+            self.reason.addItem(reason.capitalize(), reason)
+        self.reason.setCurrentIndex(0)
         form.addRow("Reason", self.reason)
+        self.note = QLineEdit()
+        self.note.setPlaceholderText("optional: who, which delivery note, …")
+        self.note.setMaxLength(200)
+        form.addRow("Note", self.note)
         self.error = QLabel("")
         self.error.setStyleSheet("color: #d93636;")
         form.addRow(self.error)
@@ -193,24 +211,51 @@ class AdjustStockDialog(QDialog):
         form.addRow(buttons)
 
     def values(self) -> tuple[str, str]:
-        return self.delta.text().strip().replace(",", "."), self.reason.currentText().strip()
+        reason = str(self.reason.currentData() or "")
+        note = self.note.text().strip()
+        if reason and note:
+            reason = f"{reason}: {note}"
+        return self.delta.text().strip().replace(",", "."), reason
 
     def check(self) -> str:
         delta, reason = self.values()
         try:
-            number = float(delta)
-        except ValueError:
+            number = Decimal(delta)
+        except InvalidOperation:
+            return "Type how much to add (12) or remove (-2)."
+        if not number.is_finite():
             return "Type how much to add (12) or remove (-2)."
         if number == 0:
             return "A change of zero changes nothing."
+        if abs(number) > 1_000_000:
+            return "That is more than any shop counts in at once; check the number."
         if not reason:
-            return "Say why the stock changes."
+            return "Choose why the stock changes."
         return ""
+
+    def is_large(self) -> bool:
+        try:
+            number = abs(Decimal(self.values()[0]))
+            held = abs(Decimal(self.on_hand or "0"))
+        except InvalidOperation:
+            return False
+        return number > max(Decimal(LARGE_CHANGE), 2 * held)
+
+    def confirm_large(self) -> bool:
+        """Ask before a large change; tests replace this to answer for staff."""
+        answer = QMessageBox.question(
+            self, "A large change",
+            f"Change the stock of {self.sku} by {self.values()[0]}? There are "
+            f"{self.on_hand} on hand.")
+        return answer == QMessageBox.StandardButton.Yes
 
     def _ok(self) -> None:
         problem = self.check()
         if problem:
             self.error.setText(problem)
+            return
+        if self.is_large() and not self.confirm_large():
+            self.error.setText("Not changed: check the amount.")
             return
         self.accept()
 
@@ -304,7 +349,9 @@ class StockView(QWidget):
             emit(self.actions.sig_error, "Select a product in the list first.")
             return
         dialog = AdjustStockDialog(str(row["sku"]), str(row.get("name") or row["sku"]),
-                                   str(row.get("location") or "main"), self)
+                                   str(row.get("location") or "main"), self,
+                                   on_hand=str(row.get("on_hand") or "0"))
+        self.dialog = dialog
         if dialog.exec() == QDialog.DialogCode.Accepted:
             delta, reason = dialog.values()
             self.actions.adjust_stock(dialog.sku, delta, reason, dialog.location)

@@ -4,6 +4,7 @@ state, section titles, the common table look."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -176,3 +177,48 @@ class Avatar(QLabel):
         self.setStyleSheet(f"background: {colour}; color: white; "
                            f"border-radius: {self._radius}px; font-weight: 700; "
                            f"font-size: {self._font_pt}pt;")
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that shortens its text with … to fit, the whole text in its
+    tooltip: a 250-character name must not make the window 4,000 px wide."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        from PySide6.QtWidgets import QSizePolicy
+
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(40)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:  # type: ignore[override]
+        self._full = str(text)
+        self.setToolTip(self._full if len(self._full) > 30 else "")
+        self._elide()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def text(self) -> str:  # type: ignore[override]
+        """The whole text (what is painted may be shortened)."""
+        return self._full
+
+    def _elide(self) -> None:
+        metrics = self.fontMetrics()
+        super().setText(metrics.elidedText(self._full, Qt.TextElideMode.ElideRight,
+                                           max(20, self.width())))
+
+    def resizeEvent(self, event: object) -> None:  # type: ignore[override]
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        self._elide()
+
+    def minimumSizeHint(self) -> Any:  # type: ignore[override]
+        hint = super().minimumSizeHint()
+        hint.setWidth(40)
+        return hint
+
+    def sizeHint(self) -> Any:  # type: ignore[override]
+        hint = super().sizeHint()
+        hint.setWidth(min(hint.width(), 400))
+        return hint

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from sync.am_doc import Reader, Root
+from sync.am_doc import Reader, Root, Writer
 from sync.changes import Changes
 from sync.errors import CommandRejected, NotFound
 from sync.ids import CustomerId
@@ -46,9 +46,7 @@ class CustomerManager:
 
     def add(self, name: str, *, phones: Iterable[str] = (), emails: Iterable[str] = (),
             addresses: Iterable[str] = (), notes: str = "", tags: Iterable[str] = ()) -> Changes:
-        name = (name or "").strip()
-        if not name:
-            raise CommandRejected("the customer needs a name")
+        name = _name(name)
         e164 = [normalise_phone(p, self.ledger.region) for p in phones]
         mails = [check_email(e) for e in emails]
         cid = CustomerId(new_id("cus"))
@@ -69,26 +67,34 @@ class CustomerManager:
     def update(self, customer_id: str, *, name: str | None = None,
                add_phones: Iterable[str] = (), add_emails: Iterable[str] = (),
                add_addresses: Iterable[str] = (), notes: str | None = None,
-               add_tags: Iterable[str] = (), remove_tags: Iterable[str] = ()) -> Changes:
+               add_tags: Iterable[str] = (), remove_tags: Iterable[str] = (),
+               remove_phones: Iterable[str] = (), remove_emails: Iterable[str] = (),
+               remove_addresses: Iterable[str] = ()) -> Changes:
+        """Change a customer: the name, the note, contacts added or taken off, tags."""
         current = self.get(customer_id)
-        e164 = [normalise_phone(p, self.ledger.region) for p in add_phones]
+        if current.get("merged_into"):
+            raise CommandRejected(f"{current.get('name')} was merged into another customer; "
+                                  "edit that one")
+        region = self.ledger.region
+        e164 = [normalise_phone(p, region) for p in add_phones]
         mails = [check_email(e) for e in add_emails]
+        addresses = [_address(a) for a in add_addresses if a.strip()]
+        gone = _removals(current, region, remove_phones, remove_emails, remove_addresses)
+        clean_name = _name(name) if name is not None else None
+        if notes is not None and len(notes) > MAX_NOTES:
+            raise CommandRejected(f"the note is longer than {MAX_NOTES} characters")
         with self.ledger.docs.write(self.ledger.shop_doc) as w:
             obj = w.path("customers", customer_id)
             assert obj is not None
-            if name is not None:
-                if not name.strip():
-                    raise CommandRejected("the customer needs a name")
-                w.put(obj, "name", name.strip())
+            if clean_name is not None:
+                w.put(obj, "name", clean_name)
             if notes is not None:
                 w.put(obj, "notes", notes)
-            for key, values in (("phones", e164), ("emails", mails),
-                                ("addresses", list(add_addresses))):
+            for key, added in (("phones", e164), ("emails", mails),
+                               ("addresses", addresses)):
                 lst = w.obj(obj, key)
                 assert lst is not None
-                for v in values:
-                    if v not in current.get(key, []):
-                        w.append(lst, v)
+                _edit_list(w, lst, added, gone[key])
             tags = w.ensure_map(obj, "tags")
             for t in add_tags:
                 w.put(tags, t, True)
@@ -187,3 +193,50 @@ class CustomerManager:
                 for cid, record in prepared[start:start + batch]:
                     w.put_map(customers_obj, cid, record)
         return Changes(customers={cid for cid, _ in prepared})
+
+
+#: longer than any real name or address: a paste gone wrong, refused in plain words
+MAX_NAME = 300
+MAX_ADDRESS = 500
+MAX_NOTES = 5000
+
+
+def _name(name: str | None) -> str:
+    text = " ".join((name or "").split())
+    if not text:
+        raise CommandRejected("the customer needs a name")
+    if len(text) > MAX_NAME:
+        raise CommandRejected(f"the name is longer than {MAX_NAME} characters")
+    return text
+
+
+def _address(address: str) -> str:
+    text = address.strip()
+    if len(text) > MAX_ADDRESS:
+        raise CommandRejected(f"the address is longer than {MAX_ADDRESS} characters")
+    return text
+
+
+def _removals(current: Mapping[str, Any], region: str, phones: Iterable[str],
+              emails: Iterable[str], addresses: Iterable[str]) -> dict[str, set[str]]:
+    """The contacts to take off, by kind; refused when the customer has no such one."""
+    gone = {"phones": {normalise_phone(p, region) for p in phones},
+            "emails": {e.strip().lower() for e in emails},
+            "addresses": {a.strip() for a in addresses}}
+    for key, values in gone.items():
+        missing = values - set(current.get(key, []))
+        if missing:
+            raise CommandRejected(f"{current.get('name')} has no {key[:-1]} "
+                                  f"{sorted(missing)[0]}")
+    return gone
+
+
+def _edit_list(w: Writer, lst: bytes, added: Iterable[str], gone: set[str]) -> None:
+    """Take ``gone`` out of a contact list and append what ``added`` brings new."""
+    stored = [str(v) for v in w.to_py(lst)]
+    for i in range(len(stored) - 1, -1, -1):  # from the end: indexes stay put
+        if stored[i] in gone:
+            w.delete_at(lst, i)
+    for value in added:
+        if value not in stored or value in gone:
+            w.append(lst, value)

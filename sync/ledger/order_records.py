@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from sync import lifecycle
+from sync.catalog_prices import line_price
 from sync.errors import CommandRejected
 from sync.ledger.checks import check_rate
 from sync.ledger.records import FulfilmentInput, LineInput, new_id
@@ -40,7 +41,9 @@ def line_record(line: LineInput,
         product = product_of(line.sku)
         if not product.get("active", True):
             raise CommandRejected(f"product {line.sku} is no longer sold")
-        price = line.unit_price if line.unit_price is not None else int(product["price"])
+        # a variant named in the modifiers has its own price; named options add theirs
+        price = line.unit_price if line.unit_price is not None else \
+            line_price(product, line.modifiers)
         desc = line.description or product["name"]
         unit = str(product.get("unit") or "each")
         rate = line.tax_rate if line.tax_rate is not None else str(product.get("tax_rate") or "0")

@@ -25,9 +25,10 @@ class ShopManager:
     def __init__(self, ledger: LedgerCore) -> None:
         self.ledger = ledger
 
-    def create(self, name: str, currency: str = "EUR", region: str = "GB",
+    def create(self, name: str, currency: str = "", region: str = "GB",
                timezone: str = "UTC", till_name: str = "Till 1") -> Changes:
-        """Create the shop document with this till as its first member."""
+        """Create the shop document with this till as its first member; with no
+        ``currency``, the region's (``sync.regions``)."""
         ledger = self.ledger
         if ledger.shop_doc_id is not None:
             raise CommandRejected("this till already belongs to a shop")
@@ -38,6 +39,10 @@ class ShopManager:
             ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError):
             raise CommandRejected(f"unknown timezone {timezone!r}") from None
+        if not currency:
+            from sync.regions import currency_for_region
+
+            currency = currency_for_region(region)
         currency = check_currency(currency)
         import phonenumbers
 
@@ -55,7 +60,8 @@ class ShopManager:
             w.put_map(Root, "settings", {"auto_draft_confidence": 0.8})
             w.put_map(Root, "tills", {ledger.till_id: {"name": till_name, "prefix": "A",
                                                        "joined_at": now, "removed": False}})
-            for key in ("products", "suppliers", "customers", "alerts", "periods", "staff"):
+            for key in ("products", "suppliers", "customers", "alerts", "periods", "staff",
+                        "purchase_orders"):
                 w.put_map(Root, key, {})
         ledger.shop_doc_id = doc_id
         return Changes(shop=True, tills=True, created=doc_id)

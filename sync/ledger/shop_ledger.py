@@ -2,7 +2,8 @@
 
 Like Anki's ``Collection``, the ledger owns the storage and the identity of the till
 and hands each domain to a manager: ``ledger.shop`` (the shop's own record and
-settings), ``ledger.tills``, ``ledger.catalog`` (products, stock, suppliers),
+settings), ``ledger.tills``, ``ledger.catalog`` (products, stock), ``ledger.purchasing``
+(suppliers, purchase orders),
 ``ledger.customers``, ``ledger.orders``, ``ledger.inbox`` (messages and calls) and
 ``ledger.alerts``. ``ledger.docs`` is the document plumbing they share. The ledger
 itself keeps only what every manager reads: which shop, which till, the clock, and the
@@ -26,6 +27,7 @@ from sync.ledger.customers import CustomerManager
 from sync.ledger.documents import LedgerDocuments, doc_seq
 from sync.ledger.inbox import InboxManager
 from sync.ledger.orders import OrderManager
+from sync.ledger.purchasing import PurchasingManager
 from sync.ledger.records import utcnow
 from sync.ledger.shop import ShopManager
 from sync.ledger.staff import StaffManager
@@ -53,6 +55,7 @@ class ShopLedger:
         self.inbox = InboxManager(self, locate_message=locate_message)
         self.alerts = AlertManager(self)
         self.staff = StaffManager(self)
+        self.purchasing = PurchasingManager(self, catalog=self.catalog, tills=self.tills)
         self.orders = OrderManager(self, catalog=self.catalog, customers=self.customers,
                                    tills=self.tills, inbox=self.inbox)
         if shop_doc is not None:

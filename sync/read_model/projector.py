@@ -24,7 +24,7 @@ from sync.doc_storage import heads_text as stored_heads_text
 from sync.ids import DocId
 from sync.order_totals import LineMoney, order_totals
 from sync.read_model import queries
-from sync.read_model.codecs import fts_rowid, iso, json_text, order_seq
+from sync.read_model.codecs import fts_rowid, iso, json_text, milli, order_seq
 from sync.read_model.schema import ALL_TABLES, ensure_schema
 from sync.read_model.stock_projection import StockProjection, order_stock
 
@@ -141,9 +141,9 @@ class ReadModel:
     def _all_records(reader: Reader, kind: str) -> Changes:
         out = Changes(shop=True, tills=True)
         tables = {"shop": {"products": "products", "customers": "customers", "alerts": "alerts",
-                           "suppliers": "suppliers"},
+                           "suppliers": "suppliers", "purchase_orders": "purchase_orders"},
                   "period": {"orders": "orders", "messages": "messages", "calls": "calls",
-                             "stock": "stock"}}.get(kind, {})
+                             "stock": "stock", "stock_moves": "stock_moves"}}.get(kind, {})
         for top, attr in tables.items():
             obj = reader.obj(Root, top)
             if obj is not None:
@@ -193,8 +193,10 @@ class ReadModel:
                                      int(bool(p.get("active", True))), p.get("low_stock"),
                                      json_text(p.get("variants") or []),
                                      json_text(p.get("option_groups") or {}),
-                                     iso(p.get("created_at"))))
-            c.executemany("INSERT OR REPLACE INTO products VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                                     iso(p.get("created_at")),
+                                     json_text(p.get("variant_prices") or {}),
+                                     json_text(p.get("option_prices") or {})))
+            c.executemany("INSERT OR REPLACE INTO products VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                           product_rows)
             self.stock.recompute(ch.products)
         customers = r.obj(Root, "customers")
@@ -207,9 +209,14 @@ class ReadModel:
                 if obj is None:
                     continue
                 s = r.to_py(obj)
-                c.execute("INSERT OR REPLACE INTO suppliers VALUES (?,?,?,?,?)",
+                c.execute("INSERT OR REPLACE INTO suppliers VALUES (?,?,?,?,?,?,?,?,?)",
                           (sid, s.get("name"), s.get("contact"),
-                           json_text(s.get("products") or []), int(s.get("lead_time_days") or 0)))
+                           json_text(s.get("products") or []), int(s.get("lead_time_days") or 0),
+                           s.get("email") or "", s.get("phone") or "", s.get("notes") or "",
+                           int(s.get("active", True) is not False)))
+        pos = r.obj(Root, "purchase_orders")
+        if pos is not None and ch.purchase_orders:
+            self._project_purchase_orders(r, pos, ch.purchase_orders)
         alerts = r.obj(Root, "alerts")
         if alerts is not None and ch.alerts:
             for aid in ch.alerts:
@@ -217,10 +224,28 @@ class ReadModel:
                 if obj is None:
                     continue
                 a = r.to_py(obj)
-                c.execute("INSERT OR REPLACE INTO alerts VALUES (?,?,?,?,?,?,?,?,?,?)",
+                c.execute("INSERT OR REPLACE INTO alerts VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                           (aid, a.get("kind"), a.get("sku"), a.get("location"), a.get("level"),
                            iso(a.get("raised_at")), a.get("raised_by"), iso(a.get("resolved_at")),
-                           a.get("resolved_by"), a.get("note") or ""))
+                           a.get("resolved_by"), a.get("note") or "", a.get("cause") or ""))
+
+    def _project_purchase_orders(self, r: Reader, pos: Obj, ids: Iterable[str]) -> None:
+        c = self.conn
+        for pid in ids:
+            obj = r.obj(pos, pid)
+            if obj is None:
+                continue
+            po = r.to_py(obj)
+            c.execute("INSERT OR REPLACE INTO purchase_orders VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                      (pid, po.get("number"), po.get("supplier_id"), po.get("state"),
+                       po.get("notes") or "", iso(po.get("created_at")),
+                       po.get("created_by") or "", po.get("till"), iso(po.get("sent_at")),
+                       po.get("sent_via") or "", iso(po.get("cancelled_at"))))
+            c.execute("DELETE FROM po_lines WHERE po_id=?", (pid,))
+            c.executemany("INSERT INTO po_lines VALUES (?,?,?,?,?,?,?)", [
+                (pid, lid, int(ln.get("pos") or 0), ln.get("sku"), ln.get("qty"),
+                 milli(ln.get("qty")), ln.get("cost"))
+                for lid, ln in (po.get("lines") or {}).items()])
 
     def _project_customers(self, r: Reader, customers: Obj, ids: Iterable[str]) -> None:
         c = self.conn
@@ -304,6 +329,7 @@ class ReadModel:
     def _project_period(self, doc_id: str, r: Reader, ch: Changes, full: bool) -> None:
         c = self.conn
         if full:
+            c.execute("DELETE FROM stock_moves WHERE doc_id=?", (doc_id,))
             for table, col in (("orders", "doc_id"), ("messages", "doc_id"), ("calls", "doc_id")):
                 ids = [row[0] for row in c.execute(f"SELECT id FROM {table} WHERE {col}=?",
                                                    (doc_id,))]
@@ -347,6 +373,23 @@ class ReadModel:
                            ca.get("presentation"), customer,
                            None if ca.get("answered") is None else int(bool(ca.get("answered"))),
                            ca.get("line"), ca.get("till"), ca.get("customer_id")))
+        moves = r.obj(Root, "stock_moves")
+        if moves is not None and ch.stock_moves:
+            rows: list[tuple[Any, ...]] = []
+            for mid in ch.stock_moves:
+                obj = r.obj(moves, mid)
+                if obj is None:
+                    continue
+                mv = r.to_py(obj)
+                # a bulk move (an import's initial stock) holds SKU -> delta in ``lines``
+                lines = mv.get("lines") or {mv.get("sku"): mv.get("delta")}
+                rows.extend((mid if "lines" not in mv else f"{mid}/{sku}", doc_id, sku,
+                             mv.get("location") or "main", delta, milli(delta),
+                             mv.get("reason") or "", iso(mv.get("at")), mv.get("till"),
+                             mv.get("by") or "", mv.get("undoes") or "", mv.get("po") or "",
+                             mv.get("po_line") or "") for sku, delta in lines.items())
+            c.executemany("INSERT OR REPLACE INTO stock_moves VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                          rows)
         stock = r.obj(Root, "stock")
         if stock is not None and (ch.stock or full):
             self.stock.project_registers(doc_id, r, stock, set(ch.stock), full)
@@ -505,8 +548,9 @@ _HISTORY_KEYS = frozenset({"at", "till", "by", "field", "old", "new"})
 
 #: a document's top-level maps -> the kind of ``Changes`` their records are
 _SHOP_RECORDS = {"products": "products", "customers": "customers", "alerts": "alerts",
-                 "suppliers": "suppliers"}
-_PERIOD_RECORDS = {"orders": "orders", "messages": "messages", "calls": "calls"}
+                 "suppliers": "suppliers", "purchase_orders": "purchase_orders"}
+_PERIOD_RECORDS = {"orders": "orders", "messages": "messages", "calls": "calls",
+                   "stock_moves": "stock_moves"}
 
 
 def _mark_shop(out: Changes, top: str, key: str) -> None:

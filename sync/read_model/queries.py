@@ -17,7 +17,29 @@ from typing import Any
 
 from sync import lifecycle
 from sync.ids import DocId, OrderId
-from sync.read_model.sql_rows import fts_query, open_readonly
+from sync.read_model.catalog_queries import (
+    PRODUCT_SORTS,
+    ProductFilter,
+    all_products,
+    list_suppliers,
+    low_stock_states,
+    on_order_milli,
+    product_count,
+    product_skus,
+    products_by_sku,
+    purchase_order,
+    purchase_orders,
+    reorder_suggestions,
+    stock_move,
+    stock_moves,
+    supplier_row,
+)
+from sync.read_model.customer_queries import (
+    customer_duplicates,
+    customer_order_count,
+    merge_preview,
+)
+from sync.read_model.sql_rows import fts_query, open_readonly, phone_suffix
 from sync.read_model.sql_rows import rows as _rows
 from sync.read_model.sql_rows import scalar as _scalar
 from sync.read_model.view_queries import (
@@ -43,18 +65,23 @@ from sync.read_model.view_queries import (
 
 __all__ = [
     "ORDER_SORTS",
+    "PRODUCT_SORTS",
     "RECENT_FOR_CHOICES",
     "MessageFilter",
     "OrderFilter",
+    "ProductFilter",
     "alerts_since",
     "alerts_with_product_names",
+    "all_products",
     "assignees",
     "call_row",
     "check_ready",
     "conversation",
     "customer_card",
+    "customer_duplicates",
     "customer_for_contact",
     "customer_name",
+    "customer_order_count",
     "doc_heads",
     "first_customer_with_contact",
     "fts_query",
@@ -69,15 +96,19 @@ __all__ = [
     "list_products",
     "list_staff",
     "list_stock",
+    "list_suppliers",
     "list_tills",
     "locate_customer",
     "locate_message",
     "locate_order",
+    "low_stock_states",
+    "merge_preview",
     "message_attempts",
     "message_count",
     "message_ids",
     "messages_by_id",
     "messages_since",
+    "on_order_milli",
     "open_readonly",
     "order_count",
     "order_detail",
@@ -88,11 +119,20 @@ __all__ = [
     "orders_since",
     "outgoing_sms_with_references",
     "overbooked",
+    "product_count",
+    "product_skus",
+    "products_by_sku",
+    "purchase_order",
+    "purchase_orders",
     "queued_outgoing_sms",
+    "reorder_suggestions",
     "resolve_customer",
     "shop_info",
     "status_counts",
     "stock_levels",
+    "stock_move",
+    "stock_moves",
+    "supplier_row",
     "unread_count",
 ]
 
@@ -128,7 +168,11 @@ def list_orders(conn: sqlite3.Connection, *, status: str | None = None, search: 
     order_by = order_by if order_by in allowed else "created_at DESC"
     sql = "SELECT o.* FROM orders o"
     sort = f"o.{order_by}"
-    if search and fts_query(search):
+    if search and phone_suffix(search):  # a phone number: that customer's orders
+        where.append("o.customer_id IN (SELECT customer_id FROM customer_contacts WHERE "
+                     "kind = 'phone' AND value LIKE ?)")
+        args.append(f"%{phone_suffix(search)}")
+    elif search and fts_query(search):
         # the search rows drive: their rowid (orders.seq) runs in creation order, so the
         # newest matches come first without sorting all of them (codecs.order_seq)
         sql = "SELECT o.* FROM orders_fts f JOIN orders o ON o.seq = f.rowid"
@@ -182,7 +226,7 @@ def list_products(conn: sqlite3.Connection, *, search: str | None = None,
     sql += " GROUP BY p.sku ORDER BY p.name"
     out = _rows(conn, sql, tuple(args))
     for row in out:
-        for key in ("aliases", "variants", "option_groups"):
+        for key in ("aliases", "variants", "option_groups", "variant_prices", "option_prices"):
             row[key] = json.loads(row.get(key) or "null")
     return out
 

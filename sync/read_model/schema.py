@@ -11,9 +11,10 @@ from typing import Any
 
 import sqlite_utils
 
-SCHEMA_VERSION = 9  # 5: FTS rowid; 6: customer_link; 7: stock held by orders derived;
+SCHEMA_VERSION = 10  # 5: FTS rowid; 6: customer_link; 7: stock held by orders derived;
 #                     8: orders.seq, search rows in creation order (order_seq);
 #                     9: tax, discounts, returns and refunds on orders; staff
+#                    10: variant and option prices, purchase orders, stock moves
 
 TABLES: dict[str, tuple[dict[str, Any], str | tuple[str, ...]]] = {
     "shop": ({"key": str, "value": str}, "key"),
@@ -22,7 +23,8 @@ TABLES: dict[str, tuple[dict[str, Any], str | tuple[str, ...]]] = {
     "tills": ({"id": str, "name": str, "prefix": str, "removed": int, "joined_at": str}, "id"),
     "products": ({"sku": str, "name": str, "aliases": str, "unit": str, "price": int,
                   "tax_rate": str, "active": int, "low_stock": str, "variants": str,
-                  "option_groups": str, "created_at": str}, "sku"),
+                  "option_groups": str, "created_at": str, "variant_prices": str,
+                  "option_prices": str}, "sku"),
     # what each order holds (see order_stock); their sum is the stock part ORDERS_PART
     "order_stock": ({"order_id": str, "sku": str, "location": str, "on_hand_milli": int,
                      "reserved_milli": int}, ("order_id", "sku", "location")),
@@ -32,7 +34,17 @@ TABLES: dict[str, tuple[dict[str, Any], str | tuple[str, ...]]] = {
                "on_hand_milli": int, "reserved_milli": int, "available_milli": int,
                "low_stock_milli": int, "is_low": int, "overbooked": int}, ("sku", "location")),
     "suppliers": ({"id": str, "name": str, "contact": str, "products": str,
-                   "lead_time_days": int}, "id"),
+                   "lead_time_days": int, "email": str, "phone": str, "notes": str,
+                   "active": int}, "id"),
+    "purchase_orders": ({"id": str, "number": str, "supplier_id": str, "state": str,
+                         "notes": str, "created_at": str, "created_by": str, "till": str,
+                         "sent_at": str, "sent_via": str, "cancelled_at": str}, "id"),
+    "po_lines": ({"po_id": str, "line_id": str, "pos": int, "sku": str, "qty": str,
+                  "qty_milli": int, "cost": int}, ("po_id", "line_id")),
+    # every stock move (goods counted in or out, deliveries against purchase orders, undos)
+    "stock_moves": ({"id": str, "doc_id": str, "sku": str, "location": str, "delta": str,
+                     "delta_milli": int, "reason": str, "at": str, "till": str, "by": str,
+                     "undoes": str, "po": str, "po_line": str}, "id"),
     "customers": ({"id": str, "name": str, "phones": str, "emails": str, "addresses": str,
                    "notes": str, "tags": str, "merged_into": str, "created_at": str,
                    "primary_phone": str, "primary_email": str}, "id"),
@@ -77,7 +89,7 @@ TABLES: dict[str, tuple[dict[str, Any], str | tuple[str, ...]]] = {
                "till": str, "customer_link": str}, "id"),
     "alerts": ({"id": str, "kind": str, "sku": str, "location": str, "level": str,
                 "raised_at": str, "raised_by": str, "resolved_at": str, "resolved_by": str,
-                "note": str}, "id"),
+                "note": str, "cause": str}, "id"),
 }
 
 INDEXES = [
@@ -91,6 +103,9 @@ INDEXES = [
     ("messages", ["customer_link"]), ("calls", ["customer_link"]), ("orders", ["customer_link"]),
     ("stock_parts", ["sku"]),
     ("customers", ["merged_into"]),  # _relink's merge-group query: a scan per customer without
+    ("stock_moves", ["sku"]), ("stock_moves", ["doc_id"]), ("stock_moves", ["po"]),
+    ("stock_moves", ["undoes"]), ("stock_moves", ["at"]), ("po_lines", ["sku"]),
+    ("customer_contacts", ["kind"]),
 ]
 
 # FTS rows: orders_fts rows have the order's seq (order_seq) as rowid, the others fts_rowid.

@@ -27,6 +27,16 @@ def scalar(conn: sqlite3.Connection, sql: str, args: tuple[Any, ...] = ()) -> An
     return row[0] if row else None
 
 
+def phone_suffix(text: str) -> str:
+    """The last nine digits of a search that is a phone number ("07700 900123",
+    "+44 7700 900123"), matched against the end of stored E.164 numbers; "" otherwise."""
+    stripped = text.strip()
+    digits = "".join(c for c in stripped if c.isdigit())
+    if len(digits) < 7 or any(not (c.isdigit() or c in " +-().") for c in stripped):
+        return ""
+    return digits[-9:]
+
+
 def fts_query(text: str) -> str:
     """Turn what staff type into a safe FTS5 prefix query ("ann smi" -> "ann"* "smi"*)."""
     words = [w.replace('"', '""') for w in text.split() if w.strip()]

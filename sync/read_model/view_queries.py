@@ -11,7 +11,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
-from sync.read_model.sql_rows import fts_query
+from sync.read_model.sql_rows import fts_query, phone_suffix
 from sync.read_model.sql_rows import rows as _rows
 from sync.read_model.sql_rows import scalar as _scalar
 
@@ -30,9 +30,15 @@ class OrderFilter:
     order_by: str = "created_at DESC"
 
     @property
+    def phone(self) -> str:
+        """The search as the end of a customer's phone number ("" when it is not one)."""
+        return phone_suffix(self.search) if self.search else ""
+
+    @property
     def fts(self) -> str:
-        """The search as an FTS5 query ("" when there is none)."""
-        return fts_query(self.search) if self.search else ""
+        """The search as an FTS5 query ("" when there is none, or it is a phone number:
+        those find the orders of the customers with that number)."""
+        return fts_query(self.search) if self.search and not self.phone else ""
 
     def where(self, *, search: bool = True, o: str = "") -> tuple[str, list[Any]]:
         """The WHERE clause over ``orders`` (aliased ``o`` when given). ``search=False``
@@ -64,6 +70,10 @@ class OrderFilter:
         if self.customer_id:
             parts.append(f"{p}customer_id = ?")
             args.append(self.customer_id)
+        if self.phone:
+            parts.append(f"{p}customer_id IN (SELECT customer_id FROM customer_contacts "
+                         "WHERE kind = 'phone' AND value LIKE ?)")
+            args.append(f"%{self.phone}")
         return (" WHERE " + " AND ".join(parts)) if parts else "", args
 
     def search_join(self) -> tuple[str, list[Any]]:

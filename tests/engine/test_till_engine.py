@@ -17,8 +17,8 @@ from tests.engine.remote_till import deliver, second_till
 from tests.helpers.commands import run
 
 
-def open_alerts(engine: TillEngine) -> list[dict[str, Any]]:
-    return list(run(engine, "alert.list", {}))
+def open_alerts(engine: TillEngine, kind: str = "overbooking") -> list[dict[str, Any]]:
+    return [a for a in run(engine, "alert.list", {}) if a["kind"] == kind]
 
 
 def stock_of(engine: TillEngine, sku: str) -> dict[str, Any]:
@@ -44,16 +44,19 @@ def test_overbooking_raises_an_alert_that_stays_until_resolved(engine: TillEngin
     run(engine, "order.set_status", {"order": order["number"], "status": "confirmed"})
     (alert,) = open_alerts(engine)
     assert (alert["sku"], alert["location"], alert["level"]) == ("BREAD", "main", "-2")
-    assert seen[-1].alerts == {alert["id"]}
+    (low,) = open_alerts(engine, "low_stock")  # BREAD warns at 1
+    assert seen[-1].alerts == {alert["id"], low["id"]}
     assert stock_of(engine, "BREAD")["overbooked"] == 1
     # more stock arrives: the level is fine again, the alert waits for a person
     run(engine, "stock.adjust", {"sku": "BREAD", "delta": "10", "reason": "bake"})
     assert stock_of(engine, "BREAD")["available"] == "8"
     assert [a["id"] for a in open_alerts(engine)] == [alert["id"]]
+    assert open_alerts(engine, "low_stock") == []  # back above its level: resolved itself
     run(engine, "alert.resolve", {"alert": alert["id"], "note": "baked"})
     assert open_alerts(engine) == []
-    (closed,) = run(engine, "alert.list", {"all": True})
-    assert closed["note"] == "baked" and closed["resolved_at"]
+    closed = {a["kind"]: a for a in run(engine, "alert.list", {"all": True})}
+    assert closed["overbooking"]["note"] == "baked" and closed["overbooking"]["resolved_at"]
+    assert closed["low_stock"]["resolved_by"] == "auto"
 
 
 def test_no_alert_while_available_stays_at_zero_or_more(engine: TillEngine) -> None:

@@ -105,7 +105,7 @@ def test_stock_moves_are_recorded(ledger: ShopLedger) -> None:
 
 
 def test_add_supplier(ledger: ShopLedger) -> None:
-    changes = ledger.catalog.add_supplier(" Mill Co ", contact="01234", products=["FLOUR"],
+    changes = ledger.purchasing.add_supplier(" Mill Co ", contact="01234", products=["FLOUR"],
                                           lead_time_days=3)
     assert changes.suppliers == {changes.created}
     from sync.am_doc import Reader
@@ -114,9 +114,9 @@ def test_add_supplier(ledger: ShopLedger) -> None:
                                             str(changes.created))
     assert sup["name"] == "Mill Co" and sup["products"] == ["FLOUR"]
     with pytest.raises(CommandRejected, match="needs a name"):
-        ledger.catalog.add_supplier(" ")
+        ledger.purchasing.add_supplier(" ")
     with pytest.raises(CommandRejected, match="unknown SKU"):
-        ledger.catalog.add_supplier("Dairy", products=["NOPE"])
+        ledger.purchasing.add_supplier("Dairy", products=["NOPE"])
 
 
 @pytest.mark.parametrize("fields, message", [

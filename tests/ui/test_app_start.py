@@ -36,6 +36,10 @@ def test_first_start_runs_the_engine_and_opens_the_demo_then_leaves_it(
     assert window.store.is_demo and not window.banner.isHidden()
     assert sum(c.model.total for c in window.board.columns) >= 15
     assert window.inbox.model.rowCount() >= 5
+    # issue 11: with the engine started by the UI, peers are reported, not "not reported"
+    qtbot.waitUntil(lambda: window.status.peers_supported is not None, timeout=10_000)
+    assert window.status.peers_supported is True
+    assert "does not report" not in window.status.peers.text()
 
     with qtbot.waitSignal(counter.sig_ready, timeout=60_000):
         counter.switch_to_real_shop(ShopCreate(name="Real Deli", currency="EUR", region="DE",
@@ -62,3 +66,17 @@ def test_first_start_without_demo_asks_to_create_a_shop(qtbot: Any, tmp_path: Pa
         dialog.create()
     assert counter.store.shop(refresh=True)["name"] == "Corner Café"
     assert counter.window.windowTitle() == "Countertop — Corner Café"
+
+
+def test_a_demo_engine_stops_with_its_window(qtbot: Any, tmp_path: Path,
+                                             counter_apps: list[CounterApp]) -> None:
+    """Issue 11: the demo kept its engine running after the window closed."""
+    counter = CounterApp(tmp_path / "till", demo=True, engine_args=["--no-discovery"])
+    counter_apps.append(counter)
+    counter.settings.set("sound", False)
+    with qtbot.waitSignal(counter.sig_ready, timeout=60_000):
+        counter.start()
+    engine = counter.link.engine_process
+    assert engine is not None and engine.poll() is None
+    counter.close()
+    assert engine.poll() is not None, "the demo engine stopped with the window"

@@ -98,3 +98,46 @@ def test_table_filters_by_status_chip_and_opens_on_enter(qtbot: Any, window: Any
     oid = view.model.id_at(0)
     assert oid in window.editors
     assert window.editors[oid].draft.status == "cancelled"
+
+
+def test_ctrl_right_keeps_moving_the_same_card(qtbot: Any, window: Any,
+                                               shop_engine: Any) -> None:
+    """Issue 11: Ctrl+→ / ] moved a card once, then focus was lost."""
+    window.show_page(1)
+    order = new_order(shop_engine)
+    new = column(window, "new")
+    qtbot.waitUntil(lambda: new.model.row_for_id(order["id"]) >= 0)
+    new.list.setCurrentIndex(new.model.index(new.model.row_for_id(order["id"]), 0))
+    new.list.setFocus()
+    steps = [("confirmed", Qt.Key.Key_Right), ("preparing", Qt.Key.Key_BracketRight),
+             ("ready", Qt.Key.Key_Right)]
+    for key, pressed in steps:
+        target = column(window, key)
+        focused = next(c for c in window.board.columns if c.list.hasFocus() or
+                       c.list.currentIndex().data(Qt.ItemDataRole.UserRole) == order["id"])
+        modifier = Qt.KeyboardModifier.ControlModifier if pressed == Qt.Key.Key_Right \
+            else Qt.KeyboardModifier.NoModifier
+        qtbot.keyClick(focused.list, pressed, modifier)
+        qtbot.waitUntil(lambda t=target: t.model.row_for_id(order["id"]) >= 0, timeout=10_000)
+        qtbot.waitUntil(lambda t=target: t.list.currentIndex().data(Qt.ItemDataRole.UserRole)
+                        == order["id"], timeout=10_000)
+        assert target.list.hasFocus() or window.board.focusWidget() is target.list
+    assert shop_engine.call("order.show", {"order": order["id"]})["status"] == "ready"
+
+
+def test_move_to_menu_offers_only_forward_moves_and_collected(qtbot: Any, window: Any,
+                                                             shop_engine: Any) -> None:
+    window.show_page(1)
+    order = new_order(shop_engine)
+    shop_engine.call("order.set_status", {"order": order["id"], "status": "ready"})
+    ready = column(window, "ready")
+    qtbot.waitUntil(lambda: ready.model.row_for_id(order["id"]) >= 0, timeout=10_000)
+    targets = dict(window.board.move_targets([order["id"]]))
+    assert "new" not in targets and "confirmed" not in targets and "ready" not in targets
+    assert targets["delivered"] == "Collected"  # a pickup is collected, not delivered
+    assert targets["out"] == "Shipped"
+    delivery = new_order(shop_engine, customer="07700 900123",
+                         fulfilment={"kind": "delivery", "address": "1 High St"})
+    labels = dict(window.board.move_targets([delivery["id"]]))
+    assert labels["delivered"] == "Delivered" and labels["out"] == "Out for delivery"
+    assert "new" not in labels

@@ -119,3 +119,19 @@ def test_opening_a_message_marks_it_read(qtbot: Any, window: Any, store: Any) ->
     row = window.inbox.model.row_for_id(msg["id"])
     qtbot.waitUntil(lambda: window.inbox.model.index(row, 0).data(ROW_ROLE)["read"] == 1,
                     timeout=10_000)
+
+
+def test_reply_box_follows_the_conversation(qtbot: Any, window: Any) -> None:
+    """Issue 11: the reply box kept the previous conversation's number as its placeholder
+    (and a reply typed to one customer stayed ready to go to the next)."""
+    first = select(window, qtbot, lambda r: r["channel"] == "sms" and r["direction"] == "in")
+    conv = window.inbox.conversation
+    assert first["sender"] in conv.reply.placeholderText()
+    conv.reply.setPlainText("Your order is ready")
+    second = select(window, qtbot, lambda r: r["channel"] == "sms" and r["direction"] == "in"
+                    and r["sender"] != first["sender"])
+    assert second["sender"] in conv.reply.placeholderText()
+    assert first["sender"] not in conv.reply.placeholderText()
+    assert conv.reply.toPlainText() == ""
+    select(window, qtbot, lambda r: r["channel"] == "email")
+    assert conv.reply.placeholderText() == "No phone number to reply to"

@@ -84,7 +84,12 @@ def test_adjust_dialog_checks_input(qtbot: Any) -> None:
     dialog.delta.setText("0")
     assert dialog.check() == "A change of zero changes nothing."
     dialog.delta.setText("-2")
+    assert dialog.reason.currentData() == ""  # no reason is chosen for staff
+    assert dialog.check() == "Choose why the stock changes."
+    dialog.reason.setCurrentIndex(dialog.reason.findData("breakage"))
+    dialog.note.setText("dropped a crate")
     assert dialog.check() == ""
+    assert dialog.values() == ("-2", "breakage: dropped a crate")
 
 
 def test_settings_schema_round_trip(tmp_path: Path) -> None:
@@ -152,3 +157,51 @@ def test_ctrl_digits_switch_views(qtbot: Any, window: Any) -> None:
                         (Qt.Key.Key_5, window.stock), (Qt.Key.Key_2, window.board)):
         qtbot.keyClick(window, digit, Qt.KeyboardModifier.ControlModifier)
         assert window.stack.currentWidget() is page
+
+
+def test_new_shop_form_takes_the_currency_from_the_region(qtbot: Any) -> None:
+    """Issue 11: the new-shop form defaulted to EUR for a GB shop."""
+    from app.ui.settings_dialog import ShopForm
+
+    form = ShopForm()
+    qtbot.addWidget(form)
+    assert form.region.currentData() == "GB" and form.currency.currentText() == "GBP"
+    form.region.setCurrentIndex(form.region.findData("CH"))
+    assert form.currency.currentText() == "CHF"
+    form.region.setCurrentIndex(form.region.findData("DE"))
+    assert form.params().currency == "EUR"
+    form.currency.setCurrentText("USD")
+    form.currency.activated.emit(form.currency.currentIndex())  # staff chose one
+    form.region.setCurrentIndex(form.region.findData("GB"))
+    assert form.params().currency == "USD"
+
+
+def test_pairing_dialog_shows_this_tills_address(qtbot: Any, link: Any) -> None:
+    from app.ui.settings_dialog import PairingDialog
+
+    dialog = PairingDialog(link)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: "asking" not in dialog.address.text(), timeout=10_000)
+    status = link.client.call("peers.status", {})
+    # the test engine runs without mDNS: its listening address is the one to give
+    expected = (status["addresses"] or [f"{status['listen_host']}:{status['listen_port']}"])[0]
+    assert expected in dialog.address.text() and str(status["listen_port"]) in expected
+    dialog.reject()
+
+
+def test_status_bar_formats_merges_and_keeps_updating(qtbot: Any, link: Any) -> None:
+    """Issue 11: "Updated HH:MM" froze when the engine reported peers, and a float
+    ``last_merge`` could not be formatted."""
+    from app.ui.status_bar import TillStatusBar, when_of
+    from sync.changes import Changes
+
+    bar = TillStatusBar(link)
+    qtbot.addWidget(bar)
+    qtbot.waitUntil(lambda: bar.peers_supported is True, timeout=10_000)
+    assert "does not report" not in bar.peers.text()
+    bar.on_peers({"peers": [], "last_merge": 1_790_000_000.5})
+    assert "synced" in bar.last_sync.text()
+    bar._on_changed(Changes(orders={"x"}))
+    assert bar.last_sync.text().startswith("Updated ")
+    assert when_of("nonsense") is None and when_of(None) is None
+    assert when_of(1_790_000_000.5) is not None

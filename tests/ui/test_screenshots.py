@@ -53,6 +53,11 @@ def test_save_every_main_screen(qtbot: Any, window: Any, store: Any) -> None:
     saved.append(save(window, "customers"))
     window.show_page(4)
     saved.append(save(window, "stock"))
+    window.show_page(5)
+    window.catalog.table.selectRow(0)
+    saved.append(save(window, "catalog"))
+    window.show_page(6)
+    saved.append(save(window, "suppliers"))
 
     order_id = window.board.columns[2].model.id_at(0)
     editor = window.open_order(order_id)

@@ -12,12 +12,14 @@ from __future__ import annotations
 from app.engine.commands import (
     alerts,
     catalog,
+    catalog_files,
     customers,
     devices,
     inbox,
     maintenance,
     orders,
     peers,
+    purchasing,
     shop,
     staff,
 )
@@ -31,7 +33,8 @@ __all__ = ["EngineContext", "Registry", "build_registry", "in_process_registry"]
 def build_registry(context: EngineContext) -> Registry:
     """Every command ``context`` can serve."""
     registry = Registry(context)
-    for domain in (shop, catalog, customers, orders, staff, inbox, alerts, maintenance):
+    for domain in (shop, catalog, catalog_files, purchasing, customers, orders, staff, inbox,
+                   alerts, maintenance):
         domain.register(registry)
     if context.peers is not None:
         peers.register(registry)

@@ -8,7 +8,7 @@ from app import protocol as p
 from app.engine.commands.arguments import customer_id
 from app.engine.commands.registry import EngineContext, Registry
 from app.engine.till_engine import TillEngine
-from sync.errors import NotFound
+from sync.errors import CommandRejected, NotFound
 from sync.read_model import queries as q
 
 
@@ -32,7 +32,8 @@ def customer_update(ctx: EngineContext, a: p.CustomerUpdate) -> p.CustomerRow:
     ctx.engine.execute(lambda L: L.customers.update(
         cid, name=a.name, add_phones=a.add_phones, add_emails=a.add_emails,
         add_addresses=a.add_addresses, notes=a.notes, add_tags=a.add_tags,
-        remove_tags=a.remove_tags))
+        remove_tags=a.remove_tags, remove_phones=a.remove_phones, remove_emails=a.remove_emails,
+        remove_addresses=a.remove_addresses))
     return _row(ctx.engine, cid)
 
 
@@ -50,11 +51,27 @@ def customer_find(ctx: EngineContext, a: p.CustomerFind) -> p.CustomerCard:
     return cast(p.CustomerCard, card)
 
 
-def customer_merge(ctx: EngineContext, a: p.CustomerMerge) -> p.CustomerRow:
+def customer_merge(ctx: EngineContext,
+                   a: p.CustomerMerge) -> p.CustomerRow | p.MergePreview:
+    """Fold one customer into another; with ``preview``, what that would make."""
     keep = customer_id(ctx.engine, a.keep)
     other = customer_id(ctx.engine, a.merge)
+    if keep == other:
+        raise CommandRejected("those are already the same customer")
+    if a.preview:
+        preview = q.merge_preview(ctx.engine.read_model.conn, keep, other)
+        if preview is None:
+            raise NotFound(f"no customer {other}")
+        return cast(p.MergePreview, preview)
     ctx.engine.execute(lambda L: L.customers.merge(keep, other))
     return _row(ctx.engine, keep)
+
+
+def customer_duplicates(ctx: EngineContext,
+                        a: p.CustomerDuplicates) -> list[p.DuplicateGroup]:
+    ctx.engine.require_shop()
+    cid = customer_id(ctx.engine, a.customer) if a.customer else None
+    return cast(list[p.DuplicateGroup], q.customer_duplicates(ctx.engine.read_model.conn, cid))
 
 
 def register(reg: Registry) -> None:
@@ -63,3 +80,4 @@ def register(reg: Registry) -> None:
     reg.add(p.CUSTOMER_LIST, customer_list)
     reg.add(p.CUSTOMER_FIND, customer_find)
     reg.add(p.CUSTOMER_MERGE, customer_merge)
+    reg.add(p.CUSTOMER_DUPLICATES, customer_duplicates)
