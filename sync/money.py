@@ -80,7 +80,7 @@ def check_locale(name: str) -> str:
 def _check_size(minor: int, text: object, currency: str) -> int:
     if abs(minor) > MAX_MINOR:
         limit = format_money(MAX_MINOR, currency)
-        raise CommandRejected(f"{text} is too large an amount of money (at most {limit})")
+        raise CommandRejected(f"{text} is an implausibly large amount of money (at most {limit})")
     return minor
 
 

@@ -183,7 +183,7 @@ def test_success_paths_exit_0_and_json_parses(tmp_path: Path) -> None:
     (stock,) = ok_json(d, "stock")
     assert (stock["on_hand"], stock["reserved"], stock["available"]) == ("5", "2", "3")
     paid = ok_json(d, "order", "pay", "A-0001", "5", "--method", "cash")
-    assert (paid["paid"], paid["balance"], paid["balance_text"]) == (500, 0, "€0.00")
+    assert (paid["paid"], paid["balance"], paid["balance_text"]) == (500, 0, "£0.00")
     ok_json(d, "order", "set-status", "A-0001", "collected")
     returned = ok_json(d, "order", "return", "A-0001", "--reason", "stale")
     assert returned["status"] == "returned"
@@ -201,7 +201,7 @@ def test_success_paths_exit_0_and_json_parses(tmp_path: Path) -> None:
     assert ok_json(d, "export", "--format", "csv", "--out", str(out))["orders"] == 1
     header, row = out.read_text().splitlines()
     assert header.startswith("number,id,") and row.startswith("A-0001,")
-    assert "total_text" in header and "€" in row  # people's amounts beside the plain ones
+    assert "total_text" in header and "£" in row  # people's amounts beside the plain ones
     out_json = tmp_path / "orders.json"
     ok_json(d, "export", "--format", "json", "--out", str(out_json))
     assert json.loads(out_json.read_text())["orders"][0]["number"] == "A-0001"

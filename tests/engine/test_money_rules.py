@@ -48,10 +48,10 @@ def test_currencies_without_decimals(tmp_path: Any, currency: str, region: str, 
 
 
 def test_a_twenty_digit_price_is_a_clear_error(engine: Any) -> None:
-    with pytest.raises(CommandRejected, match="too large an amount of money"):
+    with pytest.raises(CommandRejected, match="implausibly large amount of money"):
         run(engine, "order.add", {"lines": [{"description": "Gold", "qty": "1",
                                              "unit_price": "12345678901234567890"}]})
-    with pytest.raises(CommandRejected, match="too large an amount"):
+    with pytest.raises(CommandRejected, match="implausibly large amount"):
         run(engine, "order.pay", {"order": sale(engine, "BREAD:1")["id"],
                                   "amount": "1e30", "method": "cash"})
 
