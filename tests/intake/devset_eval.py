@@ -392,15 +392,41 @@ def intake_parser(shop: Shop) -> Parser:
     catalog adapter, the parser's JSON entry point, the shop's default threshold."""
     from app.engine.intake_bridge import catalog_dict
     from app.intake.catalog_model import IntakeCatalog
+    from app.intake.draft_order import IntakeContext
     from app.intake.intake_json import parse_message_json
+    from app.intake.line_parts import PriorLine
 
     catalog = IntakeCatalog.from_dict(catalog_dict(shop.catalog["products"],
                                                    shop.catalog.get("currency", "GBP")))
 
+    def prior(line: GoldLine) -> PriorLine:
+        return PriorLine(sku=line.skus[0], amount=line.amount, amount_unit=line.unit,
+                         options=tuple(line.options), exclusions=tuple(line.excluded))
+
     def parse(example: Example) -> dict[str, Any]:
-        return parse_message_json(example.text, catalog, now=FIXED_NOW)
+        last = tuple(prior(line) for line in example.last_order)
+        context = IntakeContext(last_order=last)
+        for earlier in example.earlier:  # the customer's open draft, message by message
+            out = parse_message_json(earlier, catalog, now=FIXED_NOW, context=context)
+            lines = [PriorLine.from_json(dict(line, line_id=line.get("line_id") or f"ln{n}"))
+                     for n, line in enumerate(out["lines"])]
+            when = parse_order_time(out)
+            context = IntakeContext(previous=tuple(p for p in lines if p is not None),
+                                    previous_time=when, last_order=last)
+        return parse_message_json(example.text, catalog, now=FIXED_NOW, context=context)
 
     return parse
+
+
+def parse_order_time(proposal: dict[str, Any]) -> Any:
+    """The proposal's requested time back as a ``RequestedTime`` (for the next message)."""
+    from app.intake.requested_time import RequestedTime
+
+    found = proposal.get("requested_time")
+    if not found:
+        return None
+    return RequestedTime(datetime.fromisoformat(found["at"]), found["precision"],
+                         found.get("text", ""))
 
 
 def evaluate(shops: Iterable[Shop] | None = None, splits: Iterable[str] = SPLITS
