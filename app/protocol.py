@@ -230,6 +230,8 @@ class ProductRow(TypedDict, total=False):
     low_stock: str | None
     variants: list[str]
     option_groups: dict[str, list[str]]
+    #: group -> option -> other words for it (``product.option_alias``)
+    option_aliases: dict[str, dict[str, list[str]]]
     available_milli: int
 
 
@@ -453,6 +455,17 @@ class ProductAlias:
 
 
 @dataclass(frozen=True)
+class ProductOptionAlias:
+    """Another word for one of a product's options, for the intake parser."""
+
+    sku: str = arg(help="the product", positional=True)
+    group: str = arg(help="the option group's name (e.g. Size), or 'variant'", positional=True)
+    option: str = arg(help="the option as the catalog has it (e.g. 2.5L)", positional=True)
+    alias: str = arg(help="what customers call it (e.g. '2.5 litre', 'big tin')",
+                     positional=True)
+
+
+@dataclass(frozen=True)
 class ProductList:
     search: str | None = arg(None, help="part of a SKU, name or alias")
 
@@ -524,7 +537,8 @@ class OrderAdd:
     customer: str | None = arg(None, help="phone, email or customer id")
     lines: list[Any] = arg(factory=list, flag="--line", metavar="SKU:QTY",
                            help="a line, SKU:QTY (repeat); JSON also takes objects with "
-                                "sku, qty, description, unit_price, notes, modifiers")
+                                "sku, qty, unit, asked, description, unit_price, notes, "
+                                "modifiers")
     notes: str = arg("", flag="--note", help="a note on the order")
     channel: str = arg("counter", help="where it came from: counter, phone, sms, ...")
     tags: list[str] = arg(factory=list, flag="--tag", help="a tag (repeat)")
@@ -614,6 +628,8 @@ class OrderUpdateLine:
     unit_price: Any = arg(None, help="new unit price")
     notes: str | None = arg(None, flag="--note", help="the line's note")
     remove: bool = arg(False, help="take the line off the order")
+    unit: str | None = arg(None, help="the unit qty is in (lb, g, ...; default: the line's)")
+    asked: str | None = arg(None, help="the customer's words for the amount")
     by: str = arg("", cli=False)
 
 
@@ -734,6 +750,12 @@ PRODUCT_UPDATE: Command[ProductUpdate, ProductRow] = Command(
     "product.update", ProductUpdate, ProductRow, "change a product's fields", writes=True)
 PRODUCT_ALIAS: Command[ProductAlias, ProductRow] = Command(
     "product.alias", ProductAlias, ProductRow, "remember another word for a product", writes=True)
+# catalog: option aliases (issue 14)
+PRODUCT_OPTION_ALIAS: Command[ProductOptionAlias, ProductRow] = Command(
+    "product.option_alias", ProductOptionAlias, ProductRow,
+    "remember another word for one of a product's options", cli=(Cli(("product",
+                                                                     "option-alias")),),
+    writes=True)
 PRODUCT_LIST: Command[ProductList, list[ProductRow]] = Command(
     "product.list", ProductList, list[ProductRow], "the catalog", cli=(Cli(("product", "list")),))
 STOCK_LIST: Command[NoParams, list[StockRow]] = Command(
@@ -856,7 +878,8 @@ SYNC_HEADS: Command[NoParams, DocHeads] = Command(
 
 COMMANDS: tuple[Command[Any, Any], ...] = (
     SHOP_CREATE, SHOP_INFO, SHOP_SET_SETTING,
-    PRODUCT_ADD, PRODUCT_UPDATE, PRODUCT_ALIAS, PRODUCT_LIST, STOCK_LIST, STOCK_ADJUST,
+    PRODUCT_ADD, PRODUCT_UPDATE, PRODUCT_ALIAS, PRODUCT_OPTION_ALIAS, PRODUCT_LIST,
+    STOCK_LIST, STOCK_ADJUST,
     SUPPLIER_ADD,
     CUSTOMER_ADD, CUSTOMER_UPDATE, CUSTOMER_LIST, CUSTOMER_FIND, CUSTOMER_MERGE,
     ORDER_ADD, ORDER_LIST, ORDER_SHOW, ORDER_SET_STATUS, ORDER_UNDO_STATUS, ORDER_PAY,

@@ -8,10 +8,31 @@ from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from sync import lifecycle
+from sync import lifecycle, units
 from sync.errors import CommandRejected
 from sync.ledger.records import FulfilmentInput, LineInput, new_id
 from sync.money import line_total, qty_str
+
+#: the customer's words kept on a line, at most (an SMS is 1530 characters at most)
+MAX_ASKED = 200
+
+
+def selling_amount(quantity: Decimal, unit: str | None, selling_unit: str,
+                   what: str) -> tuple[Decimal, dict[str, Any]]:
+    """``quantity`` of ``unit`` in the selling unit, and the fields that keep what was
+    asked ("asked_qty", "asked_unit"); refused in plain words when it cannot convert."""
+    if not unit or units.unit(unit).code == units.unit(selling_unit).code:
+        return quantity, {}
+    converted = units.convert(quantity, unit, selling_unit)
+    if converted is None:
+        raise CommandRejected(f"{what} is sold by {selling_unit}; {qty_str(quantity)} {unit} "
+                              "cannot be said in it (weigh it, or give the amount in "
+                              f"{selling_unit})")
+    stored = units.stored(converted)
+    if stored <= 0:
+        raise CommandRejected(f"{qty_str(quantity)} {unit} of {what} is less than "
+                              f"0.001 {selling_unit}")
+    return stored, {"asked_qty": qty_str(quantity), "asked_unit": units.unit(unit).code}
 
 
 def known_product(catalog: Mapping[str, Mapping[str, Any]], sku: str) -> Mapping[str, Any]:
@@ -38,9 +59,15 @@ def line_record(line: LineInput,
         price, desc = line.unit_price, line.description or ""
     if price < 0:
         raise CommandRejected("a line price cannot be negative")
-    return {"sku": line.sku, "description": desc, "qty": qty_str(line.quantity),
-            "unit_price": price, "notes": line.notes, "modifiers": list(line.modifiers),
-            "removed": False, "returned_qty": "0", "stock_qty": "0"}
+    selling = str(product_of(line.sku).get("unit") or "each") if line.sku else \
+        units.unit(line.unit or "each").code
+    qty, asked = selling_amount(line.quantity, line.unit if line.sku else None, selling, desc)
+    record = {"sku": line.sku, "description": desc, "qty": qty_str(qty), "unit": selling,
+              "unit_price": price, "notes": line.notes, "modifiers": list(line.modifiers),
+              "removed": False, "returned_qty": "0", "stock_qty": "0", **asked}
+    if line.asked.strip():
+        record["asked"] = " ".join(line.asked.split())[:MAX_ASKED]
+    return record
 
 
 def new_order_record(oid: str, number: str, *, till: str, customer_id: str | None,

@@ -24,7 +24,13 @@ from sync.changes import Changes
 from sync.errors import CommandRejected, NotFound
 from sync.ids import DocId, OrderId
 from sync.ledger.order_import import OrderImport
-from sync.ledger.order_records import known_product, line_record, new_order_record
+from sync.ledger.order_records import (
+    MAX_ASKED,
+    known_product,
+    line_record,
+    new_order_record,
+    selling_amount,
+)
 from sync.ledger.records import (
     CHANNELS,
     PAYMENT_METHODS,
@@ -244,7 +250,10 @@ class OrderManager:
 
     def update_line(self, ref: str, line_id: str, *, quantity: Decimal | None = None,
                     unit_price: int | None = None, notes: str | None = None,
-                    remove: bool = False, by: str = "") -> Changes:
+                    remove: bool = False, unit: str | None = None, asked: str | None = None,
+                    by: str = "") -> Changes:
+        """Change a line; a ``quantity`` in another ``unit`` ("1 kg" for a line sold by
+        the 100g) is converted like a new line's, and what was asked is kept."""
         with self._order_tx(ref) as (w, obj, oid):
             status = str(w.value(obj, "status"))
             if status not in lifecycle.OPEN:
@@ -253,7 +262,19 @@ class OrderManager:
             if lobj is None:
                 raise NotFound(f"order {ref} has no line {line_id}")
             if quantity is not None:
-                w.put(lobj, "qty", qty_str(quantity))
+                line = w.to_py(lobj)
+                selling = str(line.get("unit") or "")
+                if not selling:  # a line from before units: its product's unit
+                    sku = line.get("sku")
+                    selling = str(self.catalog.product(sku).get("unit") or "each") if sku \
+                        else "each"
+                qty, kept = selling_amount(quantity, unit, selling,
+                                           str(line.get("description") or "the line"))
+                w.put(lobj, "qty", qty_str(qty))
+                w.put(lobj, "asked_qty", kept.get("asked_qty", ""))
+                w.put(lobj, "asked_unit", kept.get("asked_unit", ""))
+            if asked is not None:
+                w.put(lobj, "asked", " ".join(asked.split())[:MAX_ASKED])
             if unit_price is not None:
                 if unit_price < 0:
                     raise CommandRejected("a line price cannot be negative")
@@ -265,6 +286,23 @@ class OrderManager:
             self._recompute_total(w, obj, by)
             skus = self._sync_stock(w, obj, status)
         return Changes(orders={oid}, stock=skus)
+
+    def note_change(self, ref: str, text: str, *, message_id: str | None = None,
+                    by: str = "") -> Changes:
+        """Keep in the order's history what a message changed ("Braising steak: 500 g ->
+        1 kg"), so staff see it beside the status moves; the message joins the order's
+        sources and is linked to it."""
+        text = " ".join(str(text).split())[:MAX_ASKED]
+        if not text:
+            raise CommandRejected("say what changed")
+        with self._order_tx(ref) as (w, obj, oid):
+            self._history(w, obj, "intake", None, text, by)
+            if message_id:
+                w.put(w.ensure_map(obj, "source_messages"), message_id, True)
+        changes = Changes(orders={oid})
+        if message_id:
+            changes.merge(self.inbox.link_message(message_id, oid))
+        return changes
 
     def update(self, ref: str, *, assignee: str | None = None, notes: str | None = None,
                due_at: dt.datetime | bool | None = False,

@@ -41,6 +41,11 @@ class LineInput:
     unit_price: int | None = None  # minor units; catalog price when None
     notes: str = ""
     modifiers: list[str] = field(default_factory=list)
+    #: the unit ``quantity`` is in ("lb"); None: the product's selling unit. Converted
+    #: exactly into the selling unit, the asked amount kept beside it (sync.units)
+    unit: str | None = None
+    #: the customer's own words for the amount ("a pound and a half")
+    asked: str = ""
 
 
 @dataclass

@@ -187,8 +187,9 @@ class ReadModel:
                                      int(bool(p.get("active", True))), p.get("low_stock"),
                                      json_text(p.get("variants") or []),
                                      json_text(p.get("option_groups") or {}),
-                                     iso(p.get("created_at"))))
-            c.executemany("INSERT OR REPLACE INTO products VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                                     iso(p.get("created_at")),
+                                     json_text(p.get("option_aliases") or {})))
+            c.executemany("INSERT OR REPLACE INTO products VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                           product_rows)
             self.stock.recompute(ch.products)
         customers = r.obj(Root, "customers")
@@ -368,8 +369,11 @@ class ReadModel:
             line_rows.append((oid, lid, int(ln.get("pos") or 0), ln.get("sku"),
                               ln.get("description"), ln.get("qty"), price, total,
                               ln.get("notes") or "", json_text(ln.get("modifiers") or []),
-                              int(bool(ln.get("removed"))), ln.get("returned_qty") or "0"))
-        c.executemany("INSERT INTO order_lines VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", line_rows)
+                              int(bool(ln.get("removed"))), ln.get("returned_qty") or "0",
+                              ln.get("unit") or "", ln.get("asked_qty") or "",
+                              ln.get("asked_unit") or "", ln.get("asked") or ""))
+        c.executemany("INSERT INTO order_lines VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                      line_rows)
         paid = 0
         pay_rows = []
         for pid, p in (o.get("payments") or {}).items():

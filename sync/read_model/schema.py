@@ -11,8 +11,9 @@ from typing import Any
 
 import sqlite_utils
 
-SCHEMA_VERSION = 8  # 5: FTS rowid; 6: customer_link; 7: stock held by orders derived;
-#                     8: orders.seq, search rows in creation order (order_seq)
+SCHEMA_VERSION = 9  # 5: FTS rowid; 6: customer_link; 7: stock held by orders derived;
+#                     8: orders.seq, search rows in creation order (order_seq);
+#                     9: line units and what was asked, option aliases
 
 TABLES: dict[str, tuple[dict[str, Any], str | tuple[str, ...]]] = {
     "shop": ({"key": str, "value": str}, "key"),
@@ -21,7 +22,7 @@ TABLES: dict[str, tuple[dict[str, Any], str | tuple[str, ...]]] = {
     "tills": ({"id": str, "name": str, "prefix": str, "removed": int, "joined_at": str}, "id"),
     "products": ({"sku": str, "name": str, "aliases": str, "unit": str, "price": int,
                   "tax_rate": str, "active": int, "low_stock": str, "variants": str,
-                  "option_groups": str, "created_at": str}, "sku"),
+                  "option_groups": str, "created_at": str, "option_aliases": str}, "sku"),
     # what each order holds (see order_stock); their sum is the stock part ORDERS_PART
     "order_stock": ({"order_id": str, "sku": str, "location": str, "on_hand_milli": int,
                      "reserved_milli": int}, ("order_id", "sku", "location")),
@@ -46,7 +47,9 @@ TABLES: dict[str, tuple[dict[str, Any], str | tuple[str, ...]]] = {
                 "customer_link": str, "seq": int}, "id"),
     "order_lines": ({"order_id": str, "line_id": str, "pos": int, "sku": str,
                      "description": str, "qty": str, "unit_price": int, "line_total": int,
-                     "notes": str, "modifiers": str, "removed": int, "returned_qty": str},
+                     "notes": str, "modifiers": str, "removed": int, "returned_qty": str,
+                     # "" for lines from before units: qty is in the product's unit
+                     "unit": str, "asked_qty": str, "asked_unit": str, "asked": str},
                     ("order_id", "line_id")),
     "payments": ({"id": str, "order_id": str, "kind": str, "method": str, "amount": int,
                   "reference": str, "at": str, "till": str, "by": str}, "id"),

@@ -141,8 +141,11 @@ def order_update_line(ctx: EngineContext, a: p.OrderUpdateLine) -> p.OrderDetail
     ref = order_ref(engine, a.order)
     qty = parse_quantity(a.qty) if a.qty not in (None, "") else None
     price = money(engine, a.unit_price) if a.unit_price not in (None, "") else None
-    engine.execute(lambda L: L.orders.update_line(ref, a.line_id, quantity=qty, unit_price=price,
-                                           notes=a.notes, remove=a.remove, by=a.by))
+    if a.unit and qty is None:
+        raise CommandRejected("a unit goes with a quantity (qty)")
+    engine.execute(lambda L: L.orders.update_line(
+        ref, a.line_id, quantity=qty, unit_price=price, notes=a.notes, remove=a.remove,
+        unit=(a.unit or "").strip() or None, asked=a.asked, by=a.by))
     return order_show(ctx, p.OrderRef(order=ref))
 
 
