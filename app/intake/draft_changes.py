@@ -28,6 +28,7 @@ from app.intake.line_parts import (
 from app.intake.number_words import NumberReading
 from app.intake.quantities import Amount, Measure
 from app.intake.word_tagging import _Item
+from sync import units
 
 
 class _Grammar(Protocol):
@@ -58,10 +59,13 @@ def prior_builders(lines: list[PriorLine], catalog: IntakeCatalog) -> list[_Buil
         if product is None:
             continue
         value = prior.amount if prior.amount is not None else prior.quantity
-        b = _Builder(product=product, prior=prior, start=None, end=0,
-                     number=NumberReading(value if value is not None else Decimal(1), -1, -1),
-                     amount=Amount(prior.amount, prior.amount_unit)
-                     if prior.amount is not None and prior.amount_unit else None)
+        amount = None
+        if prior.amount is not None and prior.amount_unit:
+            amount = Amount(prior.amount, prior.amount_unit)
+        elif prior.quantity is not None and units.unit(product.unit).measured:
+            amount = Amount(prior.quantity, product.unit)  # 1.5 of a product sold by the kg
+        b = _Builder(product=product, prior=prior, start=None, end=0, amount=amount,
+                     number=NumberReading(value if value is not None else Decimal(1), -1, -1))
         for name in prior.options:
             item = _option_item(product, name)
             if item is not None:

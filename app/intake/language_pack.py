@@ -179,6 +179,8 @@ class LanguagePack:
     swap_links: frozenset[str] = frozenset()
     #: "instead of", "rather than": what follows is the old value ("3 rather than 2")
     replaced_markers: frozenset[str] = frozenset()
+    #: words that make a second message add to the open draft ("also", "and a ...")
+    addition_cues: frozenset[str] = frozenset()
     #: negations that take a product off the order ("forget the", "cancel")
     removals: frozenset[str] = frozenset()
     #: named days: "christmas eve" -> (12, 24)

@@ -50,6 +50,7 @@ from app.intake.clauses import ORDER, QUESTION, split_clauses
 from app.intake.delivery_and_budget import _find_address, _find_budget, _find_fulfilment
 from app.intake.draft_changes import describe_changes, prior_builders
 from app.intake.draft_order import DraftLine, DraftOrder, IntakeContext, Leftover, LineOption
+from app.intake.language_pack import LanguagePack
 from app.intake.line_grammar import _Grammar
 from app.intake.line_parts import PriorLine, _Builder
 from app.intake.line_scoring import finish_line
@@ -187,6 +188,9 @@ def parse_order(text: str, catalog: IntakeCatalog, now: datetime,
     if context.previous:
         order.changes = describe_changes(list(context.previous),
                                          [line.to_json() for _, line in finished])
+        if not _changes_draft(order, low, lang):
+            # lines of their own, no word of changing or adding: an order of its own
+            return parse_order(text, catalog, now, IntakeContext(last_order=context.last_order))
     if grammar.repeat_missing:
         order.notes.append("asks for the usual, but no earlier order of theirs is known")
     _repeated_lines(order)
@@ -194,6 +198,19 @@ def parse_order(text: str, catalog: IntakeCatalog, now: datetime,
                         [b for b, _ in finished if not b.removed])
     _score(order, grammar, bool(context.previous), unused)
     return order
+
+
+def _changes_draft(order: DraftOrder, low: str, lang: LanguagePack) -> bool:
+    """Does a message with an open draft change it (or add to it on purpose: "also ...",
+    "... as well"), rather than order something else?"""
+    if any(c["change"] != "add" for c in order.changes):
+        return True
+    if not order.changes:
+        return False  # it changes nothing: read it on its own
+    words = [t.text for t in tokenize(low) if t.text.isalnum() or "'" in t.text]
+    starts = any(" ".join(words[:n]) in lang.addition_cues for n in (1, 2, 3))
+    ends = any(" ".join(words[-n:]) in lang.addition_cues for n in (1, 2))
+    return starts or ends
 
 
 def _line_key(line: DraftLine) -> tuple[object, ...]:

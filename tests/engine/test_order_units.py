@@ -14,6 +14,7 @@ from sync.errors import CommandRejected, NotFound
 from tests.conftest import CliRunner
 from tests.helpers.commands import run
 
+
 def _hardware(engine: Any) -> None:
     run(engine, "product.add", {"sku": "PAINT", "name": "Masonry paint", "price": "20",
                                 "option_groups": {"Size": ["2.5L", "5L"]},

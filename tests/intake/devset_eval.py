@@ -387,6 +387,16 @@ def read_proposal(proposal: dict[str, Any]) -> list[tuple[Said, str]]:
     return out
 
 
+def shop_products(shop: Shop) -> list[dict[str, Any]]:
+    """The catalog's products as the read model holds them once the owner has typed the
+    option aliases too (``product option-alias SKU GROUP OPTION ALIAS``)."""
+    products = {str(p["sku"]): dict(p, option_aliases={}) for p in shop.catalog["products"]}
+    for sku, group, option, alias in shop.catalog.get("option_aliases") or []:
+        by_option = products[sku]["option_aliases"].setdefault(group, {})
+        by_option.setdefault(option, []).append(alias)
+    return list(products.values())
+
+
 def intake_parser(shop: Shop) -> Parser:
     """Parse an example the way the engine does: the shop's products through the engine's
     catalog adapter, the parser's JSON entry point, the shop's default threshold."""
@@ -396,7 +406,7 @@ def intake_parser(shop: Shop) -> Parser:
     from app.intake.intake_json import parse_message_json
     from app.intake.line_parts import PriorLine
 
-    catalog = IntakeCatalog.from_dict(catalog_dict(shop.catalog["products"],
+    catalog = IntakeCatalog.from_dict(catalog_dict(shop_products(shop),
                                                    shop.catalog.get("currency", "GBP")))
 
     def prior(line: GoldLine) -> PriorLine:
