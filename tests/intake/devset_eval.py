@@ -397,33 +397,47 @@ def shop_products(shop: Shop) -> list[dict[str, Any]]:
     return list(products.values())
 
 
-def intake_parser(shop: Shop) -> Parser:
-    """Parse an example the way the engine does: the shop's products through the engine's
-    catalog adapter, the parser's JSON entry point, the shop's default threshold."""
+def shop_catalog(shop: Shop) -> Any:
+    """The shop's ``IntakeCatalog``, built the way the engine builds it."""
     from app.engine.intake_bridge import catalog_dict
     from app.intake.catalog_model import IntakeCatalog
+
+    return IntakeCatalog.from_dict(catalog_dict(shop_products(shop),
+                                                shop.catalog.get("currency", "GBP")))
+
+
+def context_for(example: Example, catalog: Any) -> Any:
+    """The ``IntakeContext`` the engine would give the example's message: the last order,
+    and the open draft its earlier messages made, message by message."""
     from app.intake.draft_order import IntakeContext
     from app.intake.intake_json import parse_message_json
     from app.intake.line_parts import PriorLine
-
-    catalog = IntakeCatalog.from_dict(catalog_dict(shop_products(shop),
-                                                   shop.catalog.get("currency", "GBP")))
 
     def prior(line: GoldLine) -> PriorLine:
         return PriorLine(sku=line.skus[0], amount=line.amount, amount_unit=line.unit,
                          options=tuple(line.options), exclusions=tuple(line.excluded))
 
+    last = tuple(prior(line) for line in example.last_order)
+    context = IntakeContext(last_order=last)
+    for earlier in example.earlier:
+        out = parse_message_json(earlier, catalog, now=FIXED_NOW, context=context)
+        lines = [PriorLine.from_json(dict(line, line_id=line.get("line_id") or f"ln{n}"))
+                 for n, line in enumerate(out["lines"])]
+        context = IntakeContext(previous=tuple(p for p in lines if p is not None),
+                                previous_time=parse_order_time(out), last_order=last)
+    return context
+
+
+def intake_parser(shop: Shop) -> Parser:
+    """Parse an example the way the engine does: the shop's products through the engine's
+    catalog adapter, the parser's JSON entry point, the shop's default threshold."""
+    from app.intake.intake_json import parse_message_json
+
+    catalog = shop_catalog(shop)
+
     def parse(example: Example) -> dict[str, Any]:
-        last = tuple(prior(line) for line in example.last_order)
-        context = IntakeContext(last_order=last)
-        for earlier in example.earlier:  # the customer's open draft, message by message
-            out = parse_message_json(earlier, catalog, now=FIXED_NOW, context=context)
-            lines = [PriorLine.from_json(dict(line, line_id=line.get("line_id") or f"ln{n}"))
-                     for n, line in enumerate(out["lines"])]
-            when = parse_order_time(out)
-            context = IntakeContext(previous=tuple(p for p in lines if p is not None),
-                                    previous_time=when, last_order=last)
-        return parse_message_json(example.text, catalog, now=FIXED_NOW, context=context)
+        return parse_message_json(example.text, catalog, now=FIXED_NOW,
+                                  context=context_for(example, catalog))
 
     return parse
 
@@ -466,3 +480,43 @@ if __name__ == "__main__":  # tuning aid: failures of the tuning halves only
             for o in score.outcomes:
                 if not o.exact:
                     print(_show(o))
+
+
+# -- calibration ---------------------------------------------------------------------------
+
+#: the draft precision the issue asks for
+TARGET_PRECISION = 0.97
+CALIBRATION_EDGES = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 1.0001)
+
+
+@dataclass(frozen=True)
+class Judged:
+    """One parse reduced to what calibration needs: its confidence, lines proposed, right."""
+
+    confidence: float
+    proposed: bool
+    right: bool
+
+
+def judged(outcomes: Iterable[Outcome]) -> list[Judged]:
+    return [Judged(o.confidence, o.is_order, o.exact) for o in outcomes]
+
+
+def recommend_threshold(items: Iterable[Judged], target: float = TARGET_PRECISION,
+                        edges: tuple[float, ...] = CALIBRATION_EDGES) -> float:
+    """The lowest confidence from which every bin above is precise enough to draft.
+
+    Each bin's precision is estimated with Laplace's rule of succession, (right + 1) /
+    (n + 2): a bin the tuning data rarely fills (an evidence class seen a few times)
+    stays below the target however clean it looked, instead of trusting 9 right out of
+    9. Only the tuning data goes in; the held-out halves are scored at the result.
+    """
+    proposed = [j for j in items if j.proposed]
+    threshold = edges[-1]
+    for lo, hi in reversed(list(itertools.pairwise(edges))):
+        inside = [j for j in proposed if lo <= j.confidence < hi]
+        estimate = (sum(j.right for j in inside) + 1) / (len(inside) + 2)
+        if estimate < target:
+            break
+        threshold = lo
+    return min(threshold, 1.0)
