@@ -260,6 +260,8 @@ class ProductRow(TypedDict, total=False):
     option_groups: dict[str, list[str]]
     variant_prices: dict[str, int]
     option_prices: dict[str, dict[str, int]]
+    #: group -> option -> other words for it (``product.option_alias``)
+    option_aliases: dict[str, dict[str, list[str]]]
     available_milli: int
 
 
@@ -695,6 +697,17 @@ class ProductAlias:
 
 
 @dataclass(frozen=True)
+class ProductOptionAlias:
+    """Another word for one of a product's options, for the intake parser."""
+
+    sku: str = arg(help="the product", positional=True)
+    group: str = arg(help="the option group's name (e.g. Size), or 'variant'", positional=True)
+    option: str = arg(help="the option as the catalog has it (e.g. 2.5L)", positional=True)
+    alias: str = arg(help="what customers call it (e.g. '2.5 litre', 'big tin')",
+                     positional=True)
+
+
+@dataclass(frozen=True)
 class ProductList:
     search: str | None = arg(None, help="part of a SKU, name or alias")
 
@@ -867,7 +880,8 @@ class OrderAdd:
     customer: str | None = arg(None, help="phone, email or customer id")
     lines: list[Any] = arg(factory=list, flag="--line", metavar="SKU:QTY",
                            help="a line, SKU:QTY (repeat); JSON also takes objects with "
-                                "sku, qty, description, unit_price, notes, modifiers")
+                                "sku, qty, unit, asked, description, unit_price, notes, "
+                                "modifiers")
     notes: str = arg("", flag="--note", help="a note on the order")
     channel: str = arg("counter", help="where it came from: counter, phone, sms, ...")
     tags: list[str] = arg(factory=list, flag="--tag", help="a tag (repeat)")
@@ -969,6 +983,8 @@ class OrderUpdateLine:
     confirm: bool = arg(False, help=CONFIRM_HELP)
     manager_pin: str = arg("", flag="--manager-pin-file", cli_form="secret_file",
                            metavar="FILE", help=MANAGER_PIN_HELP)
+    unit: str | None = arg(None, help="the unit qty is in (lb, g, ...; default: the line's)")
+    asked: str | None = arg(None, help="the customer's words for the amount")
     by: str = arg("", cli=False)
 
 
@@ -1169,6 +1185,12 @@ PRODUCT_UPDATE: Command[ProductUpdate, ProductRow] = Command(
     cli=(Cli(("product", "edit")),), writes=True)
 PRODUCT_ALIAS: Command[ProductAlias, ProductRow] = Command(
     "product.alias", ProductAlias, ProductRow, "remember another word for a product", writes=True)
+# catalog: option aliases (issue 14)
+PRODUCT_OPTION_ALIAS: Command[ProductOptionAlias, ProductRow] = Command(
+    "product.option_alias", ProductOptionAlias, ProductRow,
+    "remember another word for one of a product's options", cli=(Cli(("product",
+                                                                     "option-alias")),),
+    writes=True)
 PRODUCT_LIST: Command[ProductList, list[ProductRow]] = Command(
     "product.list", ProductList, list[ProductRow], "the catalog", cli=(Cli(("product", "list")),))
 STOCK_LIST: Command[NoParams, list[StockRow]] = Command(
@@ -1377,7 +1399,8 @@ SYNC_HEADS: Command[NoParams, DocHeads] = Command(
 
 COMMANDS: tuple[Command[Any, Any], ...] = (
     SHOP_CREATE, SHOP_INFO, SHOP_SET_SETTING,
-    PRODUCT_ADD, PRODUCT_UPDATE, PRODUCT_ALIAS, PRODUCT_LIST, STOCK_LIST, STOCK_ADJUST,
+    PRODUCT_ADD, PRODUCT_UPDATE, PRODUCT_ALIAS, PRODUCT_OPTION_ALIAS, PRODUCT_LIST,
+    STOCK_LIST, STOCK_ADJUST,
     PRODUCT_REPRICE, PRODUCT_IMPORT, PRODUCT_EXPORT, STOCK_UNDO, STOCK_MOVES,
     SUPPLIER_ADD, SUPPLIER_UPDATE, SUPPLIER_LIST,
     PO_CREATE, PO_SHOW, PO_LIST, PO_SEND, PO_RECEIVE, PO_CANCEL, REORDER_LIST,

@@ -41,38 +41,35 @@ plurals are added from the language pack, and a size alias ending in a size word
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Literal
 
+from app.intake import quantities
 from app.intake.language_en import ENGLISH
 from app.intake.language_pack import LanguagePack
+from app.intake.number_words import read_number
+from app.intake.product_names import head_forms, name_parts
+from app.intake.quantities import Measure
 from app.intake.text_tokens import tokenize
+from sync import units
 from sync.errors import IntakeError
 
 log = logging.getLogger("countertop.intake.catalog")
 
 Role = Literal["size", "variant", "modifier"]
 _ROLES: tuple[str, ...] = ("size", "variant", "modifier")
-_MEASURE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z ]+?)\s*$")
+#: how sure a product is when named only by its head noun or another word of its name
+HEAD_SCORE = 0.9
+PARTIAL_SCORE = 0.85
 
 
 class CatalogError(IntakeError):
     """The catalog dict is malformed (missing id, unknown role, duplicate sku...)."""
-
-
-@dataclass(frozen=True)
-class Measure:
-    """An amount in a canonical unit ("l", "floz", "kg", "lb")."""
-
-    value: float
-    unit: str
-
-    def same_as(self, other: Measure) -> bool:
-        return self.unit == other.unit and abs(self.value - other.value) < 1e-6 * max(
-            1.0, abs(self.value))
 
 
 @dataclass(frozen=True)
@@ -105,6 +102,10 @@ class Product:
     aliases: tuple[str, ...]
     groups: tuple[OptionGroup, ...]
     unit: str = "each"
+    #: pieces the product's name says it holds ("Free range eggs, half dozen" -> 6)
+    pack: Decimal | None = None
+    #: head nouns of its name ("lead" of "Extension lead"); see product_names
+    heads: tuple[str, ...] = ()
 
     def group(self, group_id: str) -> OptionGroup | None:
         for g in self.groups:
@@ -122,6 +123,8 @@ class PhraseTarget:
     group_id: str | None = None
     option_id: str | None = None
     role: Role | None = None
+    #: "" for a name or alias staff typed; "head" / "partial" for a word of the name
+    match: str = ""
 
 
 @dataclass
@@ -181,10 +184,13 @@ class IntakeCatalog:
                     groups.append(shared[ref])
                 else:
                     groups.append(_group_from_dict(ref, language))
+            name = str(raw.get("name") or sku)
+            parts = name_parts(name, language)
             products.append(Product(
-                sku=sku, name=str(raw.get("name") or sku),
+                sku=sku, name=name,
                 aliases=tuple(str(a) for a in raw.get("aliases", []) or []),
-                groups=tuple(groups), unit=str(raw.get("unit") or "each")))
+                groups=tuple(groups), unit=str(raw.get("unit") or "each"),
+                pack=parts.pack, heads=parts.heads))
         vocab = data.get("vocab") or {}
         catalog = cls(
             products=tuple(products),
@@ -249,6 +255,37 @@ class IntakeCatalog:
     def option_for_measure(self, measure: Measure) -> list[PhraseTarget]:
         return [t for m, t in self.measured_options if m.same_as(measure)]
 
+    def extreme_option(self, product: Product, direction: str) -> PhraseTarget | None:
+        """The largest ("max") or smallest ("min") measured option of ``product``: what
+        "the big ones" or "a small bottle" mean when no option is called that."""
+        best: tuple[Decimal, PhraseTarget] | None = None
+        for group in product.groups:
+            measured = [(o, o.measure) for o in group.options if o.measure is not None]
+            if len(measured) < 2 or len(measured) != len(group.options):
+                continue
+            for opt, m in measured:
+                assert m is not None
+                size = m.dims[0] * m.dims[1] if m.dims else m.amount * \
+                    units.unit(m.unit).factor
+                better = best is None or (size > best[0] if direction == "max"
+                                          else size < best[0])
+                if better:
+                    best = (size, PhraseTarget(kind="option", group_id=group.id,
+                                               option_id=opt.id, role=group.role))
+            if best is not None:
+                return best[1]
+        return None
+
+    def family(self, product: Product) -> list[Product]:
+        """Products that share a head noun with ``product`` ("Croissant", "Almond
+        croissant"): what "plain ones" and "the almond ones" choose among."""
+        def nouns(p: Product) -> set[str]:
+            last = [t.text for t in tokenize(p.name)][-1:]
+            return {*p.heads, *last, *(f for h in last for f in self.language.plural_forms(h))}
+
+        words = nouns(product)
+        return [p for p in self.products if words & nouns(p)]
+
     # -- index ------------------------------------------------------------------------
     def _add_phrase(self, text: str, target: PhraseTarget) -> None:
         words = tuple(t.text for t in tokenize(text))
@@ -265,48 +302,93 @@ class IntakeCatalog:
                 bucket.append(target)
 
     def _index(self) -> None:
+        self._index_grammar()
         self.phrases = {}
         self.measured_options = []
-        size_words = self.language.size_markers
-        variant_words = self.language.variant_markers
         bare_candidates: list[tuple[str, PhraseTarget]] = []
         for product in self.products:
             target = PhraseTarget(kind="product", sku=product.sku)
             for text in (product.name, *product.aliases):
                 self._add_phrase(text, target)
             for group in product.groups:
-                for opt in group.options:
-                    otarget = PhraseTarget(kind="option", group_id=group.id,
-                                           option_id=opt.id, role=group.role)
-                    names = [opt.name, *opt.aliases]
-                    for text in names:
-                        self._add_phrase(text, otarget)
-                    markers = size_words if group.role == "size" else (
-                        variant_words if group.role == "variant" else frozenset())
-                    for text in names:
-                        # "party size" also matches "party", "thin crust" also "thin",
-                        # when nothing else claims the shorter words
-                        words = [t.text for t in tokenize(text)]
-                        if len(words) > 1 and words[-1] in markers:
-                            bare_candidates.append((" ".join(words[:-1]), otarget))
-                    if opt.measure is not None and (opt.measure, otarget) not in \
-                            self.measured_options:
-                        self.measured_options.append((opt.measure, otarget))
+                self._index_group(group, bare_candidates)
         claimed = set(self.phrases)
         for text, otarget in bare_candidates:
             key = tuple(t.text for t in tokenize(text))
-            if key and key not in claimed and key[-1] not in self.language.stopwords:
-                self._add_phrase(text, otarget)
+            if key and key not in claimed and key[-1] not in self.language.stopwords and \
+                    key not in self.grammar_phrases and \
+                    read_number(list(key), 0, self.language) is None:
+                # never a count ("two" of "two liter"); marked, so that "black beans"
+                # stays beans rather than black olives (see word_tagging)
+                self._add_phrase(text, dataclasses.replace(otarget, match="prefix"))
+        self._index_name_words(set(self.phrases))
         lengths: dict[str, set[int]] = {}
         for key in self.phrases:
             lengths.setdefault(key[0], set()).add(len(key))
         self.first_token_lengths = {k: sorted(v, reverse=True) for k, v in lengths.items()}
-        self.fuzzy_words = sorted(" ".join(k) for k in self.phrases
-                                  if len(k) == 1 and k[0].isalpha() and len(k[0]) >= 3)
+        self.fuzzy_words = sorted(" ".join(k) for k, v in self.phrases.items()
+                                  if len(k) == 1 and k[0].isalpha() and len(k[0]) >= 3
+                                  and not all(t.match == "prefix" for t in v))
         self.fuzzy_pairs = sorted(" ".join(k) for k in self.phrases if len(k) == 2)
         self.fuzzy_memo = {}
         self.phrase_texts = frozenset(" ".join(k) for k in self.phrases)
-        self._index_grammar()
+
+    def _index_group(self, group: OptionGroup,
+                     bare_candidates: list[tuple[str, PhraseTarget]]) -> None:
+        """An option group's names and aliases, their measures, and the shorter words
+        customers use: "party" for "party size", "thin" for "thin crust", "oat" for "oat
+        milk" when the group's options share that last word ("oat milk", "soya milk")."""
+        lang = self.language
+        last_words = Counter(tokenize(opt.name)[-1].text for opt in group.options
+                             if len(tokenize(opt.name)) > 1)
+        markers = set(lang.size_markers if group.role == "size" else (
+            lang.variant_markers if group.role == "variant" else frozenset()))
+        markers.update(w for w, n in last_words.items() if n > 1)
+        for opt in group.options:
+            otarget = PhraseTarget(kind="option", group_id=group.id, option_id=opt.id,
+                                   role=group.role)
+            names = [opt.name, *opt.aliases]
+            for text in names:
+                self._add_phrase(text, otarget)
+            for text in names:
+                # "party size" also matches "party", "thin crust" also "thin", when
+                # nothing else claims the shorter words
+                words = [t.text for t in tokenize(text)]
+                if len(words) > 1 and words[-1] in markers:
+                    bare_candidates.append((" ".join(words[:-1]), otarget))
+            if opt.measure is not None and (opt.measure, otarget) not in \
+                    self.measured_options:
+                self.measured_options.append((opt.measure, otarget))
+
+    def _index_name_words(self, claimed: set[tuple[str, ...]]) -> None:
+        """Heads, cores and partial words of product names (see product_names)."""
+        lang = self.language
+        heads: dict[str, list[str]] = {}
+        partials: dict[str, list[str]] = {}
+        cores: dict[tuple[str, ...], list[str]] = {}
+        for product in self.products:
+            parts = name_parts(product.name, lang)
+            if parts.core and parts.core != tuple(t.text for t in tokenize(product.name)):
+                cores.setdefault(parts.core, []).append(product.sku)
+            for form in (f for head in parts.heads for f in head_forms(head, lang)):
+                _add_once(heads.setdefault(form, []), product.sku)
+            for word in parts.partials:
+                _add_once(partials.setdefault(word, []), product.sku)
+        for core, skus in cores.items():
+            if core not in claimed:
+                self.phrases[core] = [PhraseTarget(kind="product", sku=s,
+                                                   match="head" if len(skus) > 1 else "")
+                                      for s in skus]
+        for word, skus in heads.items():
+            key = (word,)
+            if key not in self.phrases and word not in lang.stopwords and \
+                    key not in self.grammar_phrases:
+                self.phrases[key] = [PhraseTarget(kind="product", sku=s, match="head")
+                                     for s in skus]
+        for word, skus in partials.items():
+            if len(skus) == 1 and (word,) not in self.phrases and word not in heads:
+                self.phrases[(word,)] = [PhraseTarget(kind="product", sku=skus[0],
+                                                      match="partial")]
 
     def _index_grammar(self) -> None:
         lang = self.language
@@ -329,6 +411,13 @@ class IntakeCatalog:
         put(lang.negations | self.negations, "neg")
         put(lang.remainder_phrases, "rest")
         put(lang.distributives, "distrib")
+        put(lang.removals, "neg", "remove")
+        put(lang.amend_phrases, "amend")
+        put(lang.swap_phrases, "swap")
+        put(lang.repeat_phrases, "repeat")
+        put(lang.plain_words, "plain")
+        for phrase, direction in lang.relative_sizes.items():
+            put([phrase], "relsize", direction)
         for phrase, level in {**lang.qualifiers, **self.qualifiers}.items():
             put([phrase], "qual", level)
         for stop in lang.stopwords:
@@ -355,14 +444,8 @@ class IntakeCatalog:
 
 
 def parse_measure(text: str, language: LanguagePack = ENGLISH) -> Measure | None:
-    """"2 l", "500 ml", "16 oz", "1.5 kg" -> Measure in the canonical unit, or None."""
-    m = _MEASURE.match(text.lower())
-    if not m:
-        return None
-    unit = language.measure_units.get(m.group(2).strip())
-    if unit is None:
-        return None
-    return Measure(float(m.group(1)) * unit[1], unit[0])
+    """"2 l", "500 ml", "16 oz", "1.5 kg", "6x50mm" -> Measure, or None."""
+    return quantities.parse_measure(text, language)
 
 
 def _norm(text: str) -> str:
@@ -385,6 +468,11 @@ def _group_from_dict(raw: Any, language: LanguagePack) -> OptionGroup:
             if measure is None:
                 log.warning("option %s/%s: unreadable measure %r ignored", raw["id"], o["id"],
                             o["measure"])
+        else:  # an option called "2.5L", "6x50mm" or "10m" is that measure
+            for text in (o.get("name") or o["id"], *(o.get("aliases") or [])):
+                measure = parse_measure(str(text), language)
+                if measure is not None:
+                    break
         options.append(Option(id=str(o["id"]), name=str(o.get("name") or o["id"]),
                               aliases=tuple(str(a) for a in o.get("aliases", []) or []),
                               measure=measure))
@@ -393,6 +481,11 @@ def _group_from_dict(raw: Any, language: LanguagePack) -> OptionGroup:
                        role=role,  # type: ignore[arg-type]
                        options=tuple(options),
                        max_choices=None if max_choices is None else int(max_choices))
+
+
+def _add_once(bucket: list[str], sku: str) -> None:
+    if sku not in bucket:
+        bucket.append(sku)
 
 
 def _deep_copy(data: Any) -> Any:

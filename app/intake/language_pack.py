@@ -44,8 +44,8 @@ class LanguagePack:
     #: multiplication markers written next to a number: "x3", "3x", "3 x"
     times_markers: frozenset[str]
     # -- measures ----------------------------------------------------------
-    #: unit words -> (canonical unit, factor to the canonical unit): "litre" -> ("l", 1)
-    measure_units: dict[str, tuple[str, float]]
+    #: unit words -> a ``sync.units`` code: "litre" -> "l", "pounds" -> "lb", "fl oz" -> "floz"
+    measure_units: dict[str, str]
     # -- order grammar -----------------------------------------------------
     #: qualifier phrases -> level ("extra", "light", "double", "half")
     qualifiers: dict[str, str]
@@ -136,3 +136,58 @@ class LanguagePack:
     plural_forms: Callable[[str], list[str]] = field(default=lambda word: [])
     #: singular candidates of a word ("tomatoes" -> ["tomato", "tomatoe"])
     singular_forms: Callable[[str], list[str]] = field(default=lambda word: [])
+    # -- amounts, packs, back-references (issue 14) ------------------------------
+    #: phrases that are an amount by themselves: "a quarter" -> ("0.25", "lb") at a deli
+    bare_measures: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: pack words -> their singular: "boxes" -> "box", "rashers" -> "rasher"
+    pack_nouns: dict[str, str] = field(default_factory=dict)
+    #: words between dimensions besides the times markers: "5 *by* 50"
+    dimension_words: frozenset[str] = frozenset()
+    #: "big", "the small ones": the largest or smallest measured option ("max" / "min")
+    relative_sizes: dict[str, str] = field(default_factory=dict)
+    #: "plain ones", "normal": the product of a family whose name is just the head noun
+    plain_words: frozenset[str] = frozenset()
+    #: "the usual", "same again": the customer's last order
+    repeat_phrases: frozenset[str] = frozenset()
+    # -- clauses -------------------------------------------------------------------
+    #: openers of a question that asks for information ("do you", "what", "how much")
+    question_openers: frozenset[str] = frozenset()
+    #: openers that ask for something, even with a question mark ("can i get", "could you do")
+    request_openers: frozenset[str] = frozenset()
+    #: question openers about stock that become a request with a stated count
+    #: ("have you got 2 large chickens?")
+    availability_openers: frozenset[str] = frozenset()
+    #: past-tense verbs that mean a past event wherever they stand ("picked", "arrived")
+    past_verbs: frozenset[str] = frozenset()
+    #: past-tense verbs that need a subject before them ("i left", "we got")
+    subject_past_verbs: frozenset[str] = frozenset()
+    #: subjects for those: "i", "we", "she"...
+    subjects: frozenset[str] = frozenset()
+    #: past time words: "yesterday", "last week"
+    past_times: frozenset[str] = frozenset()
+    #: words saying the clause is about the future after all ("will", "'ll", "tomorrow")
+    future_cues: frozenset[str] = frozenset()
+    #: greetings, alone or before a name ("morning", "hiya", "evening all")
+    greetings: frozenset[str] = frozenset()
+    #: thanks and sign-offs ("thanks", "cheers", "ta"): a clause they open is chatter
+    thanks_words: frozenset[str] = frozenset()
+    #: "make that", "make it", "change it to": what follows replaces part of a line
+    amend_phrases: frozenset[str] = frozenset()
+    #: "swap": swap X for Y
+    swap_phrases: frozenset[str] = frozenset()
+    #: "for" in "swap X for Y"
+    swap_links: frozenset[str] = frozenset()
+    #: "instead of", "rather than": what follows is the old value ("3 rather than 2")
+    replaced_markers: frozenset[str] = frozenset()
+    #: words that make a second message add to the open draft ("also", "and a ...")
+    addition_cues: frozenset[str] = frozenset()
+    #: negations that take a product off the order ("forget the", "cancel")
+    removals: frozenset[str] = frozenset()
+    #: named days: "christmas eve" -> (12, 24)
+    holidays: dict[str, tuple[int, int]] = field(default_factory=dict)
+    #: "half 8" (British: 8:30)
+    half_past_words: frozenset[str] = frozenset()
+    #: words that make a following bare clock time a time ("collecting 8.45", "pick up 9.30")
+    collection_cues: frozenset[str] = frozenset()
+    #: "ish" in "4ish": the hour before it is a time
+    approx_suffixes: frozenset[str] = frozenset()

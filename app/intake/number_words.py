@@ -49,8 +49,11 @@ def _match_phrase(words: Sequence[str], i: int, phrases: dict[str, float] | dict
 
 def _decimal(text: str) -> Decimal | None:
     try:
+        if "/" in text:  # "1/2", "3/4" (see text_tokens): a fraction below one
+            top, bottom = (Decimal(x) for x in text.split("/", 1))
+            return top / bottom if 0 < top < bottom else None
         return Decimal(text)
-    except InvalidOperation:
+    except (InvalidOperation, ArithmeticError):
         return None
 
 
@@ -114,6 +117,8 @@ def read_number(words: Sequence[str], i: int, lang: LanguagePack) -> NumberReadi
     if w[:1].isdigit():
         value = _decimal(w)
         end = i + 1
+        if value is None:
+            return None
     elif phrase is not None:
         value, end = Decimal(str(phrase[0])).normalize(), phrase[1]
     else:

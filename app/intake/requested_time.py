@@ -60,6 +60,12 @@ class _Patterns:
     month_day: re.Pattern[str]
     day_month: re.Pattern[str]
     iso: re.Pattern[str]
+    holiday: re.Pattern[str]
+    ordinal_day: re.Pattern[str]
+    half_past: re.Pattern[str]
+    collect_clock: re.Pattern[str]
+    approx: re.Pattern[str]
+    day_ampm: re.Pattern[str]
 
 
 _CACHE: dict[str, _Patterns] = {}
@@ -75,6 +81,10 @@ def _patterns(lang: LanguagePack) -> _Patterns:
     loose = _alt(lang.clock_cues | lang.for_words)
     for_w = _alt(lang.for_words)
     ordinal = _alt(lang.ordinal_suffixes)
+    # "about 6kg", "at 3 trays": an amount, not a time
+    not_amount = rf"(?!\s*(?:{_alt(set(lang.measure_units) | set(lang.pack_nouns))})\b)"
+    collect = _alt(lang.collection_cues | lang.clock_cues) if lang.collection_cues else clock
+    days = _alt(set(lang.weekdays) | set(lang.relative_days))
     p = _Patterns(
         asap=re.compile(rf"\b(?:{_alt(lang.asap_phrases)})\b"),
         relative=re.compile(
@@ -89,7 +99,7 @@ def _patterns(lang: LanguagePack) -> _Patterns:
             r"(?<![\d.:])(?P<h>\d{1,2}):(?P<m>\d{2})(?![\d:])"),
         clock_cue=re.compile(
             rf"(?:\b(?:{clock})\s+)(?P<h>\d{{1,2}})(?:\.(?P<m>\d{{2}}))?"
-            rf"(?:\s*(?:{_alt(lang.oclock_words)}))?(?!\d|[.,:]\d|\s*(?:%|x\b))"),
+            rf"(?:\s*(?:{_alt(lang.oclock_words)}))?(?!\d|[.,:]\d|\s*(?:%|x\b)){not_amount}"),
         noon=re.compile(rf"(?:\b(?:{loose})\s+)?\b(?:{_alt(lang.noon_words)})\b"),
         part_word=re.compile(rf"(?:\b(?:{for_w})\s+)?\b(?P<pw>{_alt(lang.day_part_words)})\b"),
         day_part=re.compile(
@@ -105,6 +115,20 @@ def _patterns(lang: LanguagePack) -> _Patterns:
             rf"\b(?:(?:{_alt(lang.date_articles)})\s+)?(?P<d>\d{{1,2}})(?:{ordinal}|\.)?\s+"
             rf"(?:(?:{_alt(lang.count_glue)})\s+)?(?P<mo>{_alt(lang.months)})\b"),
         iso=re.compile(r"\b(?P<y>\d{4})-(?P<mo>\d{2})-(?P<d>\d{2})\b"),
+        holiday=re.compile(rf"(?:\b(?:{_alt(lang.day_cues)})\s+)?\b(?P<h>{_alt(lang.holidays)})\b"
+                           if lang.holidays else r"(?!x)x"),
+        ordinal_day=re.compile(
+            rf"(?:\b(?:{_alt(lang.day_cues)})\s+)?(?:\b(?:{_alt(lang.date_articles)})\s+)?"
+            rf"(?<![\d.:])(?P<d>\d{{1,2}})(?:{ordinal})\b"),
+        half_past=re.compile(
+            rf"\b(?:{collect})\s+(?:{_alt(lang.half_past_words)})\s+(?P<h>\d{{1,2}})\b{not_amount}"
+            if lang.half_past_words else r"(?!x)x"),
+        collect_clock=re.compile(
+            rf"\b(?:{collect})\s+(?P<h>\d{{1,2}})[.:](?P<m>\d{{2}})(?![\d.])"),
+        approx=re.compile(
+            rf"(?:\b(?:{loose})\s+)?(?<![\d.:])(?P<h>\d{{1,2}})\s*(?:{_alt(lang.approx_suffixes)})\b"
+            if lang.approx_suffixes else r"(?!x)x"),
+        day_ampm=re.compile(rf"\b(?:{days})\s+(?P<ap>{am_pm})(?![a-z])"),
     )
     _CACHE[lang.code] = p
     return p
@@ -174,6 +198,23 @@ def find_requested_time(text: str, now: datetime, lang: LanguagePack = ENGLISH,
                     break
                 except ValueError:
                     continue
+    if day is None:
+        m = p.holiday.search(low)
+        if m:
+            month, dom = lang.holidays[" ".join(m.group("h").split())]
+            day = _next_date(today, month, dom)
+            spans.append(m.span())
+    if day is None:
+        for m in p.ordinal_day.finditer(low):  # "for the 24th", "sat 28th"
+            found = _next_day_of_month(today, int(m.group("d")))
+            if found is not None:
+                day = found
+                spans.append(m.span())
+                break
+    if day is not None:  # "Saturday 5th December": the weekday is part of the date
+        m = p.weekday.search(low)
+        if m and not _inside(m.span(), spans):
+            spans.append(m.span())
     pw = p.part_word.search(low)
     if pw:
         offset, part_hour = lang.day_part_words[" ".join(pw.group("pw").split())]
@@ -207,19 +248,31 @@ def find_requested_time(text: str, now: datetime, lang: LanguagePack = ENGLISH,
             spans.append(m.span())
             break
 
-    for pat in (p.clock_ampm, p.clock_colon, p.clock_cue):
+    m = p.half_past.search(low)  # "in at half 8": 8:30
+    if m and not _inside(m.span(), spans) and int(m.group("h")) <= 12:
+        hour, minute = int(m.group("h")), 30
+        spans.append(m.span())
+    for pat in (p.clock_ampm, p.clock_colon, p.collect_clock, p.clock_cue, p.approx):
+        if hour is not None:
+            break
         m = pat.search(low)
         if m and pat is p.clock_cue and _counts_something(low[m.end():], reserved, lang):
             m = None  # "at 7 pizzas each": a count, not a time
         if m and not _inside(m.span(), spans):
             h = int(m.group("h"))
-            mins = int(m.group("m") or 0)
+            mins = int(m.groupdict().get("m") or 0)
             if h > 23 or mins > 59:
                 continue
             hour, minute = h, mins
             ampm = m.groupdict().get("ap")
             spans.append(m.span())
             break
+    if hour is None and part_hour is None:
+        m = p.day_ampm.search(low)  # "Fri pm", "tomorrow am"
+        if m:
+            pm = " ".join(m.group("ap").split()) in lang.pm_words
+            part_hour = lang.day_parts.get("afternoon" if pm else "morning", 14 if pm else 9)
+            spans.append((m.start("ap"), m.end("ap")))
     if hour is None:
         m = p.noon.search(low)
         if m:
@@ -252,6 +305,30 @@ def find_requested_time(text: str, now: datetime, lang: LanguagePack = ENGLISH,
     spans.sort()
     shown = " ".join(" ".join(text[a:b].split()) for a, b in spans)
     return RequestedTime(at, precision, shown, tuple(spans))
+
+
+def _next_date(today: date, month: int, dom: int) -> date | None:
+    try:
+        found = date(today.year, month, dom)
+        return found if found >= today else date(today.year + 1, month, dom)
+    except ValueError:
+        return None
+
+
+def _next_day_of_month(today: date, dom: int) -> date | None:
+    """"the 24th": the next 24th from today (this month if still ahead)."""
+    if not 1 <= dom <= 31:
+        return None
+    year, month = today.year, today.month
+    for _ in range(3):
+        try:
+            found = date(year, month, dom)
+        except ValueError:
+            found = None
+        if found is not None and found >= today:
+            return found
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return None
 
 
 def _counts_something(rest: str, reserved: Collection[str], lang: LanguagePack) -> bool:

@@ -13,7 +13,8 @@ import unicodedata
 from dataclasses import dataclass
 
 _TOKEN = re.compile(
-    r"\d+(?:[.,]\d+)?"            # 3, 7.5, 16,9
+    r"\d/\d(?![\d/])"              # 1/2, 3/4: a fraction (never a date: one digit each)
+    r"|\d+(?:[.,]\d+)?"           # 3, 7.5, 16,9
     r"|[^\W\d_]+(?:'[^\W\d_]+)*"  # words, i'd, don't
     r"|[$€£&*]"                    # currency symbols, ampersand, times
     r"|[.,!?;:]"                   # clause punctuation

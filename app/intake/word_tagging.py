@@ -9,14 +9,13 @@ the same tagging for alias learning and debugging.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from app.intake.catalog_model import IntakeCatalog, Measure, PhraseTarget
-from app.intake.language_pack import LanguagePack
+from app.intake.catalog_model import HEAD_SCORE, PARTIAL_SCORE, IntakeCatalog, PhraseTarget
 from app.intake.number_words import NumberReading, read_number
+from app.intake.quantities import Amount, Measure, read_dims, read_measure, read_pack
 from app.intake.text_tokens import Token, tokenize
 
 MAX_MESSAGE_CHARS = 4000
@@ -35,23 +34,12 @@ class _Item:
     text: str
     targets: list[PhraseTarget] = field(default_factory=list)
     number: NumberReading | None = None
-    measure: Measure | None = None
+    #: what the customer asked for with its unit ("3 lb", "2 boxes of 6"); on an option
+    #: read from a measure ("10m"), the amount it would be if the option does not fit
+    amount: Amount | None = None
     value: str = ""
     score: float = 1.0
     weak: bool = False
-
-
-def _read_measure(words: Sequence[str], i: int, lang: LanguagePack
-                  ) -> tuple[NumberReading, Measure, int] | None:
-    reading = read_number(words, i, lang)
-    if reading is None or reading.marker_before or reading.marker_after:
-        return None  # an article counts: "a liter of coke", "a kilo of comte"
-    for n in (2, 1):
-        unit_words = " ".join(words[reading.end:reading.end + n])
-        unit = lang.measure_units.get(unit_words)
-        if unit is not None and len(words[reading.end:reading.end + n]) == n:
-            return reading, Measure(float(reading.value) * unit[1], unit[0]), reading.end + n
-    return None
 
 
 def _fuzzy(catalog: IntakeCatalog, text: str, pair: bool) -> tuple[str, float] | None:
@@ -90,24 +78,54 @@ def _tag(tokens: list[Token], text: str, catalog: IntakeCatalog) -> list[_Item]:
         def span(a: int, b: int) -> tuple[int, int]:
             return tokens[a].start, tokens[b - 1].end
 
+        def catalog_word(j: int) -> bool:
+            """Is words[j] the catalog's own word (then not a pack word)? A head noun
+            before "of" is a pack still: "2 boxes of 6 eggs" in a shop with a veg box."""
+            found = catalog.longest_match(words, j)
+            if found is None:
+                return False
+            heads_only = all(t.match == "head" for t in found[1])
+            return not (heads_only and j + 1 < n and words[j + 1] in lang.count_glue)
+
         hit = catalog.longest_match(words, i)
         if hit is not None:
             end, targets = hit
             products = [t for t in targets if t.kind == "product"]
             kind = "product" if products and len(products) == len(targets) else (
                 "option" if not products else "product_or_option")
-            offer(_Item(kind, i, end, span(i, end), " ".join(words[i:end]), list(targets),
-                        weak=end - i == 1 and words[i] in lang.stopwords))
-        measured = _read_measure(words, i, lang)
-        if measured is not None:
-            amount, measure, end = measured
+            score = 1.0
+            if products and len(products) == len(targets) and all(t.match for t in targets):
+                score = PARTIAL_SCORE if targets[0].match == "partial" else HEAD_SCORE
+            # a one-word alias that is also a grammar word ("can" for a can of coke) is
+            # weak: used only where it fits; a product's ("card") only when short
+            weak = end - i == 1 and words[i] in lang.stopwords and (
+                kind != "product" or len(words[i]) <= 3)
+            prefix_only = all(t.match == "prefix" for t in targets)
+            following = catalog.longest_match(words, end) if end < n else None
+            if not (prefix_only and following is not None and
+                    any(t.kind == "option" for t in following[1])):
+                offer(_Item(kind, i, end, span(i, end), " ".join(words[i:end]),
+                            list(targets), score=score, weak=weak))
+        dims = read_dims(words, i, lang)
+        if dims is not None:
+            measure, end = dims
             targets = catalog.option_for_measure(measure)
             if targets:
                 offer(_Item("option", i, end, span(i, end), " ".join(words[i:end]), targets))
-            else:
-                offer(_Item("num", i, end, span(i, end), " ".join(words[i:end]),
-                            number=amount, measure=measure))
         reading = read_number(words, i, lang)
+        measured = read_measure(words, i, lang, reading)
+        if measured is not None:
+            said, amount, end = measured
+            targets = catalog.option_for_measure(Measure(amount.value, amount.unit))
+            offer(_Item("option" if targets else "num", i, end, span(i, end),
+                        " ".join(words[i:end]), targets, number=said, amount=amount))
+        packed = read_pack(words, lang, reading, catalog_word) \
+            if reading is not None and reading.end < n and words[reading.end] in lang.pack_nouns \
+            else None
+        if packed is not None:
+            said, amount, end = packed
+            offer(_Item("num", i, end, span(i, end), " ".join(words[i:end]), number=said,
+                        amount=amount))
         if reading is not None:
             end = reading.end
             if end < n and words[end] in lang.count_descriptors and not reading.from_article:

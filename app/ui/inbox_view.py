@@ -338,8 +338,7 @@ class ConversationView(QWidget):
         if not proposal or not proposal.get("lines"):
             self.proposal.hide()
             return
-        items = ", ".join(f"{ln.get('quantity', 1)} × {ln.get('product') or ln.get('text')}"
-                          for ln in proposal["lines"] if isinstance(ln, dict))
+        items = ", ".join(_proposed_line(ln) for ln in proposal["lines"] if isinstance(ln, dict))
         extra = []
         when = proposal.get("requested_time")
         if isinstance(when, dict) and when.get("at"):
@@ -349,6 +348,13 @@ class ConversationView(QWidget):
         conf = proposal.get("confidence")
         if isinstance(conf, (int, float)):
             extra.append(f"{round(conf * 100)}% sure")
+        changes = [str(c.get("text")) for c in proposal.get("changes") or []
+                   if isinstance(c, dict) and c.get("text")]
+        if changes:
+            extra.append("changes the open order: " + "; ".join(changes))
+        unused = [str(u) for u in proposal.get("unparsed") or [] if str(u).strip()]
+        if unused:
+            extra.append("not understood: " + " / ".join(unused))
         self.proposal.setText(f"<b>Suggested order:</b> {items}"
                               + (f"<br><span style='color:gray'>{' · '.join(extra)}</span>"
                                  if extra else ""))
@@ -582,3 +588,14 @@ class InboxView(QWidget):
             return False
         self.list.setCurrentIndex(self.model.index(row, 0))
         return True
+
+
+def _proposed_line(line: dict[str, Any]) -> str:
+    """"2 × Croissant", "3 lb × Braising steak" (sold by the kg), "4 × Lamb chops (weigh)"."""
+    name = line.get("product") or line.get("text")
+    said = line.get("said")
+    if line.get("quantity") is None:
+        return f"{said or line.get('amount') or '?'} × {name} (weigh)"
+    if said and line.get("amount_unit") and line.get("amount_unit") != line.get("unit"):
+        return f"{said} × {name}"
+    return f"{line.get('quantity', 1)} × {name}"

@@ -132,6 +132,17 @@ def send_sms(to: str, text: str) -> p.Request[p.SmsSend, p.SmsQueued]:
     return p.SMS_SEND.request(p.SmsSend(to=to, text=text))
 
 
+# ---------------------------------------------------------------------- catalog
+
+
+def add_option_alias(sku: str, group: str, option: str,
+                     alias: str) -> p.Request[p.ProductOptionAlias, p.ProductRow]:
+    """Another word for one of a product's options ("2.5 litre" for the Size "2.5L"); for
+    the Catalog page (issue 11), which does not exist yet."""
+    return p.PRODUCT_OPTION_ALIAS.request(p.ProductOptionAlias(sku=sku, group=group,
+                                                                option=option, alias=alias))
+
+
 # ---------------------------------------------------------------------- stock
 
 

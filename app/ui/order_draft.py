@@ -181,10 +181,18 @@ def draft_from_message(message: dict[str, Any], known_skus: set[str] | None = No
             sku = line.get("sku") or None
             if sku and known_skus is not None and sku not in known_skus:
                 sku = None
-            notes = "; ".join(str(n) for n in line.get("notes") or [] if n)
+            notes = [str(n) for n in line.get("notes") or [] if n]
+            qty = line.get("quantity")
+            if qty is None and "quantity" in line:
+                qty = ""  # "4 chops" of something sold by the kg: staff weigh them
+            said = str(line.get("said") or "")
+            if said and said != str(line.get("quantity")):
+                notes.insert(0, f"asked: {said}")
+            if line.get("alternatives"):
+                notes.insert(0, "pick one: " + ", ".join(map(str, line["alternatives"])))
             draft.lines.append(DraftLine(
                 sku=sku, description=str(line.get("product") or line.get("text") or ""),
-                qty=str(line.get("quantity") or "1"), notes=notes,
+                qty=str(qty if qty is not None else "1"), notes="; ".join(notes),
                 modifiers=_modifier_words(line)))
         when = intake.get("requested_time")
         if isinstance(when, dict) and when.get("at"):

@@ -31,6 +31,27 @@ if TYPE_CHECKING:
     from sync.ledger.documents import LedgerCore
 
 
+#: an option alias is a few words, not a sentence
+MAX_ALIAS = 60
+#: the group name plain variants answer to (``product add --variant``)
+VARIANT_GROUP = "variant"
+
+
+def _find_group(product: Mapping[str, Any], group: str) -> tuple[str, list[str]]:
+    """The option group ``group`` names (any case), with its options; "variant" is the
+    product's variants."""
+    wanted = str(group or "").strip().lower()
+    groups = {str(k): [str(o) for o in v] for k, v in (product.get("option_groups") or {}).items()}
+    for name, options in groups.items():
+        if name.lower() == wanted:
+            return name, options
+    if wanted in (VARIANT_GROUP, VARIANT_GROUP + "s") and product.get("variants"):
+        return VARIANT_GROUP, [str(v) for v in product["variants"]]
+    known = [*groups, *([VARIANT_GROUP] if product.get("variants") else [])]
+    raise CommandRejected(f"{product.get('sku')} has no option group {group!r}; it has "
+                          f"{', '.join(known) or 'none'}")
+
+
 class CatalogManager:
     """``ledger.catalog``: what the shop sells and how much of it is on the shelf."""
 
@@ -162,6 +183,40 @@ class CatalogManager:
             assert obj is not None
             if alias.lower() not in {str(a).lower() for a in w.to_py(obj)}:
                 w.append(obj, alias)
+        return Changes(products={sku})
+
+    def add_option_alias(self, sku: str, group: str, option: str, alias: str) -> Changes:
+        """Remember another word for one of a product's options: "2.5 litre" or "big tin"
+        for the Size "2.5L", "oatly" for the Milk "oat milk". ``group`` is an option
+        group's name, or "variant" for the product's variants; both match any case.
+
+        Kept at ``option_aliases[group][option]`` in the product. A product from before
+        this field gets the map on first use; two tills adding the first alias of such a
+        product at the same moment keep one of the two (the map is created twice).
+        """
+        product = self.product(sku)
+        alias = " ".join(str(alias or "").split())
+        if not alias or not any(ch.isalnum() for ch in alias):
+            raise CommandRejected("the alias is empty")
+        if len(alias) > MAX_ALIAS:
+            raise CommandRejected(f"an alias is at most {MAX_ALIAS} characters")
+        group_name, options = _find_group(product, group)
+        option_name = next((o for o in options if o.lower() == str(option).strip().lower()),
+                           None)
+        if option_name is None:
+            raise CommandRejected(f"{group_name} of {sku} has no option {option!r}; it has "
+                                  f"{', '.join(options) or 'none'}")
+        if alias.lower() == option_name.lower():
+            raise CommandRejected(f"{alias!r} is the option's own name")
+        with self.ledger.docs.write(self.ledger.shop_doc) as w:
+            obj = w.path("products", sku)
+            assert obj is not None
+            by_group = w.ensure_map(w.ensure_map(obj, "option_aliases"), group_name)
+            existing = w.obj(by_group, option_name)
+            if existing is None:
+                w.put(by_group, option_name, [alias])
+            elif alias.lower() not in {str(a).lower() for a in w.to_py(existing)}:
+                w.append(existing, alias)
         return Changes(products={sku})
 
     def adjust_stock(self, sku: str, delta: Decimal, *, reason: str,

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from sync import lifecycle
+from sync import lifecycle, units
 from sync.catalog_prices import line_price
 from sync.errors import CommandRejected
 from sync.ledger.checks import check_rate
@@ -16,6 +16,27 @@ from sync.ledger.records import FulfilmentInput, LineInput, new_id
 from sync.money import qty_str
 from sync.order_totals import order_totals
 from sync.vocabulary import MEASURED_UNITS
+
+#: the customer's words kept on a line, at most (an SMS is 1530 characters at most)
+MAX_ASKED = 200
+
+
+def selling_amount(quantity: Decimal, unit: str | None, selling_unit: str,
+                   what: str) -> tuple[Decimal, dict[str, Any]]:
+    """``quantity`` of ``unit`` in the selling unit, and the fields that keep what was
+    asked ("asked_qty", "asked_unit"); refused in plain words when it cannot convert."""
+    if not unit or units.unit(unit).code == units.unit(selling_unit).code:
+        return quantity, {}
+    converted = units.convert(quantity, unit, selling_unit)
+    if converted is None:
+        raise CommandRejected(f"{what} is sold by {selling_unit}; {qty_str(quantity)} {unit} "
+                              "cannot be said in it (weigh it, or give the amount in "
+                              f"{selling_unit})")
+    stored = units.stored(converted)
+    if stored <= 0:
+        raise CommandRejected(f"{qty_str(quantity)} {unit} of {what} is less than "
+                              f"0.001 {selling_unit}")
+    return stored, {"asked_qty": qty_str(quantity), "asked_unit": units.unit(unit).code}
 
 
 def known_product(catalog: Mapping[str, Mapping[str, Any]], sku: str) -> Mapping[str, Any]:
@@ -56,11 +77,17 @@ def line_record(line: LineInput,
         unit, rate = "each", line.tax_rate or "0"
     if price < 0:
         raise CommandRejected("a line price cannot be negative")
-    check_quantity_for_unit(line.quantity, unit, desc)
-    return {"sku": line.sku, "description": desc, "qty": qty_str(line.quantity),
-            "unit_price": price, "notes": line.notes, "modifiers": list(line.modifiers),
-            "removed": False, "returned_qty": "0", "stock_qty": "0", "unit": unit,
-            "tax_rate": check_rate(rate)}
+    if not line.sku:
+        unit = units.unit(line.unit or "each").code
+    qty, asked = selling_amount(line.quantity, line.unit if line.sku else None, unit, desc)
+    check_quantity_for_unit(qty, unit, desc)
+    record = {"sku": line.sku, "description": desc, "qty": qty_str(qty), "unit": unit,
+              "unit_price": price, "notes": line.notes, "modifiers": list(line.modifiers),
+              "removed": False, "returned_qty": "0", "stock_qty": "0",
+              "tax_rate": check_rate(rate), **asked}
+    if line.asked.strip():
+        record["asked"] = " ".join(line.asked.split())[:MAX_ASKED]
+    return record
 
 
 def new_order_record(oid: str, number: str, *, till: str, customer_id: str | None,

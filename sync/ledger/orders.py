@@ -22,7 +22,12 @@ from sync.changes import Changes
 from sync.errors import CommandRejected, NotFound
 from sync.ids import OrderId
 from sync.ledger.order_money import OrderMoney
-from sync.ledger.order_records import check_quantity_for_unit, new_order_record
+from sync.ledger.order_records import (
+    MAX_ASKED,
+    check_quantity_for_unit,
+    new_order_record,
+    selling_amount,
+)
 from sync.ledger.records import (
     CHANNELS,
     FulfilmentInput,
@@ -143,7 +148,10 @@ class OrderManager(OrderMoney):
 
     def update_line(self, ref: str, line_id: str, *, quantity: Decimal | None = None,
                     unit_price: int | None = None, notes: str | None = None,
-                    remove: bool = False, by: str = "") -> Changes:
+                    remove: bool = False, unit: str | None = None, asked: str | None = None,
+                    by: str = "") -> Changes:
+        """Change a line; a ``quantity`` in another ``unit`` ("1 kg" for a line sold by
+        the 100g) is converted like a new line's, and what was asked is kept."""
         with self._order_tx(ref) as (w, obj, oid):
             status = str(w.value(obj, "status"))
             if status not in lifecycle.OPEN:
@@ -153,12 +161,19 @@ class OrderManager(OrderMoney):
                 raise NotFound(f"order {ref} has no line {line_id}")
             line = w.to_py(lobj)
             what = str(line.get("description") or line.get("sku") or "")
-            if quantity is not None and qty_str(quantity) != line.get("qty"):
-                unit = str(line.get("unit") or self._unit_of(line.get("sku")))
-                check_quantity_for_unit(quantity, unit, what)
-                w.put(lobj, "qty", qty_str(quantity))
-                self._history(w, obj, "qty", line.get("qty"), qty_str(quantity), by,
-                              line=line_id, item=what)
+            if quantity is not None:
+                # a line from before units is in its product's unit
+                selling = str(line.get("unit") or self._unit_of(line.get("sku")))
+                qty, kept = selling_amount(quantity, unit, selling, what or "the line")
+                check_quantity_for_unit(qty, selling, what)
+                if qty_str(qty) != line.get("qty"):
+                    w.put(lobj, "qty", qty_str(qty))
+                    self._history(w, obj, "qty", line.get("qty"), qty_str(qty), by,
+                                  line=line_id, item=what)
+                w.put(lobj, "asked_qty", kept.get("asked_qty", ""))
+                w.put(lobj, "asked_unit", kept.get("asked_unit", ""))
+            if asked is not None:
+                w.put(lobj, "asked", " ".join(asked.split())[:MAX_ASKED])
             if unit_price is not None and unit_price != line.get("unit_price"):
                 if unit_price < 0:
                     raise CommandRejected("a line price cannot be negative")
@@ -173,6 +188,23 @@ class OrderManager(OrderMoney):
             self._recompute_total(w, obj, by)
             skus = self._sync_stock(w, obj, status)
         return Changes(orders={oid}, stock=skus)
+
+    def note_change(self, ref: str, text: str, *, message_id: str | None = None,
+                    by: str = "") -> Changes:
+        """Keep in the order's history what a message changed ("Braising steak: 500 g ->
+        1 kg"), so staff see it beside the status moves; the message joins the order's
+        sources and is linked to it."""
+        text = " ".join(str(text).split())[:MAX_ASKED]
+        if not text:
+            raise CommandRejected("say what changed")
+        with self._order_tx(ref) as (w, obj, oid):
+            self._history(w, obj, "intake", None, text, by)
+            if message_id:
+                w.put(w.ensure_map(obj, "source_messages"), message_id, True)
+        changes = Changes(orders={oid})
+        if message_id:
+            changes.merge(self.inbox.link_message(message_id, oid))
+        return changes
 
     def update(self, ref: str, *, assignee: str | None = None, notes: str | None = None,
                due_at: dt.datetime | bool | None = False,

@@ -42,6 +42,11 @@ class LineInput:
     notes: str = ""
     modifiers: list[str] = field(default_factory=list)
     tax_rate: str | None = None  # percent; the product's rate when None
+    #: the unit ``quantity`` is in ("lb"); None: the product's selling unit. Converted
+    #: exactly into the selling unit, the asked amount kept beside it (sync.units)
+    unit: str | None = None
+    #: the customer's own words for the amount ("a pound and a half")
+    asked: str = ""
 
 
 @dataclass

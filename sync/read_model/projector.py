@@ -195,8 +195,10 @@ class ReadModel:
                                      json_text(p.get("option_groups") or {}),
                                      iso(p.get("created_at")),
                                      json_text(p.get("variant_prices") or {}),
-                                     json_text(p.get("option_prices") or {})))
-            c.executemany("INSERT OR REPLACE INTO products VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                                     json_text(p.get("option_prices") or {}),
+                                     json_text(p.get("option_aliases") or {})))
+            c.executemany("INSERT OR REPLACE INTO products VALUES "
+                          "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                           product_rows)
             self.stock.recompute(ch.products)
         customers = r.obj(Root, "customers")
@@ -419,12 +421,15 @@ class ReadModel:
                               m.subtotal - m.discount,
                               ln.get("notes") or "", json_text(ln.get("modifiers") or []),
                               int(bool(ln.get("removed"))), ln.get("returned_qty") or "0",
-                              ln.get("unit") or "each", m.rate,
+                              # "" for lines from before units: qty is in the product's unit
+                              ln.get("unit") or "", m.rate,
                               json_text(ln["discount"]) if ln.get("discount") else None,
                               m.discount, m.amount, m.returned,
-                              ln.get("restocked_qty") or "0", ln.get("written_off_qty") or "0"))
+                              ln.get("restocked_qty") or "0", ln.get("written_off_qty") or "0",
+                              ln.get("asked_qty") or "", ln.get("asked_unit") or "",
+                              ln.get("asked") or ""))
         c.executemany("INSERT INTO order_lines VALUES "
-                      "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", line_rows)
+                      "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", line_rows)
         paid = refunded = 0
         pay_rows = []
         for pid, p in (o.get("payments") or {}).items():

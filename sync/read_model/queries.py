@@ -86,6 +86,7 @@ __all__ = [
     "first_customer_with_contact",
     "fts_query",
     "known_docs",
+    "last_order",
     "latest_times",
     "list_alerts",
     "list_calls",
@@ -109,6 +110,7 @@ __all__ = [
     "messages_by_id",
     "messages_since",
     "on_order_milli",
+    "open_auto_order",
     "open_readonly",
     "order_count",
     "order_detail",
@@ -211,6 +213,26 @@ def order_detail(conn: sqlite3.Connection, order_id: str) -> dict[str, Any] | No
     return order
 
 
+def last_order(conn: sqlite3.Connection, customer_id: str,
+               exclude: str | None = None) -> dict[str, Any] | None:
+    """The customer's most recent order that was not cancelled, with its lines: what
+    "the usual" or "same again" means (``exclude``: an order that does not count)."""
+    rows = _rows(conn, "SELECT id FROM orders WHERE customer_id=? AND status!=? AND id!=? "
+                       "ORDER BY seq DESC LIMIT 1",
+                 (customer_id, lifecycle.CANCELLED, exclude or ""))
+    return order_detail(conn, rows[0]["id"]) if rows else None
+
+
+def open_auto_order(conn: sqlite3.Connection, customer_id: str,
+                    since: str) -> dict[str, Any] | None:
+    """The customer's newest order the intake drafted (tagged auto), still new, made at
+    or after ``since`` (ISO): the draft a second message may change."""
+    rows = _rows(conn, "SELECT id FROM orders WHERE customer_id=? AND status=? AND "
+                       "tags LIKE ? AND created_at>=? ORDER BY seq DESC LIMIT 1",
+                 (customer_id, lifecycle.NEW, '%"auto"%', since))
+    return order_detail(conn, rows[0]["id"]) if rows else None
+
+
 def list_products(conn: sqlite3.Connection, *, search: str | None = None,
                   include_inactive: bool = True) -> list[dict[str, Any]]:
     sql = ("SELECT p.*, COALESCE(SUM(s.available_milli), 0) AS available_milli FROM products p "
@@ -226,8 +248,10 @@ def list_products(conn: sqlite3.Connection, *, search: str | None = None,
     sql += " GROUP BY p.sku ORDER BY p.name"
     out = _rows(conn, sql, tuple(args))
     for row in out:
-        for key in ("aliases", "variants", "option_groups", "variant_prices", "option_prices"):
+        for key in ("aliases", "variants", "option_groups", "variant_prices", "option_prices",
+                    "option_aliases"):
             row[key] = json.loads(row.get(key) or "null")
+        row["option_aliases"] = row["option_aliases"] or {}
     return out
 
 

@@ -11,10 +11,11 @@ from typing import Any
 
 import sqlite_utils
 
-SCHEMA_VERSION = 10  # 5: FTS rowid; 6: customer_link; 7: stock held by orders derived;
+SCHEMA_VERSION = 11  # 5: FTS rowid; 6: customer_link; 7: stock held by orders derived;
 #                     8: orders.seq, search rows in creation order (order_seq);
 #                     9: tax, discounts, returns and refunds on orders; staff
 #                    10: variant and option prices, purchase orders, stock moves
+#                    11: line units and what was asked, option aliases
 
 TABLES: dict[str, tuple[dict[str, Any], str | tuple[str, ...]]] = {
     "shop": ({"key": str, "value": str}, "key"),
@@ -24,7 +25,7 @@ TABLES: dict[str, tuple[dict[str, Any], str | tuple[str, ...]]] = {
     "products": ({"sku": str, "name": str, "aliases": str, "unit": str, "price": int,
                   "tax_rate": str, "active": int, "low_stock": str, "variants": str,
                   "option_groups": str, "created_at": str, "variant_prices": str,
-                  "option_prices": str}, "sku"),
+                  "option_prices": str, "option_aliases": str}, "sku"),
     # what each order holds (see order_stock); their sum is the stock part ORDERS_PART
     "order_stock": ({"order_id": str, "sku": str, "location": str, "on_hand_milli": int,
                      "reserved_milli": int}, ("order_id", "sku", "location")),
@@ -67,7 +68,9 @@ TABLES: dict[str, tuple[dict[str, Any], str | tuple[str, ...]]] = {
                      "notes": str, "modifiers": str, "removed": int, "returned_qty": str,
                      "unit": str, "tax_rate": str, "discount": str, "discount_amount": int,
                      "amount": int, "returned_amount": int, "restocked_qty": str,
-                     "written_off_qty": str},
+                     "written_off_qty": str,
+                     # "" for lines from before units: qty is in the product's unit
+                     "asked_qty": str, "asked_unit": str, "asked": str},
                     ("order_id", "line_id")),
     "payments": ({"id": str, "order_id": str, "kind": str, "method": str, "amount": int,
                   "reference": str, "at": str, "till": str, "by": str, "tendered": int,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -49,8 +50,12 @@ def test_with_aliases_returns_a_new_catalog() -> None:
 
 
 @pytest.mark.parametrize(("text", "measure"), [
-    ("2 l", Measure(2.0, "l")), ("500 ml", Measure(0.5, "l")), ("16 oz", Measure(16.0, "floz")),
-    ("1.5 kg", Measure(1.5, "kg")), ("250 g", Measure(0.25, "kg")),
+    ("2 l", Measure(Decimal(2), "l")), ("500 ml", Measure(Decimal("0.5"), "l")),
+    ("16 oz", Measure(Decimal(16), "floz")), ("1.5 kg", Measure(Decimal("1.5"), "kg")),
+    ("250 g", Measure(Decimal("0.25"), "kg")), ("2.5L", Measure(Decimal(2500), "ml")),
+    ("6x50mm", Measure(Decimal(6), "mm", (Decimal(6), Decimal(50)))),
+    ("4 x 40", Measure(Decimal(4), "", (Decimal(4), Decimal(40)))),
+    ("12 inch", Measure(Decimal("30.48"), "cm")), ("13kg", Measure(Decimal(13000), "g")),
 ])
 def test_parse_measure(text: str, measure: Measure) -> None:
     found = parse_measure(text)

@@ -27,7 +27,9 @@ def _check(text: str) -> None:
     for line in order.lines:
         assert 0.0 <= line.confidence <= 1.0
         assert 0 <= line.span[0] <= line.span[1] <= len(order.text)
-        assert line.quantity >= 0
+        # None: an amount that cannot be said in the selling unit (weigh it)
+        assert line.quantity is None or line.quantity >= 0
+        assert line.amount is None or line.amount >= 0
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -4,6 +4,7 @@ undo, the unsaved-changes guard, and the printed ticket."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,25 @@ def test_draft_from_message_tolerates_broken_intake() -> None:
                                   "sender": "+1", "intake": '{"lines": [{"sku": "GONE", '
                                   '"product": "Old pizza", "quantity": "2"}]}'}, {"PZ-MARG"})
     assert unknown.lines[0].sku is None and unknown.lines[0].description == "Old pizza"
+
+
+def test_draft_from_message_leaves_weighing_and_choosing_to_staff() -> None:
+    intake = {"lines": [
+        {"sku": "CHOPS", "product": "Lamb chops", "quantity": None, "amount": "4",
+         "said": "4", "unit": "kg", "amount_unit": ""},
+        {"sku": "STEAK", "product": "Braising steak", "quantity": "1.361", "amount": "3",
+         "amount_unit": "lb", "unit": "kg", "said": "3lb"},
+        {"sku": None, "product": "White bloomer or Granary bloomer", "quantity": "2",
+         "alternatives": ["BLOOMER", "COB"]}]}
+    draft = draft_from_message({"id": "m3", "channel": "sms", "direction": "in",
+                                "sender": "+1", "intake": json.dumps(intake)},
+                               {"CHOPS", "STEAK", "BLOOMER", "COB"})
+    chops, steak, bread = draft.lines
+    assert chops.qty == "" and "asked: 4" in chops.notes  # validate asks for a weight
+    assert (steak.qty, steak.notes) == ("1.361", "asked: 3lb")
+    assert bread.sku is None and "pick one: BLOOMER, COB" in bread.notes
+    assert any("quantity of Lamb chops is not a number" in p
+               for p in validate(draft, {"CHOPS", "STEAK"}))
 
 
 def test_edit_commands_are_minimal() -> None:

@@ -62,8 +62,8 @@ def money_fields(engine: TillEngine, row: dict[str, Any], *keys: str) -> dict[st
 
 
 def line_inputs(engine: TillEngine, raw: list[Any]) -> list[LineInput]:
-    """Order lines from ``SKU:QTY`` texts or objects (sku, qty, description, unit_price,
-    notes, modifiers)."""
+    """Order lines from ``SKU:QTY`` texts or objects (sku, qty, unit, asked, description,
+    unit_price, notes, modifiers)."""
     lines = []
     for item in raw:
         if isinstance(item, str):
@@ -80,7 +80,9 @@ def line_inputs(engine: TillEngine, raw: list[Any]) -> list[LineInput]:
             unit_price=money(engine, price, "line price") if price not in (None, "") else None,
             notes=str(item.get("notes") or ""),
             modifiers=[str(m) for m in item.get("modifiers") or []],
-            tax_rate=str(item["tax_rate"]) if item.get("tax_rate") not in (None, "") else None))
+            tax_rate=str(item["tax_rate"]) if item.get("tax_rate") not in (None, "") else None,
+            unit=str(item["unit"]).strip() or None if item.get("unit") else None,
+            asked=str(item.get("asked") or "")))
     return lines
 
 

@@ -98,6 +98,13 @@ def product_alias(ctx: EngineContext, a: p.ProductAlias) -> p.ProductRow:
     return product_row(ctx.engine, a.sku)
 
 
+def product_option_alias(ctx: EngineContext, a: p.ProductOptionAlias) -> p.ProductRow:
+    """Another word for an option ("2.5 litre" for the Size "2.5L"): the parser reads it."""
+    ctx.engine.require_shop()
+    ctx.engine.execute(lambda L: L.catalog.add_option_alias(a.sku, a.group, a.option, a.alias))
+    return product_row(ctx.engine, a.sku)
+
+
 def product_list(ctx: EngineContext, a: p.ProductList) -> list[p.ProductRow]:
     engine = ctx.engine
     engine.require_shop()
@@ -193,6 +200,7 @@ def register(reg: Registry) -> None:
     reg.add(p.PRODUCT_ADD, product_add)
     reg.add(p.PRODUCT_UPDATE, product_update)
     reg.add(p.PRODUCT_ALIAS, product_alias)
+    reg.add(p.PRODUCT_OPTION_ALIAS, product_option_alias)
     reg.add(p.PRODUCT_LIST, product_list)
     reg.add(p.PRODUCT_REPRICE, product_reprice)
     reg.add(p.STOCK_LIST, stock_list)

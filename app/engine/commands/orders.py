@@ -190,14 +190,17 @@ def order_update_line(ctx: EngineContext, a: p.OrderUpdateLine) -> p.OrderDetail
     what = str(stored.get("description") or "item")
     qty = parse_quantity(a.qty) if a.qty not in (None, "") else None
     price = money(engine, a.unit_price, "line price") if a.unit_price not in (None, "") else None
+    if a.unit and qty is None:
+        raise CommandRejected("a unit goes with a quantity (qty)")
     if qty is not None:
         check_quantity(ctx, qty, a.confirm, what)
     if price is not None and price != stored.get("unit_price"):
         check_amount(ctx, price, a.confirm, f"the price of {what}")
         if stored.get("sku"):
             ctx.staff.require_manager(a.by, a.manager_pin, f"changing the price of {what}")
-    engine.execute(lambda L: L.orders.update_line(ref, line_id, quantity=qty, unit_price=price,
-                                                  notes=a.notes, remove=a.remove, by=a.by))
+    engine.execute(lambda L: L.orders.update_line(
+        ref, line_id, quantity=qty, unit_price=price, notes=a.notes, remove=a.remove,
+        unit=(a.unit or "").strip() or None, asked=a.asked, by=a.by))
     return order_show(ctx, p.OrderRef(order=ref))
 
 
