@@ -705,6 +705,7 @@ class ProductOptionAlias:
     option: str = arg(help="the option as the catalog has it (e.g. 2.5L)", positional=True)
     alias: str = arg(help="what customers call it (e.g. '2.5 litre', 'big tin')",
                      positional=True)
+    by: str = arg("", cli=False)
 
 
 @dataclass(frozen=True)

@@ -37,11 +37,14 @@ EXCHANGE_CREDIT = "exchange"
 #: the card); cash, vouchers and the rest may refund any money taken
 SAME_WAY_REFUNDS: tuple[str, ...] = ("card", "transfer")
 
-#: selling units whose quantities may have decimals (weighed or measured goods)
-MEASURED_UNITS: tuple[str, ...] = ("kg", "g", "mg", "lb", "oz", "l", "cl", "ml", "m", "cm",
-                                   "mm", "ft", "yd", "m2", "m3", "sqft")
-#: units a product is sold in: counted ones, then the measured ones
-UNITS: tuple[str, ...] = ("each", "pack", "box", "dozen", *MEASURED_UNITS)
+#: counted selling units a product may have besides the measured ones (weights, volumes,
+#: lengths and their multiples such as "100g", which ``sync.units`` knows and converts)
+COUNT_UNITS: tuple[str, ...] = ("each", "pack", "box", "dozen", "pair", "set", "stem", "bunch",
+                                "punnet", "tray", "bag", "jar", "bottle", "tin", "loaf",
+                                "slice", "portion", "roll", "sheet")
+#: the units offered first when staff pick one (any ``sync.units`` unit is accepted)
+UNITS: tuple[str, ...] = ("each", "kg", "g", "100g", "l", "ml", "m", "cm", "lb",
+                          *COUNT_UNITS[1:])
 
 #: staff roles; a manager may also do what needs a manager (``sync.ledger.staff``)
 STAFF_ROLES: tuple[str, ...] = ("counter", "manager")

@@ -43,8 +43,9 @@ from app.protocol import Request
 from app.ui import operations as ops
 from app.ui.pyside_compat import emit
 from app.ui.read_store import ReadStore
+from sync import units
 from sync.money import parse_money
-from sync.vocabulary import MEASURED_UNITS, PAYMENT_METHODS, SAME_WAY_REFUNDS
+from sync.vocabulary import PAYMENT_METHODS, SAME_WAY_REFUNDS
 
 log = logging.getLogger("countertop.ui.money")
 
@@ -189,7 +190,7 @@ class ReturnDialog(QDialog):
             self.table.setItem(row, 1, QTableWidgetItem(_qty(sold)))
             self.table.setItem(row, 2, QTableWidgetItem(_qty(back)))
             spin: QDoubleSpinBox | QSpinBox
-            if str(line.get("unit") or "each") in MEASURED_UNITS:
+            if units.unit(str(line.get("unit") or "each")).measured:
                 spin = QDoubleSpinBox()
                 spin.setDecimals(3)
                 spin.setMaximum(float(left))

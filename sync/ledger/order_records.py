@@ -15,7 +15,6 @@ from sync.ledger.checks import check_rate
 from sync.ledger.records import FulfilmentInput, LineInput, new_id
 from sync.money import qty_str
 from sync.order_totals import order_totals
-from sync.vocabulary import MEASURED_UNITS
 
 #: the customer's words kept on a line, at most (an SMS is 1530 characters at most)
 MAX_ASKED = 200
@@ -48,7 +47,7 @@ def known_product(catalog: Mapping[str, Mapping[str, Any]], sku: str) -> Mapping
 
 def check_quantity_for_unit(qty: Decimal, unit: str, what: str) -> None:
     """Decimals only for weighed or measured goods: 1.5 kg of flour, never 1.5 pizzas."""
-    if qty != qty.to_integral_value() and unit not in MEASURED_UNITS:
+    if qty != qty.to_integral_value() and not units.unit(unit).measured:
         raise CommandRejected(f"{what} is sold by the piece: {qty_str(qty)} is not a whole "
                               "number")
 

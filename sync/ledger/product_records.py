@@ -14,11 +14,12 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from sync import units
 from sync.catalog_prices import MAX_ALIAS, MAX_NAME, MAX_SKU, check_price
 from sync.errors import CommandRejected
 from sync.ledger.checks import check_level, check_rate
 from sync.money import qty_str
-from sync.vocabulary import UNITS
+from sync.vocabulary import COUNT_UNITS, UNITS
 
 #: the fields ``update_product`` may change
 UPDATABLE = frozenset({"name", "price", "unit", "tax_rate", "active", "low_stock", "aliases",
@@ -46,10 +47,13 @@ def check_name(name: Any) -> str:
 
 
 def check_unit(unit: Any) -> str:
-    text = str(unit or "").strip().lower()
-    if text not in UNITS:
-        raise CommandRejected(f"unknown unit {str(unit)!r}; use one of: {', '.join(UNITS)}")
-    return text
+    """A selling unit: a weight, volume or length ``sync.units`` converts (or a multiple
+    of one: "100g"), or a counted unit of ``COUNT_UNITS``; its code as stored."""
+    found = units.unit(str(unit or "each"))
+    if found.measured or found.code in COUNT_UNITS:
+        return found.code
+    raise CommandRejected(f"unknown unit {str(unit)!r}; use one of: {', '.join(UNITS)}, "
+                          "or a multiple such as 100g")
 
 
 def check_aliases(aliases: Iterable[str]) -> list[str]:

@@ -17,7 +17,8 @@ from typing import Any
 from sync.read_model.sql_rows import rows as _rows
 from sync.read_model.sql_rows import scalar as _scalar
 
-_JSON_COLUMNS = ("aliases", "variants", "option_groups", "variant_prices", "option_prices")
+_JSON_COLUMNS = ("aliases", "variants", "option_groups", "variant_prices", "option_prices",
+                 "option_aliases")
 _STOCK_SUM = ("(SELECT COALESCE(SUM(s.available_milli), 0) FROM stock s WHERE s.sku = p.sku)")
 _ON_HAND_SUM = ("(SELECT COALESCE(SUM(s.on_hand_milli), 0) FROM stock s WHERE s.sku = p.sku)")
 

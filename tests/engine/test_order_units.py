@@ -44,7 +44,7 @@ def test_a_line_in_its_own_unit_is_as_before(engine: Any) -> None:
     ({"sku": "FLOUR", "qty": "4", "unit": "each"}, "sold by kg"),
     ({"sku": "FLOUR", "qty": "2", "unit": "m"}, "cannot be said"),
     ({"sku": "FLOUR", "qty": "2", "unit": "千克"}, "cannot be said"),
-    ({"sku": "FLOUR", "qty": "0.0001", "unit": "g"}, "less than 0.001"),
+    ({"sku": "FLOUR", "qty": "0.4", "unit": "g"}, "less than 0.001"),
     ({"sku": "FLOUR", "qty": "-3", "unit": "lb"}, "more than zero"),
     ({"sku": "FLOUR", "qty": "5000000", "unit": "g"}, "implausibly large"),
     ({"sku": "BREAD", "qty": "2", "unit": "kg"}, "sold by each"),

@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from app.engine.commands.registry import EngineContext
+from sync import units
 from sync.errors import NeedsConfirmation
 from sync.money import exponent, qty_str
 
@@ -60,6 +61,16 @@ def check_quantity(ctx: EngineContext, qty: Decimal, confirm: bool, what: str) -
     if not confirm and qty > limit:
         raise NeedsConfirmation(f"{qty_str(qty)} × {what} is more than the shop's limit of "
                                 f"{qty_str(limit)}; confirm if it is right")
+
+
+def in_selling_unit(qty: Decimal, unit: str | None, selling_unit: str) -> Decimal:
+    """``qty`` of ``unit`` in the product's ``selling_unit`` (as the ledger will store it),
+    for the sanity limit: 500 g of flour sold by the kg is 0.5, not 500. Unconvertible
+    amounts are left as they are; the ledger refuses them in its own words."""
+    if not unit:
+        return qty
+    converted = units.convert(qty, unit, selling_unit)
+    return qty if converted is None else converted
 
 
 def discount_limit(ctx: EngineContext) -> Decimal:

@@ -26,6 +26,7 @@ from app.engine.commands.guards import (
     check_amount,
     check_quantity,
     discount_limit,
+    in_selling_unit,
     price_override,
 )
 from app.engine.commands.registry import EngineContext, Registry
@@ -47,7 +48,9 @@ def _check_lines(ctx: EngineContext, lines: list[LineInput], confirm: bool,
     """Sanity limits and price overrides of lines about to be written."""
     for line in lines:
         what = line.description or line.sku or "item"
-        check_quantity(ctx, line.quantity, confirm, what)
+        product = ctx.engine.ledger.catalog.products().get(line.sku or "") or {}
+        check_quantity(ctx, in_selling_unit(line.quantity, line.unit,
+                                            str(product.get("unit") or "each")), confirm, what)
         if line.unit_price is not None:
             check_amount(ctx, line.unit_price, confirm, f"the price of {what}")
             if price_override(ctx, line.sku, line.unit_price):
@@ -193,7 +196,10 @@ def order_update_line(ctx: EngineContext, a: p.OrderUpdateLine) -> p.OrderDetail
     if a.unit and qty is None:
         raise CommandRejected("a unit goes with a quantity (qty)")
     if qty is not None:
-        check_quantity(ctx, qty, a.confirm, what)
+        selling = str(stored.get("unit") or "") or str(
+            engine.ledger.catalog.products().get(str(stored.get("sku") or ""), {}).get("unit")
+            or "each")
+        check_quantity(ctx, in_selling_unit(qty, a.unit, selling), a.confirm, what)
     if price is not None and price != stored.get("unit_price"):
         check_amount(ctx, price, a.confirm, f"the price of {what}")
         if stored.get("sku"):
