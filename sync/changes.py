@@ -23,6 +23,9 @@ class Changes:
     calls: set[str] = field(default_factory=set)
     alerts: set[str] = field(default_factory=set)
     suppliers: set[str] = field(default_factory=set)
+    conversations: set[str] = field(default_factory=set)
+    templates: set[str] = field(default_factory=set)
+    quick_replies: set[str] = field(default_factory=set)
     shop: bool = False
     tills: bool = False
     created: str | None = None
@@ -30,7 +33,7 @@ class Changes:
     everything: bool = False
 
     KINDS = ("orders", "customers", "products", "stock", "messages", "calls", "alerts",
-             "suppliers")
+             "suppliers", "conversations", "templates", "quick_replies")
 
     @classmethod
     def all(cls) -> Changes:

@@ -3,10 +3,11 @@
 Like Anki's ``Collection``, the ledger owns the storage and the identity of the till
 and hands each domain to a manager: ``ledger.shop`` (the shop's own record and
 settings), ``ledger.tills``, ``ledger.catalog`` (products, stock, suppliers),
-``ledger.customers``, ``ledger.orders``, ``ledger.inbox`` (messages and calls) and
-``ledger.alerts``. ``ledger.docs`` is the document plumbing they share. The ledger
-itself keeps only what every manager reads: which shop, which till, the clock, and the
-shop's timezone, region and currency.
+``ledger.customers``, ``ledger.orders``, ``ledger.inbox`` (messages and calls),
+``ledger.alerts``, ``ledger.conversations`` (assignee, tags, done, snoozed) and
+``ledger.replies`` (quick replies, status-change templates). ``ledger.docs`` is the
+document plumbing they share. The ledger itself keeps only what every manager reads:
+which shop, which till, the clock, and the shop's timezone, region and currency.
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ from sync.errors import NoShop
 from sync.ids import DocId, OrderId, TillId
 from sync.ledger.alerts import AlertManager
 from sync.ledger.catalog import CatalogManager
+from sync.ledger.conversations import ConversationManager
 from sync.ledger.customers import CustomerManager
 from sync.ledger.documents import LedgerDocuments, doc_seq
 from sync.ledger.inbox import InboxManager
 from sync.ledger.orders import OrderManager
 from sync.ledger.records import utcnow
+from sync.ledger.replies import ReplyManager
 from sync.ledger.shop import ShopManager
 from sync.ledger.tills import TillManager
 
@@ -49,6 +52,8 @@ class ShopLedger:
         self.customers = CustomerManager(self, locate_customer=locate_customer)
         self.inbox = InboxManager(self, locate_message=locate_message)
         self.alerts = AlertManager(self)
+        self.conversations = ConversationManager(self)
+        self.replies = ReplyManager(self)
         self.orders = OrderManager(self, catalog=self.catalog, customers=self.customers,
                                    tills=self.tills, inbox=self.inbox)
         if shop_doc is not None:

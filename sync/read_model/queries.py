@@ -17,6 +17,24 @@ from typing import Any
 
 from sync import lifecycle
 from sync.ids import DocId, OrderId
+from sync.read_model.conversation_queries import (
+    ConversationFilter,
+    awaiting_feedback,
+    conversation_assignees,
+    conversation_by_key,
+    conversation_count,
+    conversation_items,
+    conversation_rows,
+    conversation_tags,
+    conversation_unread_ids,
+    customer_contacts,
+    latest_inbound,
+    message_meta,
+    outgoing_by_reference,
+    queued_outgoing,
+    quick_reply_rows,
+    template_rows,
+)
 from sync.read_model.sql_rows import fts_query, open_readonly
 from sync.read_model.sql_rows import rows as _rows
 from sync.read_model.sql_rows import scalar as _scalar
@@ -44,21 +62,32 @@ from sync.read_model.view_queries import (
 __all__ = [
     "ORDER_SORTS",
     "RECENT_FOR_CHOICES",
+    "ConversationFilter",
     "MessageFilter",
     "OrderFilter",
     "alerts_since",
     "alerts_with_product_names",
     "assignees",
+    "awaiting_feedback",
     "call_row",
     "check_ready",
     "conversation",
+    "conversation_assignees",
+    "conversation_by_key",
+    "conversation_count",
+    "conversation_items",
+    "conversation_rows",
+    "conversation_tags",
+    "conversation_unread_ids",
     "customer_card",
+    "customer_contacts",
     "customer_for_contact",
     "customer_name",
     "doc_heads",
     "first_customer_with_contact",
     "fts_query",
     "known_docs",
+    "latest_inbound",
     "latest_times",
     "list_alerts",
     "list_calls",
@@ -75,6 +104,7 @@ __all__ = [
     "message_attempts",
     "message_count",
     "message_ids",
+    "message_meta",
     "messages_by_id",
     "messages_since",
     "open_readonly",
@@ -85,13 +115,17 @@ __all__ = [
     "order_tags",
     "orders_by_id",
     "orders_since",
+    "outgoing_by_reference",
     "outgoing_sms_with_references",
     "overbooked",
+    "queued_outgoing",
     "queued_outgoing_sms",
+    "quick_reply_rows",
     "resolve_customer",
     "shop_info",
     "status_counts",
     "stock_levels",
+    "template_rows",
     "unread_count",
 ]
 
@@ -242,6 +276,8 @@ def list_messages(conn: sqlite3.Connection, *, channel: str | None = None,
             args.append(val)
     if unread_only:
         where.append("m.read = 0")
+    if not state:  # notices waiting for a one-key confirm, or dropped: not the inbox
+        where.append("m.state NOT IN ('draft', 'discarded')")
     if search and fts_query(search):
         where.append("m.id IN (SELECT message_id FROM messages_fts WHERE messages_fts MATCH ?)")
         args.append(fts_query(search))

@@ -11,8 +11,9 @@ from typing import Any
 
 import sqlite_utils
 
-SCHEMA_VERSION = 8  # 5: FTS rowid; 6: customer_link; 7: stock held by orders derived;
-#                     8: orders.seq, search rows in creation order (order_seq)
+SCHEMA_VERSION = 9  # 5: FTS rowid; 6: customer_link; 7: stock held by orders derived;
+#                     8: orders.seq, search rows in creation order (order_seq);
+#                     9: email (message meta, preview), conversations, templates, feedback
 
 TABLES: dict[str, tuple[dict[str, Any], str | tuple[str, ...]]] = {
     "shop": ({"key": str, "value": str}, "key"),
@@ -34,7 +35,8 @@ TABLES: dict[str, tuple[dict[str, Any], str | tuple[str, ...]]] = {
                    "lead_time_days": int}, "id"),
     "customers": ({"id": str, "name": str, "phones": str, "emails": str, "addresses": str,
                    "notes": str, "tags": str, "merged_into": str, "created_at": str,
-                   "primary_phone": str, "primary_email": str}, "id"),
+                   "primary_phone": str, "primary_email": str, "opt_out": int,
+                   "feedback": str}, "id"),
     "customer_contacts": ({"value": str, "customer_id": str, "kind": str},
                           ("value", "customer_id")),
     "orders": ({"id": str, "number": str, "doc_id": str, "till": str, "channel": str,
@@ -43,7 +45,7 @@ TABLES: dict[str, tuple[dict[str, Any], str | tuple[str, ...]]] = {
                 "fulfilment": str, "address": str, "carrier": str, "tracking": str,
                 "notes": str, "custom": str, "source_messages": str, "created_at": str,
                 "updated_at": str, "line_count": int, "stock_state": str,
-                "customer_link": str, "seq": int}, "id"),
+                "customer_link": str, "seq": int, "feedback": str, "notices": str}, "id"),
     "order_lines": ({"order_id": str, "line_id": str, "pos": int, "sku": str,
                      "description": str, "qty": str, "unit_price": int, "line_total": int,
                      "notes": str, "modifiers": str, "removed": int, "returned_qty": str},
@@ -57,10 +59,18 @@ TABLES: dict[str, tuple[dict[str, Any], str | tuple[str, ...]]] = {
                   "read": int, "order_id": str, "customer_id": str, "state": str,
                   "dedupe_key": str, "missing_parts": str, "reference": str, "error": str,
                   "attempts": int, "till": str, "raw": str, "intake": str,
-                  "customer_link": str}, "id"),
+                  "customer_link": str, "preview": str, "meta": str, "sent_at": str},
+                 "id"),
     "calls": ({"id": str, "doc_id": str, "number": str, "name": str, "at": str,
                "presentation": str, "customer_id": str, "answered": int, "line": str,
                "till": str, "customer_link": str}, "id"),
+    # what staff decided about a conversation (sync/ledger/conversations.py)
+    "conversation_state": ({"key": str, "assignee": str, "tags": str, "status": str,
+                            "status_at": str, "snoozed_until": str, "updated_at": str},
+                           "key"),
+    "templates": ({"name": str, "subject": str, "text": str, "enabled": int}, "name"),
+    "quick_replies": ({"id": str, "name": str, "text": str, "archived": int,
+                       "created_at": str}, "id"),
     "alerts": ({"id": str, "kind": str, "sku": str, "location": str, "level": str,
                 "raised_at": str, "raised_by": str, "resolved_at": str, "resolved_by": str,
                 "note": str}, "id"),
@@ -77,6 +87,7 @@ INDEXES = [
     ("messages", ["customer_link"]), ("calls", ["customer_link"]), ("orders", ["customer_link"]),
     ("stock_parts", ["sku"]),
     ("customers", ["merged_into"]),  # _relink's merge-group query: a scan per customer without
+    ("messages", ["channel", "direction", "state"]),  # the outbox's queue
 ]
 
 # FTS rows: orders_fts rows have the order's seq (order_seq) as rowid, the others fts_rowid.

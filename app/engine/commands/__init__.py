@@ -3,8 +3,8 @@ to ``app/protocol.py``.
 
 ``build_registry(context)`` is called where the engine is wired (``app/engine/main.py``
 for the long-running engine, ``app/client.LocalEngine`` for a CLI process): every domain
-registers explicitly, and the peer and device commands only when the engine runs those
-parts. Nothing registers itself on import.
+registers explicitly, and the peer, device and mailbox-status commands only when the
+engine runs those parts. Nothing registers itself on import.
 """
 
 from __future__ import annotations
@@ -12,13 +12,16 @@ from __future__ import annotations
 from app.engine.commands import (
     alerts,
     catalog,
+    conversations,
     customers,
     devices,
     inbox,
+    mailbox,
     maintenance,
     orders,
     peers,
     shop,
+    templates,
 )
 from app.engine.commands.registry import EngineContext, Registry
 from app.engine.intake_bridge import IntakeService
@@ -30,12 +33,15 @@ __all__ = ["EngineContext", "Registry", "build_registry", "in_process_registry"]
 def build_registry(context: EngineContext) -> Registry:
     """Every command ``context`` can serve."""
     registry = Registry(context)
-    for domain in (shop, catalog, customers, orders, inbox, alerts, maintenance):
+    for domain in (shop, catalog, customers, orders, inbox, alerts, maintenance,
+                   conversations, templates, mailbox):
         domain.register(registry)
     if context.peers is not None:
         peers.register(registry)
     if context.devices is not None:
         devices.register(registry)
+    if context.mailbox is not None:
+        mailbox.register_running(registry)
     return registry
 
 
