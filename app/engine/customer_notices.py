@@ -111,7 +111,10 @@ def queue_reply(engine: TillEngine, route: Route, text: str, *, customer_id: str
             meta["references"] = " ".join(
                 [*str(answered_meta.get("references") or "").split(),
                  str(answered_meta["message_id"])])
-        subject = subject or reply_subject(str(answered.get("subject") or ""))
+        if not subject:
+            shop = str(engine.ledger.shop.info().get("name") or "the shop")
+            subject = reply_subject(str(answered["subject"] or "")) if answered \
+                else f"A message from {shop}"
     if notice:
         meta["auto"] = "1"
         meta["notice"] = notice

@@ -164,6 +164,11 @@ def _header(msg: Message, name: str, defects: list[str]) -> str:
     text = str(value)
     for d in getattr(value, "defects", ()):
         defects.append(f"{name}: {_defect_text(d)}")
+    if "\ufffd" in text:  # raw 8-bit bytes in the header: read them as we read bodies
+        raw = _raw_header(msg, name)
+        if raw and "\ufffd" not in raw:
+            defects.append(f"8-bit characters in the {name} header")
+            return " ".join(raw.split())
     return _unsurrogate(text)
 
 
