@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from devices.errors import MailUnreadable
+from devices.events import Channel, OutgoingMessage
 from devices.mailbox.mail_compose import compose, message_id_for, reply_subject
 from devices.mailbox.mail_parse import parse_mail
 from devices.mailbox.reply_text import preview_text
-from devices.events import Channel, OutgoingMessage
 from tests.devices import mail_vectors as v
 
 
