@@ -220,12 +220,20 @@ class MailboxDriver:
         uidvalidity = int(selected[b"UIDVALIDITY"])
         uidnext = int(selected.get(b"UIDNEXT", 0) or 0)
         self.idle_supported = b"IDLE" in client.capabilities()
-        self._catch_up(client, uidvalidity, uidnext)
+        self._catch_up_fully(client, uidvalidity, uidnext)
         while not self._stop.is_set():
             self._wait_for_mail(client)
             if self._stop.is_set():
                 return
-            self._catch_up(client, uidvalidity, 0)
+            self._catch_up_fully(client, uidvalidity, 0)
+
+    def _catch_up_fully(self, client: Any, uidvalidity: int, uidnext: int) -> None:
+        """Catch up until a search finds nothing new. Mail that arrives while we fetch is
+        announced (EXISTS) in the answers to those commands, not again in the IDLE that
+        follows: idling right after a catch-up that found mail would leave it waiting for
+        the next poll (measured: the tail of a 500-mail burst waited the full minute)."""
+        while self._catch_up(client, uidvalidity, uidnext) and not self._stop.is_set():
+            uidnext = 0
 
     def _wait_for_mail(self, client: Any) -> None:
         """IDLE until the server says something changed, the poll interval passes, or we
@@ -250,7 +258,8 @@ class MailboxDriver:
 
     # ---------------------------------------------------------------- catching up
 
-    def _catch_up(self, client: Any, uidvalidity: int, uidnext: int) -> None:
+    def _catch_up(self, client: Any, uidvalidity: int, uidnext: int) -> int:
+        """Handle every message after the last one handled; how many there were."""
         key = self._state_key
         known = self._state.get(key)
         if known is None or known.uidvalidity != uidvalidity:
@@ -268,7 +277,7 @@ class MailboxDriver:
         self.last_check = dt.datetime.now(dt.UTC)
         for start in range(0, len(uids), FETCH_BATCH):
             if self._stop.is_set():
-                return
+                return 0
             batch = uids[start:start + FETCH_BATCH]
             fetched = client.fetch(batch, ["BODY.PEEK[]", "INTERNALDATE"])
             handled: list[int] = []
@@ -286,6 +295,7 @@ class MailboxDriver:
                     self._mark_handled(client, handled)
                     floor = max(floor, *handled)
                     self._state.set(key, FolderState(uidvalidity, floor))
+        return len(uids)
 
     def _mark_handled(self, client: Any, uids: list[int]) -> None:
         """Only after the sink returned for each: flag them seen, or move them away."""

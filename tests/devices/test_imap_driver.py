@@ -144,3 +144,18 @@ def test_smtp_sends_with_starttls_and_reports_refusals(dovecot: Dovecot,
     down = sender.send(OutgoingMessage("msg_c", Channel.EMAIL, "customer@example.com", "Hi"))
     assert not down.ok and down.retry
     assert down.at <= dt.datetime.now(dt.UTC)
+
+
+def test_mail_arriving_during_a_catch_up_does_not_wait_for_the_poll(
+        dovecot: Dovecot, run_driver: object) -> None:
+    sink = RecordingSink()
+    run_driver(config(dovecot).with_changes(poll_interval=120.0), sink)  # type: ignore[operator]
+    sink.wait_for_state("ok")
+    client = dovecot.client()
+    try:
+        for i in range(80):  # announced while the driver fetches the ones before
+            client.append("INBOX", v.alternative(msgid=f"<stream-{i}@example.com>"))
+    finally:
+        client.logout()
+    sink.wait_for(lambda: len(sink.stored_messages()) == 80, timeout=20,
+                  what="every message well before the two-minute poll")

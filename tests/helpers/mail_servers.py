@@ -21,6 +21,7 @@ import ssl
 import subprocess
 import tempfile
 import threading
+import time
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -248,6 +249,7 @@ class _Handler:
             return f"550 5.1.1 <{refused[0]}>: mailbox unavailable"
         with self.server.lock:
             self.server.received.append((envelope.mail_from, list(envelope.rcpt_tos), data))
+            self.server.received_at.append(time.perf_counter())
         if self.server.dovecot is not None:
             for rcpt in envelope.rcpt_tos:
                 user = rcpt.partition("@")[0]
@@ -264,6 +266,7 @@ class SmtpServer:
         self.port = _free_port()
         self.lock = threading.Lock()
         self.received: list[tuple[str, list[str], bytes]] = []
+        self.received_at: list[float] = []  # time.perf_counter() of each accepted message
         self.refuse: set[str] = set()
         self.controller: Any = None
 
