@@ -32,6 +32,7 @@ from app.ui.board_view import BoardView
 from app.ui.customer_view import CustomersView, ScreenPop
 from app.ui.engine_link import EngineLink
 from app.ui.inbox_view import InboxView
+from app.ui.notice_bar import NoticeBar
 from app.ui.notifications import Notifier
 from app.ui.order_actions import OrderActions
 from app.ui.order_draft import OrderDraft, draft_from_message, draft_from_order
@@ -193,8 +194,11 @@ class MainWindow(QMainWindow):
         row.addWidget(self.nav)
         self.stack = QStackedWidget()
         row.addWidget(self.stack, 1)
+        self.notice_bar = NoticeBar(store, self.actions_)
+        outer.addWidget(self.notice_bar)
 
-        self.inbox = InboxView(store, self.actions_, theme)
+        self.inbox = InboxView(store, self.actions_, theme,
+                               staff=lambda: str(self.settings.get("staff_name") or ""))
         self.board = BoardView(store, self.actions_, theme)
         self.orders = OrdersTableView(store, self.actions_)
         self.customers = CustomersView(store)
@@ -272,6 +276,9 @@ class MainWindow(QMainWindow):
             "Ctrl+N   New order          Ctrl+Shift+N   Order from message\n"
             "Ctrl+F   Search              F5   Refresh\n"
             "Ctrl+Z   Undo last action    Ctrl+J   Adjust stock\n"
+            "Inbox: Ctrl+R reply, / or Ctrl+/ quick replies, Ctrl+Enter send, Ctrl+D done,\n"
+            "       Ctrl+Shift+A take it, Ctrl+Shift+S snooze, Ctrl+T tag\n"
+            "Notice bar: Enter send the prepared message, Esc skip it\n"
             "Board: ←/→ column, ↑/↓ card, Ctrl+→ or ] move on, Enter open, Del cancel\n"
             "Editor: Ctrl+L add item, Ctrl+S save, Ctrl+P print, Ctrl+Z undo edit\n"
             "Screen-pop: N new order for the caller, Esc close"))
@@ -320,6 +327,7 @@ class MainWindow(QMainWindow):
         self.orders.reload()
         self.customers.reload()
         self.stock.reload()
+        self.notice_bar.refresh()
         self._dirty.clear()
         self._remember_latest()
         self._ready = True
@@ -351,6 +359,8 @@ class MainWindow(QMainWindow):
                 self._mark(n, stale)
                 if page is self.inbox:
                     self.inbox._update_counts()
+        if changes.touches("messages"):
+            self.notice_bar.refresh()
         for oid in changes.orders:
             editor = self.editors.get(oid)
             if editor is not None and not editor.is_dirty():

@@ -56,6 +56,7 @@ class ConversationFilter:
     tag: str = ""
     search: str = ""
     customer_id: str = ""
+    keys: tuple[str, ...] = ()
 
 
 def _conversation_sql(f: ConversationFilter, now: str) -> tuple[str, dict[str, Any]]:
@@ -80,6 +81,10 @@ def _conversation_sql(f: ConversationFilter, now: str) -> tuple[str, dict[str, A
     if f.customer_id:
         where.append("key = :customer")
         args["customer"] = f.customer_id
+    if f.keys:
+        marks = ",".join(f":k{i}" for i in range(len(f.keys)))
+        where.append(f"key IN ({marks})")
+        args.update({f"k{i}": k for i, k in enumerate(f.keys)})
     if f.search and fts_query(f.search):
         where.append("(key IN (SELECT COALESCE(m.customer_id, CASE WHEN m.direction = 'in' "
                      "THEN m.sender ELSE m.recipient END) FROM messages m WHERE m.id IN "
@@ -114,6 +119,35 @@ def conversation_rows(conn: sqlite3.Connection, f: ConversationFilter, now: str,
     for row in out:
         _decorate(conn, row)
     return out
+
+
+def conversation_keys(conn: sqlite3.Connection, f: ConversationFilter, now: str,
+                      limit: int = 100, offset: int = 0) -> list[str]:
+    """One window of the conversation keys ``f`` selects (the window's lazy list)."""
+    sql, args = _conversation_sql(f, now)
+    return [str(r[0]) for r in conn.execute(
+        f"SELECT key FROM ({sql}) ORDER BY last_at DESC, key LIMIT :limit OFFSET :offset",
+        {**args, "limit": limit, "offset": offset})]
+
+
+def conversations_by_key(conn: sqlite3.Connection, keys: list[str],
+                         now: str) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(keys), 200):
+        chunk = tuple(keys[start:start + 200])
+        for row in conversation_rows(conn, ConversationFilter(status="", keys=chunk), now,
+                                     limit=len(chunk)):
+            out[row["key"]] = row
+    return out
+
+
+def pending_drafts(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Notifications prepared for a one-key confirm, oldest first, with names and orders."""
+    return _rows(conn, "SELECT m.id, m.channel, m.recipient, m.subject, m.body, m.order_id, "
+                       "m.customer_id, c.name AS customer_name, o.number AS order_number "
+                       "FROM messages m LEFT JOIN customers c ON c.id = m.customer_id "
+                       "LEFT JOIN orders o ON o.id = m.order_id WHERE m.state = 'draft' "
+                       "ORDER BY m.received_at")
 
 
 def conversation_count(conn: sqlite3.Connection, f: ConversationFilter, now: str) -> int:
