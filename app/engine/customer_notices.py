@@ -46,9 +46,12 @@ NOTIFY_MODES = ("auto", "confirm", "off")
 FEEDBACK_WINDOW = dt.timedelta(days=14)
 OPT_OUT_WORDS = frozenset({"stop", "stop all", "unsubscribe", "opt out", "optout"})
 OPT_IN_WORDS = frozenset({"start", "unstop", "subscribe"})
-_RATING = re.compile(r"^\s*(?:(?P<digit>[1-5])(?:\s*(?:/\s*5|out of 5|stars?|\*))?\b|"
-                     r"(?P<stars>[★⭐]{1,5}))[\s,.!:;-]*(?P<comment>.*)$",
-                     re.IGNORECASE | re.DOTALL)
+_RATING = re.compile(
+    # "4/5 ...", "4 stars ...", "★★★★ ...", or a bare "4" alone or before a separator
+    # ("2 loaves please" is an order, not a rating)
+    r"^\s*(?:(?P<digit>[1-5])\s*(?:/\s*5|out of 5|stars?\b|\*)|(?P<bare>[1-5])"
+    r"(?=\s*(?:$|[,.!:;\n-]))|(?P<stars>[★⭐]{1,5}))[\s,.!:;-]*(?P<comment>.*)$",
+    re.IGNORECASE | re.DOTALL)
 
 
 def fill(text: str, values: dict[str, str]) -> str:
@@ -234,7 +237,8 @@ def parse_rating(text: str) -> tuple[int, str] | None:
     found = _RATING.match(text.strip()[:2000])
     if found is None:
         return None
-    rating = int(found.group("digit")) if found.group("digit") else len(found.group("stars"))
+    digit = found.group("digit") or found.group("bare")
+    rating = int(digit) if digit else len(found.group("stars"))
     return rating, found.group("comment").strip()
 
 
