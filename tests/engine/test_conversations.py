@@ -45,7 +45,7 @@ def test_one_conversation_per_customer_across_channels(engine: TillEngine) -> No
     assert ann["channels"] == ["email", "sms"] and ann["unread"] == 2 and ann["items"] == 2
     stranger = next(r for r in rows if r["key"] == "+447700900999")
     assert stranger["customer_id"] is None and stranger["unread"] == 1
-    assert [r["key"] for r in rows][0] == "+447700900999"  # newest first
+    assert rows[0]["key"] == "+447700900999"  # newest first
     run(engine, "conversation.read", {"key": "ann@example.com"})
     assert next(r for r in convs(engine) if r["key"] == ann["key"])["unread"] == 0
     assert [r["key"] for r in convs(engine, unread=True)] == ["+447700900999"]
