@@ -120,7 +120,6 @@ class QuickReplyPicker(QListWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("QuickReplies")
-        self.setMaximumHeight(150)
         self.itemActivated.connect(self._activate)
 
     def fill(self, replies: list[dict[str, Any]], typed: str) -> int:
@@ -135,6 +134,7 @@ class QuickReplyPicker(QListWidget):
             self.addItem(item)
         if self.count():
             self.setCurrentRow(0)
+            self.setFixedHeight(min(150, self.count() * 26 + 12))
         return self.count()
 
     def _activate(self, item: QListWidgetItem) -> None:
