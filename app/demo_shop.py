@@ -38,6 +38,8 @@ def create_demo_shop(call: Call, data: dict[str, Any] | None = None) -> dict[str
     data = data or load_demo_data()
     info = _send(call, p.SHOP_CREATE.request(p.ShopCreate(**data["shop"])))
     _send(call, p.SHOP_SET_SETTING.request(p.ShopSetSetting(key="demo", value=True)))
+    # the demo's customers are made up: tell none of them about their orders
+    _send(call, p.SHOP_SET_SETTING.request(p.ShopSetSetting(key="notify_mode", value="off")))
     return dict(info or {})
 
 

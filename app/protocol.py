@@ -497,6 +497,9 @@ class MessageRow(TypedDict, total=False):
     customer_id: str | None
     customer_name: str | None
     state: str
+    preview: str
+    meta: dict[str, Any]
+    error: str
 
 
 class CallRow(TypedDict, total=False):
@@ -568,6 +571,62 @@ class Approved(TypedDict):
 
 class TillRemoved(TypedDict):
     removed: str
+
+
+class MailboxStatus(TypedDict, total=False):
+    configured: bool
+    running: bool
+    settings: dict[str, Any]
+    imap: dict[str, Any]
+    smtp: dict[str, Any]
+    error: str
+    settings_file: str
+
+
+class Queued(TypedDict, total=False):
+    id: str | None
+    channel: str
+    to: str
+    subject: str
+    state: str
+
+
+class ConversationRow(TypedDict, total=False):
+    key: str
+    customer_id: str | None
+    customer_name: str | None
+    contact: str
+    last_at: str
+    last_text: str
+    last_channel: str
+    unread: int
+    channels: list[str]
+    assignee: str
+    tags: list[str]
+    status: str
+    snoozed_until: str | None
+
+
+class ConversationDetail(ConversationRow, total=False):
+    items: list[dict[str, Any]]
+    orders: list[OrderRow]
+    reply_channel: str | None
+    reply_to: str | None
+
+
+class TemplateRow(TypedDict, total=False):
+    name: str
+    subject: str
+    text: str
+    enabled: bool
+    edited: bool
+
+
+class QuickReplyRow(TypedDict, total=False):
+    id: str
+    name: str
+    text: str
+    archived: int
 
 
 IntakeProposal = dict[str, Any]
@@ -1167,6 +1226,155 @@ class TillRemove:
     by: str = arg("", cli=False)
 
 
+# mailbox, conversations, replies, templates (issue 12)
+
+
+@dataclass(frozen=True)
+class MailboxSet:
+    imap_host: str = arg("", help="IMAP server", cli_required=True)
+    imap_port: int = arg(0, help="IMAP port (default: 993 implicit TLS, 143 otherwise)")
+    imap_tls: str = arg("implicit", choices=("implicit", "starttls", "none"),
+                        help="how to secure IMAP (none only for a server on this machine)")
+    user: str = arg("", help="account user name", cli_required=True)
+    password_file: str = arg("", cli_form="path", metavar="FILE",
+                             help="file whose first line is the password or app password")
+    password: str = arg("", cli=False, help="the password itself (the window's settings)")
+    folder: str = arg("INBOX", help="folder to read")
+    smtp_host: str = arg("", help="SMTP server (default: the IMAP server)")
+    smtp_port: int = arg(0, help="SMTP port (default: 465 implicit, 587 STARTTLS, 25 none)")
+    smtp_tls: str = arg("starttls", choices=("implicit", "starttls", "none"),
+                        help="how to secure SMTP")
+    from_address: str = arg("", key="from", flag="--from", metavar="ADDRESS",
+                            help="From address of replies (default: the user name)")
+    processed_folder: str = arg("", help="move handled mail to this folder instead of "
+                                         "flagging it seen")
+    ca_file: str = arg("", cli_form="path", metavar="FILE",
+                       help="also trust this CA certificate (the shop's own server)")
+    poll_interval: int = arg(60, cli=False, help="seconds between checks besides IDLE")
+
+
+@dataclass(frozen=True)
+class MessageReply:
+    message: str = arg(help="the message to answer", positional=True)
+    text: str = arg("", help="the reply", cli_required=True)
+    subject: str = arg("", help="email subject (default: Re: the message's)")
+    by: str = arg("", cli=False)
+
+
+@dataclass(frozen=True)
+class MessageRef:
+    message: str = arg(help="the message id", positional=True)
+    by: str = arg("", cli=False)
+
+
+@dataclass(frozen=True)
+class ConversationList:
+    status: str = arg("open", choices=("open", "done", "snoozed", "all"),
+                      help="which conversations")
+    mine: bool = arg(False, help="only those assigned to --me")
+    me: str = arg("", help="your name (for --mine)")
+    unassigned: bool = arg(False, help="only those nobody has taken")
+    unread: bool = arg(False, help="only those with unread messages")
+    channel: str = arg("", help="only those with messages on this channel")
+    tag: str = arg("", help="only those with this tag")
+    search: str = arg("", help="words of a message, name, number or address")
+    limit: int = arg(100, cli=False)
+    offset: int = arg(0, cli=False)
+
+
+@dataclass(frozen=True)
+class ConversationRef:
+    key: str = arg(help="customer id, phone number or email address", positional=True)
+    by: str = arg("", cli=False)
+
+
+@dataclass(frozen=True)
+class ConversationAssign:
+    key: str = arg(help="customer id, phone number or email address", positional=True)
+    to: str = arg("", help="staff member (empty: nobody)")
+    by: str = arg("", cli=False)
+
+
+@dataclass(frozen=True)
+class ConversationTag:
+    key: str = arg(help="customer id, phone number or email address", positional=True)
+    add: list[str] = arg(factory=list, flag="--add", help="a tag to add (repeat)")
+    remove: list[str] = arg(factory=list, flag="--remove", help="a tag to remove (repeat)")
+    by: str = arg("", cli=False)
+
+
+@dataclass(frozen=True)
+class ConversationSetStatus:
+    key: str = arg(help="customer id, phone number or email address", positional=True)
+    status: str = arg("done", help="open, done or snoozed")
+    until: str | None = arg(None, help="snooze until this ISO time")
+    hours: int = arg(0, flag="--for-hours", help="snooze for this many hours")
+    by: str = arg("", cli=False)
+
+
+@dataclass(frozen=True)
+class ConversationReply:
+    key: str = arg(help="customer id, phone number or email address", positional=True)
+    text: str = arg("", help="the reply", cli_required=True)
+    subject: str = arg("", help="email subject")
+    by: str = arg("", cli=False)
+
+
+@dataclass(frozen=True)
+class TemplateSet:
+    name: str = arg(help="confirmed, ready, out_for_delivery, delayed, cancelled, feedback",
+                    positional=True)
+    text: str | None = arg(None, help="the words, with {customer} {order} {total} "
+                                      "{ready_at} {carrier} {tracking} {shop}")
+    subject: str | None = arg(None, help="email subject")
+    enabled: bool | None = arg(None, cli=False, help="send it at all")
+    by: str = arg("", cli=False)
+
+
+@dataclass(frozen=True)
+class TemplatePreview:
+    name: str = arg(help="the template", positional=True)
+    order: str | None = arg(None, help="fill it in for this order (default: an example)")
+
+
+@dataclass(frozen=True)
+class QuickReplyAdd:
+    name: str = arg("", help="what staff type to find it", cli_required=True)
+    text: str = arg("", help="the words, placeholders allowed", cli_required=True)
+    by: str = arg("", cli=False)
+
+
+@dataclass(frozen=True)
+class QuickReplyUpdate:
+    id: str = arg(help="the quick reply", positional=True)
+    name: str | None = arg(None, help="new name")
+    text: str | None = arg(None, help="new words")
+    archived: bool | None = arg(None, cli=False, help="take it off the list")
+    by: str = arg("", cli=False)
+
+
+@dataclass(frozen=True)
+class QuickReplyFill:
+    id: str = arg(help="the quick reply", positional=True)
+    key: str | None = arg(None, help="the conversation it is for")
+    order: str | None = arg(None, help="the order it is about (default: their latest)")
+
+
+@dataclass(frozen=True)
+class OrderNotify:
+    order: str = arg(help="id or number", positional=True)
+    kind: str = arg(help="confirmed, ready, out_for_delivery, delayed, cancelled, feedback",
+                    positional=True)
+    by: str = arg("", cli=False)
+
+
+@dataclass(frozen=True)
+class CustomerOptOut:
+    customer: str = arg(help="phone, email or id", positional=True)
+    opt_out: bool = arg(True, cli=False, help="true: send nothing on the shop's own account")
+    by: str = arg("", cli=False)
+
+
 # --------------------------------------------------------------------------- the table
 
 SHOP_CREATE: Command[ShopCreate, ShopInfo] = Command(
@@ -1398,6 +1606,89 @@ SYNC_HEADS: Command[NoParams, DocHeads] = Command(
     "sync.heads", NoParams, DocHeads, "every document's heads, to check that tills converged",
     cli=(Cli(("sync", "heads")),), needs="peers")
 
+MAILBOX_SET: Command[MailboxSet, MailboxStatus] = Command(
+    "mailbox.set", MailboxSet, MailboxStatus,
+    "give this till the shop's mailbox (settings and password stay on this till)",
+    cli=(Cli(("mailbox", "set")),))
+MAILBOX_STATUS: Command[NoParams, MailboxStatus] = Command(
+    "mailbox.status", NoParams, MailboxStatus, "the mailbox this engine runs",
+    cli=(Cli(("mailbox", "status")),), needs="mailbox")
+MAILBOX_TEST: Command[NoParams, dict[str, Any]] = Command(
+    "mailbox.test", NoParams, dict[str, Any], "log in to the IMAP and SMTP servers, send nothing",
+    cli=(Cli(("mailbox", "test")),))
+MESSAGE_REPLY: Command[MessageReply, Queued] = Command(
+    "message.reply", MessageReply, Queued,
+    "answer a message through the channel it came on (queued in the shop outbox)",
+    cli=(Cli(("message", "reply")),), writes=True)
+MESSAGE_CONFIRM: Command[MessageRef, Queued] = Command(
+    "message.confirm", MessageRef, Queued, "send a prepared notification (a draft)",
+    cli=(Cli(("message", "confirm")),), writes=True)
+MESSAGE_DISCARD: Command[MessageRef, Ok] = Command(
+    "message.discard", MessageRef, Ok, "drop a prepared notification without sending it",
+    cli=(Cli(("message", "discard")),), writes=True)
+CONVERSATION_LIST: Command[ConversationList, list[ConversationRow]] = Command(
+    "conversation.list", ConversationList, list[ConversationRow],
+    "one row per customer (or unknown sender) across channels, newest first",
+    cli=(Cli(("conversation", "list")),))
+CONVERSATION_SHOW: Command[ConversationRef, ConversationDetail] = Command(
+    "conversation.show", ConversationRef, ConversationDetail,
+    "a conversation with every message and call", cli=(Cli(("conversation", "show")),))
+CONVERSATION_ASSIGN: Command[ConversationAssign, ConversationRow] = Command(
+    "conversation.assign", ConversationAssign, ConversationRow,
+    "give a conversation to a staff member", cli=(Cli(("conversation", "assign")),),
+    writes=True)
+CONVERSATION_TAG: Command[ConversationTag, ConversationRow] = Command(
+    "conversation.tag", ConversationTag, ConversationRow, "tag a conversation",
+    cli=(Cli(("conversation", "tag")),), writes=True)
+CONVERSATION_SET_STATUS: Command[ConversationSetStatus, ConversationRow] = Command(
+    "conversation.set_status", ConversationSetStatus, ConversationRow,
+    "mark a conversation done, snooze it, or open it again",
+    cli=(Cli(("conversation", "done"), help="mark it done", fixed={"status": "done"},
+             only=("key",)),
+         Cli(("conversation", "reopen"), help="open it again", fixed={"status": "open"},
+             only=("key",)),
+         Cli(("conversation", "snooze"), help="hide it until a time (or a new message)",
+             fixed={"status": "snoozed"}, only=("key", "until", "hours"))), writes=True)
+CONVERSATION_READ: Command[ConversationRef, ConversationRow] = Command(
+    "conversation.read", ConversationRef, ConversationRow, "mark every message read",
+    cli=(Cli(("conversation", "read")),), writes=True)
+CONVERSATION_REPLY: Command[ConversationReply, Queued] = Command(
+    "conversation.reply", ConversationReply, Queued,
+    "answer a conversation on the channel the customer last used",
+    cli=(Cli(("conversation", "reply")),), writes=True)
+TEMPLATE_LIST: Command[NoParams, list[TemplateRow]] = Command(
+    "template.list", NoParams, list[TemplateRow], "what customers are told when orders move",
+    cli=(Cli(("template", "list")),))
+TEMPLATE_SET: Command[TemplateSet, TemplateRow] = Command(
+    "template.set", TemplateSet, TemplateRow, "change a status-change template",
+    cli=(Cli(("template", "set")),), writes=True)
+TEMPLATE_PREVIEW: Command[TemplatePreview, dict[str, str]] = Command(
+    "template.preview", TemplatePreview, dict[str, str], "a template filled in",
+    cli=(Cli(("template", "preview")),))
+QUICK_REPLY_LIST: Command[NoParams, list[QuickReplyRow]] = Command(
+    "quick_reply.list", NoParams, list[QuickReplyRow], "saved answers",
+    cli=(Cli(("quick-reply", "list")),))
+QUICK_REPLY_ADD: Command[QuickReplyAdd, QuickReplyRow] = Command(
+    "quick_reply.add", QuickReplyAdd, QuickReplyRow, "save an answer staff insert by keyboard",
+    cli=(Cli(("quick-reply", "add")),), writes=True)
+QUICK_REPLY_UPDATE: Command[QuickReplyUpdate, QuickReplyRow] = Command(
+    "quick_reply.update", QuickReplyUpdate, QuickReplyRow, "change or archive a saved answer",
+    cli=(Cli(("quick-reply", "edit")),), writes=True)
+QUICK_REPLY_FILL: Command[QuickReplyFill, dict[str, str]] = Command(
+    "quick_reply.fill", QuickReplyFill, dict[str, str],
+    "a saved answer with its placeholders filled in for a conversation",
+    cli=(Cli(("quick-reply", "fill")),))
+ORDER_NOTIFY: Command[OrderNotify, OrderDetail] = Command(
+    "order.notify", OrderNotify, OrderDetail,
+    "tell the customer about their order now (e.g. delayed)", cli=(Cli(("order", "notify")),),
+    writes=True)
+CUSTOMER_OPT_OUT: Command[CustomerOptOut, CustomerRow] = Command(
+    "customer.opt_out", CustomerOptOut, CustomerRow,
+    "the customer wants no messages the shop sends on its own",
+    cli=(Cli(("customer", "opt-out")),
+         Cli(("customer", "opt-in"), help="the customer wants notifications again",
+             fixed={"opt_out": False})), writes=True)
+
 COMMANDS: tuple[Command[Any, Any], ...] = (
     SHOP_CREATE, SHOP_INFO, SHOP_SET_SETTING,
     PRODUCT_ADD, PRODUCT_UPDATE, PRODUCT_ALIAS, PRODUCT_OPTION_ALIAS, PRODUCT_LIST,
@@ -1416,6 +1707,12 @@ COMMANDS: tuple[Command[Any, Any], ...] = (
     EXPORT, REBUILD_READ_MODEL,
     DEVICES_STATUS, PEERS_STATUS, PAIR_PENDING, PAIR_APPROVE, PAIR_DECLINE, TILL_REMOVE,
     SYNC_HEADS,
+    MAILBOX_SET, MAILBOX_STATUS, MAILBOX_TEST, MESSAGE_REPLY, MESSAGE_CONFIRM, MESSAGE_DISCARD,
+    CONVERSATION_LIST, CONVERSATION_SHOW, CONVERSATION_ASSIGN, CONVERSATION_TAG,
+    CONVERSATION_SET_STATUS, CONVERSATION_READ, CONVERSATION_REPLY,
+    TEMPLATE_LIST, TEMPLATE_SET, TEMPLATE_PREVIEW,
+    QUICK_REPLY_LIST, QUICK_REPLY_ADD, QUICK_REPLY_UPDATE, QUICK_REPLY_FILL,
+    ORDER_NOTIFY, CUSTOMER_OPT_OUT,
 )
 BY_NAME: dict[str, Command[Any, Any]] = {c.name: c for c in COMMANDS}
 
@@ -1432,6 +1729,10 @@ CLI_GROUPS = {
     "intake": "turn messages into draft orders", "pair": "approve a till that asked to join",
     "till": "the shop's tills", "sync": "replication state",
     "staff": "staff members, their roles and PINs; who is signed in at this till",
+    "mailbox": "the shop's email account (run by this till)",
+    "conversation": "the inbox, one conversation per customer",
+    "template": "what customers are told when their order moves",
+    "quick-reply": "saved answers",
 }
 
 

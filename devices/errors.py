@@ -21,3 +21,15 @@ class CallerIdNotSupported(DeviceError):
 class DeviceInputError(DeviceError, ValueError):
     """Bytes from a device (or text for one) that cannot be read or encoded; a
     ``ValueError`` too, as it always was."""
+
+
+class MailboxConfigInvalid(DeviceError):
+    """Mailbox settings that cannot work (no server, an unknown TLS mode)."""
+
+
+class MailboxUnavailable(DeviceError):
+    """The mail server cannot be reached or refuses the account (the reason in words)."""
+
+
+class MailUnreadable(DeviceError, ValueError):
+    """Bytes that the ``email`` package cannot read as a message at all."""

@@ -63,6 +63,10 @@ class OutgoingMessage:
     to: str
     body: str
     attempt: int = 0
+    subject: str = ""  # email only, as are the threading headers below
+    in_reply_to: str = ""
+    references: tuple[str, ...] = ()
+    auto: bool = False  # a notification, not a person's reply (Auto-Submitted)
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,7 @@ class SendResult:
 
 @dataclass(frozen=True)
 class DeliveryReport:
-    """A status report for a sent message (SMS-STATUS-REPORT)."""
+    """A status report for a sent message (SMS-STATUS-REPORT, an email bounce)."""
 
     reference: str
     recipient: str

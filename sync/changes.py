@@ -25,6 +25,9 @@ class Changes:
     suppliers: set[str] = field(default_factory=set)
     purchase_orders: set[str] = field(default_factory=set)
     stock_moves: set[str] = field(default_factory=set)
+    conversations: set[str] = field(default_factory=set)
+    templates: set[str] = field(default_factory=set)
+    quick_replies: set[str] = field(default_factory=set)
     shop: bool = False
     tills: bool = False
     created: str | None = None
@@ -32,7 +35,8 @@ class Changes:
     everything: bool = False
 
     KINDS = ("orders", "customers", "products", "stock", "messages", "calls", "alerts",
-             "suppliers", "purchase_orders", "stock_moves")
+             "suppliers", "purchase_orders", "stock_moves", "conversations", "templates",
+             "quick_replies")
 
     @classmethod
     def all(cls) -> Changes:

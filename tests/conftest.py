@@ -72,3 +72,27 @@ def cli(data_dir: Path) -> CliRunner:
                               timeout=timeout, stdin=subprocess.DEVNULL)
 
     return run
+
+
+@pytest.fixture
+def dovecot() -> Iterator[Any]:
+    """A private Dovecot on loopback (installed when missing; tests/helpers/mail_servers)."""
+    from tests.helpers.mail_servers import Dovecot
+
+    server = Dovecot().start()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def smtp_server(dovecot: Any) -> Iterator[Any]:
+    """aiosmtpd on loopback, STARTTLS + AUTH, filing what it accepts into Dovecot."""
+    from tests.helpers.mail_servers import SmtpServer
+
+    server = SmtpServer(dovecot).start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -1,10 +1,12 @@
-"""Connects channel drivers (modem, caller-ID) to the engine.
+"""Connects channel drivers (modem, caller-ID, mailbox) to the engine.
 
 ``EngineSink`` is the ``devices.events.EventSink`` the drivers call from their own
 threads. Each call hops onto the engine's loop (the single Automerge writer) and, for
 ``deliver``, returns only after the message is fsynced in the ledger, so the driver may
-then delete the SIM copy. The ``Outbox`` hands queued outgoing SMS (any till may queue
-one; it syncs here) to the modem driver and records what became of them.
+then delete the SIM copy or flag the IMAP message. The ``Outbox`` (``outbox.py``) hands
+queued outgoing messages to the driver of their channel and records what became of
+them; an email bounce marks the message it names. What an incoming message means for
+the shop beyond the inbox (an opt-out, a rating) is ``customer_notices.InboundRules``.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ import datetime as dt
 import functools
 import logging
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from app import protocol
+from app.engine.customer_notices import InboundRules
 from app.engine.intake_bridge import IntakeService
+from app.engine.outbox import Outbox
 from app.engine.services import DeviceBoard, EngineHost
 from devices.events import (
     CallEvent,
@@ -25,19 +29,18 @@ from devices.events import (
     DeliveryReport,
     DeviceStatus,
     InboundMessage,
-    OutgoingMessage,
     QuarantinedInput,
     SendResult,
 )
 from sync.changes import Changes
-from sync.ledger import ShopLedger
 from sync.phones import try_normalise_phone
 from sync.read_model import queries
 
 log = logging.getLogger("countertop.engine.devices")
 
 T = TypeVar("T")
-MAX_SEND_ATTEMPTS = 5
+
+__all__ = ["CallAnnouncer", "EngineSink", "Outbox"]
 
 
 class EngineSink:
@@ -76,6 +79,7 @@ class EngineSink:
             else m.sender
         sender = sender or m.sender
         customer = ledger.customers.find(sender) if sender else None
+        bounce_for = m.meta.get("bounce_for", "")
         changes = self.engine.execute(lambda L: L.inbox.record_message(
             channel=m.channel.value, direction="in", sender=sender, recipient=m.recipient or "",
             body=m.body, received_at=m.received_at, raw=m.raw, dedupe_key=m.dedupe_key,
@@ -86,13 +90,35 @@ class EngineSink:
         if not fresh:
             log.info("message %s already stored (dedupe key %s)", mid, m.dedupe_key)
             return
+        if bounce_for and mid and self._bounced(str(mid), m):
+            return  # shown on the message it bounces, not as a conversation of its own
         self.service.publish(protocol.new_message_event(mid, m.channel.value, customer))
-        if self.intake is not None and mid and m.body.strip():
+        text = m.meta.get("preview") or m.body  # an email's own words, without the quote
+        handled = bool(mid) and InboundRules(self.engine).apply(
+            str(mid), text, customer_id=customer, auto=bool(m.meta.get("auto")))
+        if self.intake is not None and mid and text.strip() and not handled \
+                and not m.meta.get("auto"):
             loop = self.service.loop
             assert loop is not None
             # after the driver has its answer: parsing never delays the SIM delete
-            loop.call_soon(functools.partial(self.intake.process_message, mid, m.body,
+            loop.call_soon(functools.partial(self.intake.process_message, mid, text,
                                              channel=m.channel.value, customer_id=customer))
+
+    def _bounced(self, mid: str, m: InboundMessage) -> bool:
+        """A bounce of a message we sent: mark that one, keep this one read beside it."""
+        if self.outbox is None:
+            return False
+        reason = " ".join(x for x in (m.meta.get("bounce_status", ""),
+                                      m.meta.get("bounce_reason", "")) if x)
+        original = self.outbox.record_bounce(m.meta["bounce_for"],
+                                             f"bounced: {reason}" if reason else "bounced")
+        if original is None:
+            return False
+        row = queries.message_meta(self.engine.read_model.conn, original)
+        self.engine.execute(lambda L: L.inbox.update_message(
+            mid, read=True, state="bounce",
+            customer_id=row.get("customer_id") if row else None))
+        return True
 
     def call(self, event: CallEvent) -> None:
         self._on_loop(lambda: self._call(event))
@@ -122,77 +148,6 @@ class EngineSink:
 
     def delivery_report(self, report: DeliveryReport) -> None:
         self._on_loop(lambda: self.outbox.record_report(report) if self.outbox else None)
-
-
-class Outbox:
-    """Queued outgoing SMS -> the modem driver; results and delivery reports -> ledger."""
-
-    def __init__(self, service: EngineHost, submit: Callable[[OutgoingMessage], None]) -> None:
-        self.service = service
-        self.engine = service.engine
-        self._submit = submit
-        self._submitted: set[str] = set()
-        self.engine.subscribe(self._on_changes)
-
-    async def start(self) -> None:
-        # on start, anything this engine was sending when it stopped goes out again
-        self.pump(include_sending=True)
-
-    async def stop(self) -> None:
-        return None
-
-    def _on_changes(self, changes: Changes) -> None:
-        if changes.messages:
-            self.pump()
-
-    def pump(self, include_sending: bool = False) -> int:
-        """Submit every queued outgoing SMS not yet handed to the driver."""
-        if not self.engine.has_shop:
-            return 0
-        states = ("queued", "sending") if include_sending else ("queued",)
-        rows = queries.queued_outgoing_sms(self.engine.read_model.conn, states)
-        count = 0
-        for row in rows:
-            mid = row["id"]
-            if mid in self._submitted:
-                continue
-            self._submitted.add(mid)
-            self.engine.execute(functools.partial(_set_state, mid=mid, state="sending"))
-            self._submit(OutgoingMessage(outbox_id=mid, channel=Channel.SMS, to=row["recipient"],
-                                         body=row["body"], attempt=int(row["attempts"] or 0)))
-            count += 1
-        return count
-
-    def record_result(self, result: SendResult) -> None:
-        mid = result.outbox_id
-        attempts = queries.message_attempts(self.engine.read_model.conn, mid) + 1
-        if result.ok:
-            fields: dict[str, Any] = {"state": "sent", "reference": result.reference or "",
-                                      "attempts": attempts, "error": "",
-                                      "sent_at": result.at}
-        elif result.retry and attempts < MAX_SEND_ATTEMPTS:
-            fields = {"state": "queued", "error": result.error or "", "attempts": attempts}
-            self._submitted.discard(mid)
-        else:
-            fields = {"state": "failed", "error": result.error or "send failed",
-                      "attempts": attempts}
-        self.engine.execute(lambda L: L.inbox.update_message(mid, **fields))
-
-    def record_report(self, report: DeliveryReport) -> None:
-        for mid, reference in queries.outgoing_sms_with_references(self.engine.read_model.conn):
-            refs = {r.strip() for r in str(reference).split(",")}
-            if report.reference in refs:
-                self.engine.execute(functools.partial(
-                    _set_state, mid=mid, state="delivered" if report.delivered else "failed",
-                    delivered_at=report.at if report.delivered else None,
-                    error="" if report.delivered else report.status))
-                return
-        log.warning("delivery report for unknown message reference %s", report.reference)
-
-
-def _set_state(ledger: ShopLedger, *, mid: str, **fields: Any) -> Changes:
-    """The outbox's ledger command: new state (and details) of outgoing message ``mid``."""
-    return ledger.inbox.update_message(mid, **fields)
 
 
 class CallAnnouncer:

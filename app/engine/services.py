@@ -15,8 +15,17 @@ from pathlib import Path
 from typing import Protocol
 
 from app.engine.till_engine import TillEngine
-from app.protocol import Approved, DeviceStates, DocHeads, Event, JoinRequestRow, PeersStatus
+from app.protocol import (
+    Approved,
+    DeviceStates,
+    DocHeads,
+    Event,
+    JoinRequestRow,
+    MailboxStatus,
+    PeersStatus,
+)
 from devices.events import DeviceStatus
+from devices.mailbox.mail_config import MailboxConfig
 
 
 @dataclass
@@ -69,6 +78,13 @@ class PeerControl(Protocol):
     def decline(self, code: str) -> JoinRequestRow: ...
     def remove_till(self, ref: str) -> dict[str, str]: ...
     def heads(self) -> DocHeads: ...
+
+
+class MailboxControl(Protocol):
+    """What the mailbox commands ask of the mailbox this engine runs."""
+
+    def configure(self, config: MailboxConfig) -> Path: ...
+    def status(self) -> MailboxStatus: ...
 
 
 class DeviceBoard:

@@ -1,5 +1,5 @@
 """Builds the engine's long-lived parts and attaches them: intake, devices (real or
-simulated), the SMS outbox, call announcements, peers.
+simulated), the mailbox, the outbox of every channel, call announcements, peers.
 
 Called once by ``app/engine/main.build_service``; returns the ``EngineContext`` the
 command registry is built from, so every service a handler uses is passed in here
@@ -18,6 +18,7 @@ from typing import Any
 from app.engine.commands import EngineContext
 from app.engine.device_bridge import CallAnnouncer, EngineSink, Outbox
 from app.engine.intake_bridge import IntakeService
+from app.engine.mailbox_service import MailboxService
 from app.engine.peer_wiring import PeerService
 from app.engine.services import DeviceBoard, EngineHost
 
@@ -142,15 +143,20 @@ def attach_all(service: EngineHost) -> EngineContext:
         callerid_url = callerid_url or str(demo.callerid_path)
         service.attach(demo)
 
+    sink = EngineSink(service, intake, board)
     if modem_url:
         from devices.gsm.modem_driver import ModemDriver
 
         url, baud = parse_port(modem_url, 115200)
-        sink = EngineSink(service, intake, board)
         driver = ModemDriver(url, sink, pin=options.modem_pin, baud=baud)
         sink.outbox = Outbox(service, driver.submit)
         service.attach(DriverAttachment(driver, "modem"))
-        service.attach(sink.outbox)
+    else:
+        sink.outbox = Outbox(service)  # email, once this till is given a mailbox
+    # the mailbox it was given (`countertop mailbox set`), now or while it runs
+    mailbox = MailboxService(service, sink, board)
+    service.attach(mailbox)
+    service.attach(sink.outbox)
     if callerid_url:
         from devices.callerid.callerid_driver import CallerIdDriver
 
@@ -161,4 +167,4 @@ def attach_all(service: EngineHost) -> EngineContext:
         service.attach(DriverAttachment(cid_driver, "caller-ID"))
     peers = PeerService(service)
     service.attach(peers)
-    return EngineContext(engine, intake, peers=peers, devices=board)
+    return EngineContext(engine, intake, peers=peers, devices=board, mailbox=mailbox)

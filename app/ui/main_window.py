@@ -34,6 +34,7 @@ from app.ui.catalog_view import CatalogView
 from app.ui.customer_view import CustomersView, ScreenPop
 from app.ui.engine_link import EngineLink
 from app.ui.inbox_view import InboxView
+from app.ui.notice_bar import NoticeBar
 from app.ui.notifications import Notifier
 from app.ui.order_actions import OrderActions
 from app.ui.order_draft import OrderDraft, draft_from_message, draft_from_order
@@ -199,8 +200,11 @@ class MainWindow(QMainWindow):
         row.addWidget(self.nav)
         self.stack = QStackedWidget()
         row.addWidget(self.stack, 1)
+        self.notice_bar = NoticeBar(store, self.actions_)
+        outer.addWidget(self.notice_bar)
 
-        self.inbox = InboxView(store, self.actions_, theme)
+        self.inbox = InboxView(store, self.actions_, theme,
+                               staff=lambda: str(self.settings.get("staff_name") or ""))
         self.board = BoardView(store, self.actions_, theme)
         self.orders = OrdersTableView(store, self.actions_)
         self.customers = CustomersView(store, self.actions_)
@@ -289,6 +293,9 @@ class MainWindow(QMainWindow):
             "Ctrl+N   New order          Ctrl+Shift+N   Order from message\n"
             "Ctrl+F   Search              F5   Refresh\n"
             "Ctrl+Z   Undo last action    Ctrl+J   Adjust stock\n"
+            "Inbox: Ctrl+R reply, / or Ctrl+/ quick replies, Ctrl+Enter send, Ctrl+D done,\n"
+            "       Ctrl+Shift+A take it, Ctrl+Shift+S snooze, Ctrl+T tag\n"
+            "Notice bar: Enter send the prepared message, Esc skip it\n"
             "Board: ←/→ column, ↑/↓ card, Ctrl+→ or ] move on, Enter open, Del cancel\n"
             "Editor: Ctrl+L add item, Ctrl+S save, Ctrl+P print, Ctrl+Z undo edit\n"
             "Editor: Ctrl+R return, Ctrl+E exchange, Ctrl+D discount\n"
@@ -346,6 +353,7 @@ class MainWindow(QMainWindow):
         self.stock.reload()
         self.catalog.reload()
         self.suppliers.reload()
+        self.notice_bar.refresh()
         self._dirty.clear()
         self._remember_latest()
         self._ready = True
@@ -378,6 +386,8 @@ class MainWindow(QMainWindow):
                 self._mark(n, stale)
                 if page is self.inbox:
                     self.inbox._update_counts()
+        if changes.touches("messages"):
+            self.notice_bar.refresh()
         for oid in changes.orders:
             editor = self.editors.get(oid)
             if editor is not None and not editor.is_dirty():

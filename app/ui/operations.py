@@ -247,3 +247,84 @@ def update_customer(params: p.CustomerUpdate) -> p.Request[p.CustomerUpdate, p.C
 def merge_customers(keep: str, merge: str, *, preview: bool = False
                     ) -> p.Request[p.CustomerMerge, p.CustomerRow | p.MergePreview]:
     return p.CUSTOMER_MERGE.request(p.CustomerMerge(keep=keep, merge=merge, preview=preview))
+
+
+# ---------------------------------------------------------------------- conversations, mail
+
+
+def reply(message: str, text: str) -> p.Request[p.MessageReply, p.Queued]:
+    return p.MESSAGE_REPLY.request(p.MessageReply(message=message, text=text))
+
+
+def reply_conversation(key: str, text: str) -> p.Request[p.ConversationReply, p.Queued]:
+    return p.CONVERSATION_REPLY.request(p.ConversationReply(key=key, text=text))
+
+
+def assign(key: str, to: str) -> p.Request[p.ConversationAssign, p.ConversationRow]:
+    return p.CONVERSATION_ASSIGN.request(p.ConversationAssign(key=key, to=to))
+
+
+def tag(key: str, add: list[str] | None = None,
+        remove: list[str] | None = None) -> p.Request[p.ConversationTag, p.ConversationRow]:
+    return p.CONVERSATION_TAG.request(p.ConversationTag(key=key, add=add or [],
+                                                        remove=remove or []))
+
+
+def set_conversation_status(key: str, status: str, hours: int = 0
+                            ) -> p.Request[p.ConversationSetStatus, p.ConversationRow]:
+    return p.CONVERSATION_SET_STATUS.request(p.ConversationSetStatus(key=key, status=status,
+                                                                     hours=hours))
+
+
+def read_conversation(key: str) -> p.Request[p.ConversationRef, p.ConversationRow]:
+    return p.CONVERSATION_READ.request(p.ConversationRef(key=key))
+
+
+def confirm_notice(message: str) -> p.Request[p.MessageRef, p.Queued]:
+    return p.MESSAGE_CONFIRM.request(p.MessageRef(message=message))
+
+
+def discard_notice(message: str) -> p.Request[p.MessageRef, p.Ok]:
+    return p.MESSAGE_DISCARD.request(p.MessageRef(message=message))
+
+
+def fill_quick_reply(rid: str, key: str) -> p.Request[p.QuickReplyFill, dict[str, str]]:
+    return p.QUICK_REPLY_FILL.request(p.QuickReplyFill(id=rid, key=key))
+
+
+def add_quick_reply(name: str, text: str) -> p.Request[p.QuickReplyAdd, p.QuickReplyRow]:
+    return p.QUICK_REPLY_ADD.request(p.QuickReplyAdd(name=name, text=text))
+
+
+def archive_quick_reply(rid: str) -> p.Request[p.QuickReplyUpdate, p.QuickReplyRow]:
+    return p.QUICK_REPLY_UPDATE.request(p.QuickReplyUpdate(id=rid, archived=True))
+
+
+def templates() -> p.Request[p.NoParams, list[p.TemplateRow]]:
+    return p.TEMPLATE_LIST.request(p.NoParams())
+
+
+def set_template(name: str, *, text: str, subject: str,
+                 enabled: bool) -> p.Request[p.TemplateSet, p.TemplateRow]:
+    return p.TEMPLATE_SET.request(p.TemplateSet(name=name, text=text, subject=subject,
+                                                enabled=enabled))
+
+
+def preview_template(name: str) -> p.Request[p.TemplatePreview, dict[str, str]]:
+    return p.TEMPLATE_PREVIEW.request(p.TemplatePreview(name=name))
+
+
+def set_shop_setting(key: str, value: Any) -> p.Request[p.ShopSetSetting, p.Ok]:
+    return p.SHOP_SET_SETTING.request(p.ShopSetSetting(key=key, value=value))
+
+
+def mailbox_status() -> p.Request[p.NoParams, p.MailboxStatus]:
+    return p.MAILBOX_STATUS.request(p.NoParams())
+
+
+def mailbox_set(params: p.MailboxSet) -> p.Request[p.MailboxSet, p.MailboxStatus]:
+    return p.MAILBOX_SET.request(params)
+
+
+def mailbox_test() -> p.Request[p.NoParams, dict[str, Any]]:
+    return p.MAILBOX_TEST.request(p.NoParams())

@@ -18,9 +18,16 @@ from typing import Any, TypeVar
 from sync.file_names import READ_MODEL_FILE
 from sync.money import money_text, region_locale
 from sync.read_model import queries as q
-from sync.read_model.queries import ORDER_SORTS, MessageFilter, OrderFilter, ProductFilter
+from sync.read_model.queries import (
+    ORDER_SORTS,
+    ConversationFilter,
+    MessageFilter,
+    OrderFilter,
+    ProductFilter,
+)
 
-__all__ = ["ORDER_SORTS", "MessageFilter", "OrderFilter", "ProductFilter", "ReadStore",
+__all__ = ["ORDER_SORTS", "ConversationFilter", "MessageFilter", "OrderFilter", "ProductFilter",
+           "ReadStore",
            "local_time_text", "parse_iso", "utc_iso"]
 
 log = logging.getLogger("countertop.ui.read_store")
@@ -177,6 +184,36 @@ class ReadStore:
 
     # ------------------------------------------------------------------ customers
 
+    # -- conversations (issue 12)
+
+    def conversation_keys(self, f: q.ConversationFilter, limit: int,
+                          offset: int = 0) -> list[str]:
+        return self._read(q.conversation_keys, f, _now(), limit, offset, default=[])
+
+    def conversation_count(self, f: q.ConversationFilter) -> int:
+        return self._read(q.conversation_count, f, _now(), default=0)
+
+    def conversations_by_key(self, keys: list[str]) -> dict[str, dict[str, Any]]:
+        return self._read(q.conversations_by_key, keys, _now(), default={})
+
+    def conversation_items(self, key: str) -> list[dict[str, Any]]:
+        return self._read(q.conversation_items, key, default=[])
+
+    def conversation_tags(self) -> list[str]:
+        return self._read(q.conversation_tags, default=[])
+
+    def conversation_assignees(self) -> list[str]:
+        return self._read(q.conversation_assignees, default=[])
+
+    def pending_drafts(self) -> list[dict[str, Any]]:
+        return self._read(q.pending_drafts, default=[])
+
+    def quick_replies(self) -> list[dict[str, Any]]:
+        return self._read(q.quick_reply_rows, default=[])
+
+    def edited_templates(self) -> dict[str, dict[str, Any]]:
+        return self._read(q.template_rows, default={})
+
     def customer(self, customer_id: str) -> dict[str, Any] | None:
         conn = self._connection()
         return q.customer_card(conn, customer_id) if conn is not None else None
@@ -248,6 +285,10 @@ class ReadStore:
         if conn is None:
             return []
         return q.list_calls(conn, limit=limit)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
 
 def utc_iso(when: dt.datetime) -> str:

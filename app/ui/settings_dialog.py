@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QStackedWidget,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -35,6 +36,7 @@ from app.protocol import ShopCreate
 from app.till_settings import SCHEMA, TillSettings
 from app.ui import operations as ops
 from app.ui.engine_link import EngineLink
+from app.ui.messaging_settings import MailboxPage, NotificationsPage, QuickRepliesPage
 from app.ui.pyside_compat import emit
 from app.ui.read_store import ReadStore
 from app.ui.staff_dialogs import StaffSection
@@ -457,13 +459,18 @@ class SettingsDialog(QDialog):
         self.store = store
         self.link = link
         self.setWindowTitle("Settings")
-        self.resize(660, 820)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(20, 16, 20, 16)
-        lay.setSpacing(12)
+        self.resize(720, 760)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(20, 16, 20, 16)
+        outer.setSpacing(12)
         title = QLabel("Settings")
         title.setObjectName("PageTitle")
-        lay.addWidget(title)
+        outer.addWidget(title)
+        self.tabs = QTabWidget()
+        outer.addWidget(self.tabs, 1)
+        general = QWidget()
+        lay = QVBoxLayout(general)
+        self.tabs.addTab(general, "General")
         till_box = QGroupBox("This till")
         form = QFormLayout(till_box)
         form.setSpacing(6)
@@ -505,19 +512,27 @@ class SettingsDialog(QDialog):
         pair.clicked.connect(lambda: PairingDialog(self.link, self).exec())
         shop_form.addRow("", pair)
         lay.addWidget(shop_box)
-        staff_box = QGroupBox("Staff (shared by every till)")
-        staff_lay = QVBoxLayout(staff_box)
-        self.staff = StaffSection(self.link, store)
-        staff_lay.addWidget(self.staff)
-        lay.addWidget(staff_box)
         lay.addStretch(1)
         note = _help("Ports and the till name take effect when the engine restarts.")
         lay.addWidget(note)
+        staff_page = QWidget()
+        staff_lay = QVBoxLayout(staff_page)
+        staff_lay.addWidget(_help("Staff are shared by every till; who is signed in is this "
+                                  "till's own (Ctrl+U)."))
+        self.staff = StaffSection(self.link, store)
+        staff_lay.addWidget(self.staff, 1)
+        self.tabs.addTab(staff_page, "Staff")
+        self.mailbox = MailboxPage(link)
+        self.tabs.addTab(self.mailbox, "Mailbox")
+        self.notifications = NotificationsPage(link, store)
+        self.tabs.addTab(self.notifications, "Customer messages")
+        self.quick_replies = QuickRepliesPage(link, store)
+        self.tabs.addTab(self.quick_replies, "Quick replies")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                    | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
-        lay.addWidget(buttons)
+        outer.addWidget(buttons)
 
     def values(self) -> dict[str, Any]:
         out: dict[str, Any] = {}

@@ -113,6 +113,20 @@ class AlertManager:
                     w.put(obj, "recovered_at", ledger.clock())
         return Changes(alerts=set(hits))
 
+    def raise_low_rating(self, order_id: str, number: str, rating: int,
+                         comment: str) -> Changes:
+        """A customer rated an order poorly: staff should see it (one alert per order)."""
+        ledger = self.ledger
+        aid = f"rating_{hashlib.sha1(order_id.encode()).hexdigest()[:12]}"
+        with ledger.docs.write(ledger.shop_doc) as w:
+            w.put_map(w.ensure_map(Root, "alerts"), aid, {
+                "id": aid, "kind": "low_rating", "sku": number, "location": order_id,
+                "level": str(rating), "raised_at": ledger.clock(),
+                "raised_by": ledger.till_id, "resolved_at": None, "resolved_by": None,
+                "note": comment[:500]})
+        log.warning("low rating %s for order %s", rating, number)
+        return Changes(alerts={aid})
+
     def resolve(self, alert_id: str, *, note: str = "", by: str = "") -> Changes:
         """Mark an alert handled, with who did and what they noted."""
         ledger = self.ledger

@@ -102,6 +102,27 @@ class CustomerManager:
                 w.put(tags, t, False)
         return Changes(customers={customer_id})
 
+    def set_opt_out(self, customer_id: str, opted_out: bool) -> Changes:
+        """The customer does (not) want messages the shop sends on its own."""
+        self.get(customer_id)
+        with self.ledger.docs.write(self.ledger.shop_doc) as w:
+            obj = w.path("customers", customer_id)
+            assert obj is not None
+            w.put(obj, "opt_out", opted_out)
+            w.put(obj, "opt_out_at", self.ledger.clock())
+        return Changes(customers={customer_id})
+
+    def record_feedback(self, customer_id: str, order_id: str, rating: int,
+                        comment: str) -> Changes:
+        """Keep a rating on the customer too (``feedback``: order id -> rating, comment)."""
+        self.get(customer_id)
+        with self.ledger.docs.write(self.ledger.shop_doc) as w:
+            obj = w.path("customers", customer_id)
+            assert obj is not None
+            w.put_map(w.ensure_map(obj, "feedback"), order_id, {
+                "rating": rating, "comment": comment, "at": self.ledger.clock()})
+        return Changes(customers={customer_id})
+
     def merge(self, keep: str, merge: str) -> Changes:
         """Fold ``merge`` into ``keep``: contacts copied, ``merge`` marked merged-into."""
         if keep == merge:

@@ -91,7 +91,7 @@ class InboxManager:
         """Set message fields: read, state, order_id, customer_id, reference, error, attempts,
         intake (the parser's proposal as JSON text)."""
         allowed = {"read", "state", "order_id", "customer_id", "reference", "error", "attempts",
-                   "delivered_at", "sent_at", "intake"}
+                   "delivered_at", "sent_at", "intake", "not_before"}
         bad = set(fields) - allowed
         if bad:
             raise CommandRejected(f"cannot change {', '.join(sorted(bad))} of a message")

@@ -253,6 +253,31 @@ class OrderManager(OrderMoney):
         except CommandRejected:
             return "each"
 
+    def note_notice(self, ref: str, *, kind: str, channel: str, message_id: str | None,
+                    outcome: str, by: str = "") -> Changes:
+        """Log on the order that the customer was told (or why not): ``notices`` and the
+        history."""
+        with self._order_tx(ref) as (w, obj, oid):
+            notices = w.obj(obj, "notices")
+            if notices is None:
+                w.put(obj, "notices", [])
+                notices = w.obj(obj, "notices")
+            assert notices is not None
+            entry = {"kind": kind, "channel": channel, "message_id": message_id,
+                     "outcome": outcome, "at": self.ledger.clock(), "by": by}
+            w.append(notices, entry)
+            self._history(w, obj, "notice", None, f"{kind}: {outcome}", by)
+        return Changes(orders={oid})
+
+    def record_feedback(self, ref: str, *, rating: int, comment: str,
+                        message_id: str) -> Changes:
+        """The customer's rating (1-5) and comment, from their reply to a request."""
+        with self._order_tx(ref) as (w, obj, oid):
+            w.put_map(obj, "feedback", {"rating": rating, "comment": comment,
+                                        "message_id": message_id, "at": self.ledger.clock()})
+            self._history(w, obj, "feedback", None, str(rating), "")
+        return Changes(orders={oid})
+
     def exchange(self, ref: str, lines: Mapping[str, Decimal], new_lines: Iterable[LineInput],
                  *, reason: str = "", restock: bool = True, by: str = "") -> Changes:
         """Goods brought back for others: a return on ``ref`` and a new order linked to it,

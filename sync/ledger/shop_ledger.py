@@ -2,12 +2,13 @@
 
 Like Anki's ``Collection``, the ledger owns the storage and the identity of the till
 and hands each domain to a manager: ``ledger.shop`` (the shop's own record and
-settings), ``ledger.tills``, ``ledger.catalog`` (products, stock), ``ledger.purchasing``
-(suppliers, purchase orders),
-``ledger.customers``, ``ledger.orders``, ``ledger.inbox`` (messages and calls) and
-``ledger.alerts``. ``ledger.docs`` is the document plumbing they share. The ledger
-itself keeps only what every manager reads: which shop, which till, the clock, and the
-shop's timezone, region and currency.
+settings), ``ledger.tills``, ``ledger.staff``, ``ledger.catalog`` (products, stock),
+``ledger.purchasing`` (suppliers, purchase orders), ``ledger.customers``, ``ledger.orders``,
+``ledger.inbox`` (messages and calls), ``ledger.alerts``, ``ledger.conversations``
+(assignee, tags, done, snoozed) and ``ledger.replies`` (quick replies, status-change
+templates). ``ledger.docs`` is the document plumbing they share. The ledger itself keeps
+only what every manager reads: which shop, which till, the clock, and the shop's
+timezone, region and currency.
 """
 
 from __future__ import annotations
@@ -23,12 +24,14 @@ from sync.errors import NoShop
 from sync.ids import DocId, OrderId, TillId
 from sync.ledger.alerts import AlertManager
 from sync.ledger.catalog import CatalogManager
+from sync.ledger.conversations import ConversationManager
 from sync.ledger.customers import CustomerManager
 from sync.ledger.documents import LedgerDocuments, doc_seq
 from sync.ledger.inbox import InboxManager
 from sync.ledger.orders import OrderManager
 from sync.ledger.purchasing import PurchasingManager
 from sync.ledger.records import utcnow
+from sync.ledger.replies import ReplyManager
 from sync.ledger.shop import ShopManager
 from sync.ledger.staff import StaffManager
 from sync.ledger.tills import TillManager
@@ -56,6 +59,8 @@ class ShopLedger:
         self.alerts = AlertManager(self)
         self.staff = StaffManager(self)
         self.purchasing = PurchasingManager(self, catalog=self.catalog, tills=self.tills)
+        self.conversations = ConversationManager(self)
+        self.replies = ReplyManager(self)
         self.orders = OrderManager(self, catalog=self.catalog, customers=self.customers,
                                    tills=self.tills, inbox=self.inbox)
         if shop_doc is not None:

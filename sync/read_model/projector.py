@@ -140,8 +140,7 @@ class ReadModel:
     @staticmethod
     def _all_records(reader: Reader, kind: str) -> Changes:
         out = Changes(shop=True, tills=True)
-        tables = {"shop": {"products": "products", "customers": "customers", "alerts": "alerts",
-                           "suppliers": "suppliers", "purchase_orders": "purchase_orders"},
+        tables = {"shop": dict(_SHOP_RECORDS),
                   "period": {"orders": "orders", "messages": "messages", "calls": "calls",
                              "stock": "stock", "stock_moves": "stock_moves"}}.get(kind, {})
         for top, attr in tables.items():
@@ -219,6 +218,7 @@ class ReadModel:
         pos = r.obj(Root, "purchase_orders")
         if pos is not None and ch.purchase_orders:
             self._project_purchase_orders(r, pos, ch.purchase_orders)
+        self._project_shop_threads(r, ch)
         alerts = r.obj(Root, "alerts")
         if alerts is not None and ch.alerts:
             for aid in ch.alerts:
@@ -249,6 +249,42 @@ class ReadModel:
                  milli(ln.get("qty")), ln.get("cost"))
                 for lid, ln in (po.get("lines") or {}).items()])
 
+    def _project_shop_threads(self, r: Reader, ch: Changes) -> None:
+        """Conversation state, templates and quick replies (the shop document)."""
+        c = self.conn
+        convs = r.obj(Root, "conversations")
+        if convs is not None and ch.conversations:
+            for key in ch.conversations:
+                obj = r.obj(convs, key)
+                if obj is None:
+                    continue
+                s = r.to_py(obj)
+                tags = sorted(t for t, on in (s.get("tags") or {}).items() if on)
+                c.execute("INSERT OR REPLACE INTO conversation_state VALUES (?,?,?,?,?,?,?)",
+                          (key, s.get("assignee") or "", json_text(tags),
+                           s.get("status") or "open", iso(s.get("status_at")),
+                           iso(s.get("snoozed_until")), iso(s.get("updated_at"))))
+        templates = r.obj(Root, "templates")
+        if templates is not None and ch.templates:
+            for name in ch.templates:
+                obj = r.obj(templates, name)
+                if obj is None:
+                    continue
+                t = r.to_py(obj)
+                c.execute("INSERT OR REPLACE INTO templates VALUES (?,?,?,?)",
+                          (name, t.get("subject") or "", t.get("text") or "",
+                           int(bool(t.get("enabled", True)))))
+        replies = r.obj(Root, "quick_replies")
+        if replies is not None and ch.quick_replies:
+            for rid in ch.quick_replies:
+                obj = r.obj(replies, rid)
+                if obj is None:
+                    continue
+                q = r.to_py(obj)
+                c.execute("INSERT OR REPLACE INTO quick_replies VALUES (?,?,?,?,?)",
+                          (rid, q.get("name") or "", q.get("text") or "",
+                           int(bool(q.get("archived"))), iso(q.get("created_at"))))
+
     def _project_customers(self, r: Reader, customers: Obj, ids: Iterable[str]) -> None:
         c = self.conn
         for cid in ids:
@@ -259,11 +295,12 @@ class ReadModel:
             phones = list(cu.get("phones") or [])
             emails = list(cu.get("emails") or [])
             tags = sorted(t for t, on in (cu.get("tags") or {}).items() if on)
-            c.execute("INSERT OR REPLACE INTO customers VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            c.execute("INSERT OR REPLACE INTO customers VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                       (cid, cu.get("name"), json_text(phones), json_text(emails),
                        json_text(cu.get("addresses") or []), cu.get("notes") or "", json_text(tags), cu.get("merged_into"),
                        iso(cu.get("created_at")), phones[0] if phones else None,
-                       emails[0] if emails else None))
+                       emails[0] if emails else None, int(bool(cu.get("opt_out"))),
+                       json_text(cu.get("feedback") or {})))
             c.execute("DELETE FROM customer_contacts WHERE customer_id=?", (cid,))
             c.executemany("INSERT OR IGNORE INTO customer_contacts VALUES (?,?,?)",
                           [(p, cid, "phone") for p in phones] + [(e, cid, "email") for e in emails])
@@ -464,7 +501,7 @@ class ReadModel:
             seq = order_seq(created, oid)
             while c.execute("SELECT 1 FROM orders WHERE seq=?", (seq,)).fetchone():
                 seq += 1
-        c.execute("INSERT OR REPLACE INTO orders VALUES (" + ",".join("?" * 38) + ")",
+        c.execute("INSERT OR REPLACE INTO orders VALUES (" + ",".join("?" * 40) + ")",
                   (oid, o.get("number"), doc_id, o.get("till"), o.get("channel"), cust,
                    queries.customer_name(c, cust), o.get("status"), total, paid,
                    money.adjusted - paid,
@@ -479,7 +516,9 @@ class ReadModel:
                    json_text(money.tax_lines()), money.returned, money.adjusted, refunded,
                    int(money.prices_include_tax),
                    json_text(o["discount"]) if o.get("discount") else None,
-                   o.get("exchange_of"), o.get("exchanged_for")))
+                   o.get("exchange_of"), o.get("exchanged_for"),
+                   json_text(o["feedback"]) if o.get("feedback") else None,
+                   json_text(o.get("notices") or [])))
         self._refresh_order_fts(oid)
         self.stock.set_order_stock(oid, order_stock(o))
 
@@ -511,14 +550,17 @@ class ReadModel:
             return
         customer = queries.resolve_customer(c, m.get("customer_id")) \
             or queries.customer_for_contact(c, contact)
+        meta = m.get("meta") or {}
         c.execute("INSERT OR REPLACE INTO messages VALUES "
-                  "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                  "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                   (mid, doc_id, m.get("channel"), m.get("direction"), sender, m.get("to") or "",
                    m.get("subject") or "", m.get("body") or "", iso(m.get("received_at")),
                    int(bool(m.get("read"))), m.get("order_id"), customer, m.get("state"),
                    m.get("dedupe_key"), json_text(m.get("missing_parts") or []),
                    m.get("reference") or "", m.get("error") or "", int(m.get("attempts") or 0), m.get("till"),
-                   m.get("raw") or "", m.get("intake"), m.get("customer_id")))
+                   m.get("raw") or "", m.get("intake"), m.get("customer_id"),
+                   meta.get("preview") or "", json_text(meta) if meta else "",
+                   iso(m.get("sent_at"))))
         c.execute("INSERT OR REPLACE INTO messages_fts(rowid, message_id, sender, subject, body) "
                   "VALUES (?,?,?,?,?)",
                   (fts_rowid(mid), mid, sender, m.get("subject") or "", m.get("body") or ""))
@@ -553,7 +595,9 @@ _HISTORY_KEYS = frozenset({"at", "till", "by", "field", "old", "new"})
 
 #: a document's top-level maps -> the kind of ``Changes`` their records are
 _SHOP_RECORDS = {"products": "products", "customers": "customers", "alerts": "alerts",
-                 "suppliers": "suppliers", "purchase_orders": "purchase_orders"}
+                 "suppliers": "suppliers", "purchase_orders": "purchase_orders",
+                 "conversations": "conversations", "templates": "templates",
+                 "quick_replies": "quick_replies"}
 _PERIOD_RECORDS = {"orders": "orders", "messages": "messages", "calls": "calls",
                    "stock_moves": "stock_moves"}
 

@@ -11,11 +11,12 @@ from typing import Any
 
 import sqlite_utils
 
-SCHEMA_VERSION = 11  # 5: FTS rowid; 6: customer_link; 7: stock held by orders derived;
+SCHEMA_VERSION = 12  # 5: FTS rowid; 6: customer_link; 7: stock held by orders derived;
 #                     8: orders.seq, search rows in creation order (order_seq);
 #                     9: tax, discounts, returns and refunds on orders; staff
 #                    10: variant and option prices, purchase orders, stock moves
 #                    11: line units and what was asked, option aliases
+#                    12: email (message meta, preview), conversations, templates, feedback
 
 TABLES: dict[str, tuple[dict[str, Any], str | tuple[str, ...]]] = {
     "shop": ({"key": str, "value": str}, "key"),
@@ -48,7 +49,8 @@ TABLES: dict[str, tuple[dict[str, Any], str | tuple[str, ...]]] = {
                      "undoes": str, "po": str, "po_line": str}, "id"),
     "customers": ({"id": str, "name": str, "phones": str, "emails": str, "addresses": str,
                    "notes": str, "tags": str, "merged_into": str, "created_at": str,
-                   "primary_phone": str, "primary_email": str}, "id"),
+                   "primary_phone": str, "primary_email": str, "opt_out": int,
+                   "feedback": str}, "id"),
     "customer_contacts": ({"value": str, "customer_id": str, "kind": str},
                           ("value", "customer_id")),
     "orders": ({"id": str, "number": str, "doc_id": str, "till": str, "channel": str,
@@ -62,7 +64,8 @@ TABLES: dict[str, tuple[dict[str, Any], str | tuple[str, ...]]] = {
                 "subtotal": int, "discount": int, "tax": int, "tax_lines": str,
                 "returned": int, "adjusted_total": int, "refunded": int,
                 "prices_include_tax": int, "order_discount": str, "exchange_of": str,
-                "exchanged_for": str}, "id"),
+                "exchanged_for": str,
+                "feedback": str, "notices": str}, "id"),
     "order_lines": ({"order_id": str, "line_id": str, "pos": int, "sku": str,
                      "description": str, "qty": str, "unit_price": int, "line_total": int,
                      "notes": str, "modifiers": str, "removed": int, "returned_qty": str,
@@ -86,10 +89,18 @@ TABLES: dict[str, tuple[dict[str, Any], str | tuple[str, ...]]] = {
                   "read": int, "order_id": str, "customer_id": str, "state": str,
                   "dedupe_key": str, "missing_parts": str, "reference": str, "error": str,
                   "attempts": int, "till": str, "raw": str, "intake": str,
-                  "customer_link": str}, "id"),
+                  "customer_link": str, "preview": str, "meta": str, "sent_at": str},
+                 "id"),
     "calls": ({"id": str, "doc_id": str, "number": str, "name": str, "at": str,
                "presentation": str, "customer_id": str, "answered": int, "line": str,
                "till": str, "customer_link": str}, "id"),
+    # what staff decided about a conversation (sync/ledger/conversations.py)
+    "conversation_state": ({"key": str, "assignee": str, "tags": str, "status": str,
+                            "status_at": str, "snoozed_until": str, "updated_at": str},
+                           "key"),
+    "templates": ({"name": str, "subject": str, "text": str, "enabled": int}, "name"),
+    "quick_replies": ({"id": str, "name": str, "text": str, "archived": int,
+                       "created_at": str}, "id"),
     "alerts": ({"id": str, "kind": str, "sku": str, "location": str, "level": str,
                 "raised_at": str, "raised_by": str, "resolved_at": str, "resolved_by": str,
                 "note": str, "cause": str}, "id"),
@@ -109,6 +120,7 @@ INDEXES = [
     ("stock_moves", ["sku"]), ("stock_moves", ["doc_id"]), ("stock_moves", ["po"]),
     ("stock_moves", ["undoes"]), ("stock_moves", ["at"]), ("po_lines", ["sku"]),
     ("customer_contacts", ["kind"]),
+    ("messages", ["channel", "direction", "state"]),  # the outbox's queue
 ]
 
 # FTS rows: orders_fts rows have the order's seq (order_seq) as rowid, the others fts_rowid.

@@ -7,13 +7,14 @@ from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex
 
+from app.ui.conversation_model import ConversationModel
 from app.ui.customer_view import CustomerListModel
 from app.ui.id_window_model import IdWindowModel
 from app.ui.inbox_model import InboxModel
 from app.ui.order_draft import DraftLine, OrderDraft
 from app.ui.order_editor import LinesModel
 from app.ui.order_models import BoardColumnModel, OrdersTableModel
-from app.ui.read_store import OrderFilter
+from app.ui.read_store import ConversationFilter, OrderFilter
 from app.ui.stock_view import AlertsModel, StockModel
 
 
@@ -54,6 +55,15 @@ def test_inbox_model(qtmodeltester: Any, store: Any) -> None:
     assert model.rowCount() >= 5
     received = [model.row_at(r)["received_at"] for r in range(model.rowCount())]
     assert received == sorted(received, reverse=True)
+    qtmodeltester.check(model)
+
+
+def test_conversation_model(qtmodeltester: Any, store: Any) -> None:
+    model = ConversationModel(store)
+    model.set_filter(ConversationFilter(status=""))
+    assert model.rowCount() >= 3
+    last = [model.row_at(r)["last_at"] for r in range(model.rowCount())]
+    assert last == sorted(last, reverse=True)
     qtmodeltester.check(model)
 
 

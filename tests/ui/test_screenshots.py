@@ -43,7 +43,7 @@ def test_save_every_main_screen(qtbot: Any, window: Any, store: Any) -> None:
     saved.append(save(window, "orders-table"))
     window.show_page(0)
     model = window.inbox.model
-    email = next(r for r in range(model.rowCount()) if model.row_at(r)["channel"] == "email")
+    email = next(r for r in range(model.rowCount()) if model.row_at(r)["last_channel"] == "email")
     window.inbox.list.setCurrentIndex(model.index(email, 0))
     saved.append(save(window, "inbox-conversation"))
     window.show_page(3)

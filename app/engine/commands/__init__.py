@@ -3,8 +3,8 @@ to ``app/protocol.py``.
 
 ``build_registry(context)`` is called where the engine is wired (``app/engine/main.py``
 for the long-running engine, ``app/client.LocalEngine`` for a CLI process): every domain
-registers explicitly, and the peer and device commands only when the engine runs those
-parts. Nothing registers itself on import.
+registers explicitly, and the peer, device and mailbox-status commands only when the
+engine runs those parts. Nothing registers itself on import.
 """
 
 from __future__ import annotations
@@ -13,15 +13,18 @@ from app.engine.commands import (
     alerts,
     catalog,
     catalog_files,
+    conversations,
     customers,
     devices,
     inbox,
+    mailbox,
     maintenance,
     orders,
     peers,
     purchasing,
     shop,
     staff,
+    templates,
 )
 from app.engine.commands.registry import EngineContext, Registry
 from app.engine.intake_bridge import IntakeService
@@ -34,12 +37,14 @@ def build_registry(context: EngineContext) -> Registry:
     """Every command ``context`` can serve."""
     registry = Registry(context)
     for domain in (shop, catalog, catalog_files, purchasing, customers, orders, staff, inbox,
-                   alerts, maintenance):
+                   alerts, maintenance, conversations, templates, mailbox):
         domain.register(registry)
     if context.peers is not None:
         peers.register(registry)
     if context.devices is not None:
         devices.register(registry)
+    if context.mailbox is not None:
+        mailbox.register_running(registry)
     return registry
 
 

@@ -4,6 +4,7 @@ and the order parser (a proposal for a text; learning a product's alias)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any, cast
 
 from app import protocol as p
@@ -20,10 +21,16 @@ MAX_SMS_TEXT = 1530
 
 
 def message_list(ctx: EngineContext, a: p.MessageList) -> list[p.MessageRow]:
+    """The inbox; each row also has ``from`` (the sender), the email's ``meta`` (threading
+    headers, attachments, defects) and its ``preview`` (quotes and signature trimmed)."""
     ctx.engine.require_shop()
-    return cast(list[p.MessageRow], q.list_messages(
+    rows = q.list_messages(
         ctx.engine.read_model.conn, channel=a.channel, unread_only=a.unread, search=a.search,
-        direction=a.direction, state=a.state, limit=a.limit))
+        direction=a.direction, state=a.state, limit=a.limit)
+    for row in rows:
+        row["from"] = row["sender"]
+        row["meta"] = json.loads(row["meta"]) if row.get("meta") else {}
+    return cast(list[p.MessageRow], rows)
 
 
 def message_update(ctx: EngineContext, a: p.MessageUpdate) -> p.Ok:

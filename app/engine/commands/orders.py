@@ -30,6 +30,7 @@ from app.engine.commands.guards import (
     price_override,
 )
 from app.engine.commands.registry import EngineContext, Registry
+from app.engine.customer_notices import Notifier
 from sync.changes import Changes
 from sync.errors import CommandRejected, NotFound
 from sync.ledger import LineInput, ShopLedger
@@ -102,8 +103,12 @@ def order_show(ctx: EngineContext, a: p.OrderRef) -> p.OrderDetail:
 
 
 def order_set_status(ctx: EngineContext, a: p.OrderSetStatus) -> p.OrderDetail:
+    """Move the order; the customer hears about it as the shop's templates say
+    (``customer_notices.Notifier``: at once, after a one-key confirm, or not at all)."""
     ref = order_ref(ctx.engine, a.order)
     ctx.engine.execute(lambda L: L.orders.set_status(ref, a.status, by=a.by))
+    oid = ctx.engine.ledger.orders.locate(ref)[0]
+    Notifier(ctx.engine).status_changed(oid, a.status, by=a.by)
     return order_show(ctx, p.OrderRef(order=ref))
 
 

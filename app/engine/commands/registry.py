@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from app.engine.intake_bridge import IntakeService
-from app.engine.services import DeviceBoard, PeerControl
+from app.engine.services import DeviceBoard, MailboxControl, PeerControl
 from app.engine.staff_desk import StaffDesk
 from app.engine.till_engine import TillEngine
 from app.protocol import BY_NAME, Command, field_types, is_unset_type, json_key
@@ -28,13 +28,14 @@ R = TypeVar("R")
 
 @dataclass
 class EngineContext:
-    """What command handlers work with. ``peers`` and ``devices`` exist only in the
-    long-running engine; commands that need them are not registered without them."""
+    """What command handlers work with. ``peers``, ``devices`` and ``mailbox`` exist only
+    in the long-running engine; commands that need them are not registered without them."""
 
     engine: TillEngine
     intake: IntakeService
     peers: PeerControl | None = None
     devices: DeviceBoard | None = None
+    mailbox: MailboxControl | None = None
     staff: StaffDesk = dataclasses.field(init=False)
 
     def __post_init__(self) -> None:
