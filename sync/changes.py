@@ -23,6 +23,8 @@ class Changes:
     calls: set[str] = field(default_factory=set)
     alerts: set[str] = field(default_factory=set)
     suppliers: set[str] = field(default_factory=set)
+    #: days closed at the tills (cash-up records)
+    cashups: set[str] = field(default_factory=set)
     shop: bool = False
     tills: bool = False
     created: str | None = None
@@ -30,7 +32,7 @@ class Changes:
     everything: bool = False
 
     KINDS = ("orders", "customers", "products", "stock", "messages", "calls", "alerts",
-             "suppliers")
+             "suppliers", "cashups")
 
     @classmethod
     def all(cls) -> Changes:

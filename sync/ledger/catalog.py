@@ -77,7 +77,7 @@ class CatalogManager:
 
     def update_product(self, sku: str, **fields: Any) -> Changes:
         allowed = {"name", "price", "unit", "tax_rate", "active", "low_stock", "aliases",
-                   "variants", "option_groups"}
+                   "variants", "option_groups", "category"}
         bad = set(fields) - allowed
         if bad:
             raise CommandRejected(f"cannot change {', '.join(sorted(bad))} of a product")

@@ -3,8 +3,9 @@
 Like Anki's ``Collection``, the ledger owns the storage and the identity of the till
 and hands each domain to a manager: ``ledger.shop`` (the shop's own record and
 settings), ``ledger.tills``, ``ledger.catalog`` (products, stock, suppliers),
-``ledger.customers``, ``ledger.orders``, ``ledger.inbox`` (messages and calls) and
-``ledger.alerts``. ``ledger.docs`` is the document plumbing they share. The ledger
+``ledger.customers``, ``ledger.orders``, ``ledger.inbox`` (messages and calls),
+``ledger.alerts`` and ``ledger.cashups`` (days closed). ``ledger.docs`` is the document
+plumbing they share. The ledger
 itself keeps only what every manager reads: which shop, which till, the clock, and the
 shop's timezone, region and currency.
 """
@@ -20,6 +21,7 @@ from sync.doc_storage import DocumentStore, StoredDocument
 from sync.errors import NoShop
 from sync.ids import DocId, OrderId, TillId
 from sync.ledger.alerts import AlertManager
+from sync.ledger.cashups import CashupManager
 from sync.ledger.catalog import CatalogManager
 from sync.ledger.customers import CustomerManager
 from sync.ledger.documents import LedgerDocuments, doc_seq
@@ -49,6 +51,7 @@ class ShopLedger:
         self.customers = CustomerManager(self, locate_customer=locate_customer)
         self.inbox = InboxManager(self, locate_message=locate_message)
         self.alerts = AlertManager(self)
+        self.cashups = CashupManager(self)
         self.orders = OrderManager(self, catalog=self.catalog, customers=self.customers,
                                    tills=self.tills, inbox=self.inbox)
         if shop_doc is not None:

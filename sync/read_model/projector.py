@@ -141,7 +141,7 @@ class ReadModel:
     def _all_records(reader: Reader, kind: str) -> Changes:
         out = Changes(shop=True, tills=True)
         tables = {"shop": {"products": "products", "customers": "customers", "alerts": "alerts",
-                           "suppliers": "suppliers"},
+                           "suppliers": "suppliers", "cashups": "cashups"},
                   "period": {"orders": "orders", "messages": "messages", "calls": "calls",
                              "stock": "stock"}}.get(kind, {})
         for top, attr in tables.items():
@@ -187,8 +187,8 @@ class ReadModel:
                                      int(bool(p.get("active", True))), p.get("low_stock"),
                                      json_text(p.get("variants") or []),
                                      json_text(p.get("option_groups") or {}),
-                                     iso(p.get("created_at"))))
-            c.executemany("INSERT OR REPLACE INTO products VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                                     iso(p.get("created_at")), p.get("category") or ""))
+            c.executemany("INSERT OR REPLACE INTO products VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                           product_rows)
             self.stock.recompute(ch.products)
         customers = r.obj(Root, "customers")
@@ -204,6 +204,9 @@ class ReadModel:
                 c.execute("INSERT OR REPLACE INTO suppliers VALUES (?,?,?,?,?)",
                           (sid, s.get("name"), s.get("contact"),
                            json_text(s.get("products") or []), int(s.get("lead_time_days") or 0)))
+        cashups = r.obj(Root, "cashups")
+        if cashups is not None and ch.cashups:
+            self._project_cashups(r, cashups, ch.cashups)
         alerts = r.obj(Root, "alerts")
         if alerts is not None and ch.alerts:
             for aid in ch.alerts:
@@ -215,6 +218,20 @@ class ReadModel:
                           (aid, a.get("kind"), a.get("sku"), a.get("location"), a.get("level"),
                            iso(a.get("raised_at")), a.get("raised_by"), iso(a.get("resolved_at")),
                            a.get("resolved_by"), a.get("note") or ""))
+
+    def _project_cashups(self, r: Reader, cashups: Obj, ids: Iterable[str]) -> None:
+        rows = []
+        for cid in ids:
+            obj = r.obj(cashups, cid)
+            if obj is None:
+                continue
+            z = r.to_py(obj)
+            rows.append((cid, z.get("till") or None, z.get("day"), iso(z.get("closed_at")),
+                         z.get("closed_by") or "", int(z.get("expected_cash") or 0),
+                         int(z.get("counted_cash") or 0), int(z.get("difference") or 0),
+                         int(z.get("opening_float") or 0), z.get("figures") or "{}"))
+        self.conn.executemany("INSERT OR REPLACE INTO cashups VALUES (?,?,?,?,?,?,?,?,?,?)",
+                              rows)
 
     def _project_customers(self, r: Reader, customers: Obj, ids: Iterable[str]) -> None:
         c = self.conn
@@ -478,7 +495,7 @@ class ReadModel:
 
 #: a document's top-level maps -> the kind of ``Changes`` their records are
 _SHOP_RECORDS = {"products": "products", "customers": "customers", "alerts": "alerts",
-                 "suppliers": "suppliers"}
+                 "suppliers": "suppliers", "cashups": "cashups"}
 _PERIOD_RECORDS = {"orders": "orders", "messages": "messages", "calls": "calls"}
 
 

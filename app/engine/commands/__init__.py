@@ -18,6 +18,7 @@ from app.engine.commands import (
     maintenance,
     orders,
     peers,
+    reports,
     shop,
 )
 from app.engine.commands.registry import EngineContext, Registry
@@ -30,7 +31,7 @@ __all__ = ["EngineContext", "Registry", "build_registry", "in_process_registry"]
 def build_registry(context: EngineContext) -> Registry:
     """Every command ``context`` can serve."""
     registry = Registry(context)
-    for domain in (shop, catalog, customers, orders, inbox, alerts, maintenance):
+    for domain in (shop, catalog, customers, orders, inbox, alerts, maintenance, reports):
         domain.register(registry)
     if context.peers is not None:
         peers.register(registry)
