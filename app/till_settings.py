@@ -33,6 +33,10 @@ class Setting:
     choices: tuple[tuple[str, str], ...] = ()
 
 
+#: statuses a ticket may be printed on by itself ("" = never)
+PRINT_ON = (("", "Never"), ("confirmed", "Confirmed"), ("preparing", "Preparing"),
+            ("ready", "Ready"), ("collected", "Collected"), ("delivered", "Delivered"))
+
 SCHEMA: tuple[Setting, ...] = (
     Setting("till_name", str, "Till 1", "Shown to other tills and on printed tickets.",
             "Till name"),
@@ -49,6 +53,21 @@ SCHEMA: tuple[Setting, ...] = (
             "Screen-pop on calls"),
     Setting("staff_name", str, "", "Your name: orders you take are assigned to you.",
             "Staff name"),
+    Setting("auto_backup", bool, True, "Back the shop up once a day while the engine runs.",
+            "Daily backup"),
+    Setting("backup_folder", str, "", "Folder or removable drive for backups (empty: "
+            "'backups' in this till's data folder).", "Backup folder"),
+    Setting("backup_keep", int, 14, "How many daily backups to keep (older ones are "
+            "deleted).", "Backups kept"),
+    Setting("receipt_printer", str, "", "ESC/POS receipt printer: tcp://HOST:9100, "
+            "serial:/dev/ttyUSB0@19200 or usb:VENDOR:PRODUCT (hex), empty for none.",
+            "Receipt printer"),
+    Setting("kitchen_printer", str, "", "ESC/POS printer for kitchen tickets (no prices); "
+            "empty: the receipt printer.", "Kitchen printer"),
+    Setting("auto_print_kitchen", str, "", "Print a kitchen ticket when an order reaches this "
+            "status.", "Kitchen ticket on", PRINT_ON),
+    Setting("auto_print_receipt", str, "", "Print a receipt when an order reaches this "
+            "status.", "Receipt on", PRINT_ON),
 )
 
 BY_NAME = {s.name: s for s in SCHEMA}
@@ -73,7 +92,8 @@ class TillSettings:
         self._values = {}
         for setting in SCHEMA:
             value = raw.get(setting.name, setting.default)
-            if not isinstance(value, setting.type):
+            if not isinstance(value, setting.type) or (setting.type is int
+                                                       and isinstance(value, bool)):
                 log.warning("setting %s has a %s, expected %s; using the default",
                             setting.name, type(value).__name__, setting.type.__name__)
                 value = setting.default

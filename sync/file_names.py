@@ -8,3 +8,4 @@ LOCK_FILE = "writer.lock"
 POINTER_FILE = "shop.json"  # which shop this till belongs to
 READ_MODEL_FILE = "read_model.sqlite3"
 ENGINE_INFO_FILE = "engine.json"  # the running engine's address, token and pid
+BACKUP_STATE_FILE = "backup_state.json"  # when and where the last backup was made

@@ -15,6 +15,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from app.engine.backups import DailyBackup
 from app.engine.commands import EngineContext
 from app.engine.device_bridge import CallAnnouncer, EngineSink, Outbox
 from app.engine.intake_bridge import IntakeService
@@ -123,6 +124,7 @@ def attach_all(service: EngineHost) -> EngineContext:
         cid_driver = CallerIdDriver(url, EngineSink(service, intake, board, line_name="main"),
                                     tz=tz, baud=baud)
         service.attach(DriverAttachment(cid_driver, "caller-ID"))
+    service.attach(DailyBackup(engine))
     peers = PeerService(service)
     service.attach(peers)
     return EngineContext(engine, intake, peers=peers, devices=board)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from app.engine.commands import (
     alerts,
+    backup,
     catalog,
     customers,
     devices,
@@ -31,7 +32,8 @@ __all__ = ["EngineContext", "Registry", "build_registry", "in_process_registry"]
 def build_registry(context: EngineContext) -> Registry:
     """Every command ``context`` can serve."""
     registry = Registry(context)
-    for domain in (shop, catalog, customers, orders, inbox, alerts, maintenance, reports):
+    for domain in (shop, catalog, customers, orders, inbox, alerts, maintenance, reports,
+                   backup):
         domain.register(registry)
     if context.peers is not None:
         peers.register(registry)
