@@ -20,6 +20,7 @@ from app.engine.commands import EngineContext
 from app.engine.device_bridge import CallAnnouncer, EngineSink, Outbox
 from app.engine.intake_bridge import IntakeService
 from app.engine.peer_wiring import PeerService
+from app.engine.printing import AutoPrint
 from app.engine.services import DeviceBoard, EngineHost
 
 log = logging.getLogger("countertop.engine.wiring")
@@ -125,6 +126,7 @@ def attach_all(service: EngineHost) -> EngineContext:
                                     tz=tz, baud=baud)
         service.attach(DriverAttachment(cid_driver, "caller-ID"))
     service.attach(DailyBackup(engine))
+    service.attach(AutoPrint(engine))
     peers = PeerService(service)
     service.attach(peers)
     return EngineContext(engine, intake, peers=peers, devices=board)

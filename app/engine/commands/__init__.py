@@ -19,6 +19,7 @@ from app.engine.commands import (
     maintenance,
     orders,
     peers,
+    printing,
     reports,
     shop,
 )
@@ -33,7 +34,7 @@ def build_registry(context: EngineContext) -> Registry:
     """Every command ``context`` can serve."""
     registry = Registry(context)
     for domain in (shop, catalog, customers, orders, inbox, alerts, maintenance, reports,
-                   backup):
+                   backup, printing):
         domain.register(registry)
     if context.peers is not None:
         peers.register(registry)
