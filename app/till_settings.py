@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,24 @@ SCHEMA: tuple[Setting, ...] = (
 )
 
 BY_NAME = {s.name: s for s in SCHEMA}
+
+PRINTER_ADDRESS = re.compile(r"^(tcp://[^\s:/]+(:\d{1,5})?|serial:\S+?(@\d+)?|/dev/\S+|"
+                             r"COM\d+|usb:[0-9a-fA-F]{1,4}:[0-9a-fA-F]{1,4})$")
+
+
+def problem(name: str, value: Any) -> str:
+    """What is wrong with ``value`` for setting ``name``, in plain words ("" if nothing)."""
+    if name in ("receipt_printer", "kitchen_printer") and value \
+            and not PRINTER_ADDRESS.match(str(value)):
+        return (f"{BY_NAME[name].label}: {value!r} is not a printer address; use "
+                "tcp://HOST:9100, serial:/dev/ttyUSB0@19200 or usb:VENDOR:PRODUCT")
+    if name == "backup_folder" and value:
+        folder = Path(str(value)).expanduser()
+        if folder.exists() and not folder.is_dir():
+            return f"Backup folder: {folder} is a file, not a folder"
+    if name == "backup_keep" and (not isinstance(value, int) or value < 1):
+        return "Backups kept: keep at least one"
+    return ""
 
 
 class TillSettings:

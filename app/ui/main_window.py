@@ -40,6 +40,7 @@ from app.ui.orders_table_view import OrdersTableView
 from app.ui.pages import Page, Refresh
 from app.ui.pyside_compat import emit
 from app.ui.read_store import ReadStore
+from app.ui.reports_view import ReportsView
 from app.ui.settings_dialog import SettingsDialog
 from app.ui.status_bar import TillStatusBar
 from app.ui.stock_view import StockView
@@ -51,7 +52,7 @@ log = logging.getLogger("countertop.ui.window")
 
 PAGES = (("inbox", "Inbox", "inbox"), ("board", "Board", "board"),
          ("orders", "Orders", "table"), ("customers", "Customers", "customers"),
-         ("stock", "Stock", "stock"))
+         ("stock", "Stock", "stock"), ("reports", "Reports", "table"))
 
 
 class NavRail(QWidget):
@@ -199,7 +200,10 @@ class MainWindow(QMainWindow):
         self.orders = OrdersTableView(store, self.actions_)
         self.customers = CustomersView(store)
         self.stock = StockView(store, self.actions_)
-        for page in (self.inbox, self.board, self.orders, self.customers, self.stock):
+        self.reports = ReportsView(store, link)
+        self.reports.sig_cashup.connect(self.open_cashup)
+        for page in (self.inbox, self.board, self.orders, self.customers, self.stock,
+                     self.reports):
             self.stack.addWidget(page)
         self.screen_pop = ScreenPop(store, theme, self)
 
@@ -238,6 +242,8 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "Order from selected &message", "Ctrl+Shift+N",
                      self.inbox.conversation.make_order)
         file_menu.addSeparator()
+        self._action(file_menu, "&Cash-up (end of day)…", "Ctrl+Shift+Z", self.open_cashup)
+        self._action(file_menu, "&Back up now", "Ctrl+Shift+B", self.back_up_now)
         self._action(file_menu, "&Settings…", "Ctrl+,", self.open_settings)
         self.leave_demo_action = self._action(file_menu, "&Leave the demo…", None,
                                               lambda: emit(self.sig_leave_demo))
@@ -268,7 +274,8 @@ class MainWindow(QMainWindow):
 
     def show_shortcuts(self) -> None:
         QMessageBox.information(self, "Keyboard shortcuts", (
-            "Ctrl+1…5   Inbox, Board, Orders, Customers, Stock\n"
+            "Ctrl+1…6   Inbox, Board, Orders, Customers, Stock, Reports\n"
+            "Ctrl+Shift+Z   Cash-up        Ctrl+Shift+B   Back up now\n"
             "Ctrl+N   New order          Ctrl+Shift+N   Order from message\n"
             "Ctrl+F   Search              F5   Refresh\n"
             "Ctrl+Z   Undo last action    Ctrl+J   Adjust stock\n"
@@ -320,13 +327,14 @@ class MainWindow(QMainWindow):
         self.orders.reload()
         self.customers.reload()
         self.stock.reload()
+        self.reports.reload()
         self._dirty.clear()
         self._remember_latest()
         self._ready = True
 
     def _pages(self) -> tuple[Page, ...]:
         """The pages in navigation order (``PAGES``)."""
-        return (self.inbox, self.board, self.orders, self.customers, self.stock)
+        return (self.inbox, self.board, self.orders, self.customers, self.stock, self.reports)
 
     def _mark(self, page: int, stale: Refresh) -> None:
         """Refresh ``page`` now if it is showing, else when it is next shown."""
@@ -484,7 +492,36 @@ class MainWindow(QMainWindow):
         self.show_page(3)
         self.customers.show_customer(customer_id)
 
+    def open_cashup(self) -> Any:
+        from app.ui.cashup_dialog import CashupDialog
+
+        dialog = CashupDialog(self.store, self.link, str(self.settings.get("staff_name") or ""),
+                              self)
+        dialog.sig_closed.connect(lambda r: self.status.show_message(
+            f"Day closed: difference {r['totals'].get('difference_text', '0')}"))
+        dialog.open()
+        return dialog
+
+    def back_up_now(self) -> None:
+        from app import protocol as p
+
+        call = self.link.send(p.BACKUP_CREATE.request(p.BackupCreate()))
+        call.sig_done.connect(lambda r: (self.notifier.toast("Backup written", r["path"], "info"),
+                                         self.status.poll_backup()))
+        call.sig_failed.connect(lambda msg, _t: self.notifier.toast("Backup failed", msg,
+                                                                     "error"))
+
     def print_ticket(self, order_id: str) -> Path | None:
+        """Print the receipt on this till's ESC/POS printer; with none set, a PDF."""
+        if self.settings.get("receipt_printer"):
+            from app import protocol as p
+
+            call = self.link.send(p.PRINT_TICKET.request(p.PrintTicket(order=order_id)))
+            call.sig_done.connect(lambda r: self.status.show_message(
+                f"Receipt {r['order']} sent to {r['printer']}"))
+            call.sig_failed.connect(lambda msg, _t: self.notifier.toast("Not printed", msg,
+                                                                         "error"))
+            return None
         detail = self.store.order_detail(order_id)
         if detail is None:
             return None

@@ -104,3 +104,10 @@ def approve_join(code: str) -> p.Request[p.PairCode, p.Approved]:
 
 def decline_join(code: str) -> p.Request[p.PairCode, p.JoinRequestRow]:
     return p.PAIR_DECLINE.request(p.PairCode(code=code))
+
+
+# ---------------------------------------------------------------------- backups
+
+
+def backup_status() -> p.Request[p.NoParams, p.BackupStatus]:
+    return p.BACKUP_STATUS.request(p.NoParams())
