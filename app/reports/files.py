@@ -44,7 +44,6 @@ def write_file(path: Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` through a temporary file, so no reader sees half of it."""
     tmp = path.with_name(path.name + ".tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_bytes(data)
         os.replace(tmp, path)
     except OSError as exc:
