@@ -55,6 +55,12 @@ def parser() -> argparse.ArgumentParser:
                                                   "(`countertop peers` on it shows the port)")
     join.add_argument("--name", default="Till", help="this till's name")
     join.set_defaults(_local=_run_join)
+
+    restore = sub.add_parser("restore", help="bring a shop back from a backup file into a "
+                             "new, empty data dir", parents=[common])
+    restore.add_argument("file", type=Path, help="the backup file (.ctbackup)")
+    restore.add_argument("--name", default="", help="this till's name (a new till only)")
+    restore.set_defaults(_local=_run_restore)
     return top
 
 
@@ -178,6 +184,37 @@ def _run_join(ns: argparse.Namespace, data_dir: Path) -> int:
     if ns.json:
         return _print("join", result, as_json=True)
     print("Joined the shop. Start this till with: countertop engine")
+    return EXIT_OK
+
+
+def _run_restore(ns: argparse.Namespace, data_dir: Path) -> int:
+    """Restore runs here, before this till has an engine (the data dir must be empty)."""
+    from app.client import connect
+    from sync.backup import restore_shop
+
+    _setup_logging(ns.verbose)
+    running = connect(data_dir)
+    if running is not None:
+        running.close()
+        sys.stderr.write("countertop: an engine runs on this data dir; restore into a new, "
+                         "empty one\n")
+        return EXIT_BAD_INPUT
+    try:
+        done = restore_shop(ns.file.expanduser(), data_dir, till_name=ns.name)
+    except (CommandRejected, DataDirLocked) as exc:
+        sys.stderr.write(f"countertop: {exc}\n")
+        return EXIT_BAD_INPUT
+    except CountertopError as exc:
+        sys.stderr.write(f"countertop: {exc}\n")
+        return EXIT_ERROR
+    result = {"shop": done.shop.get("name"), "till_id": done.till_id,
+              "same_till": done.same_till, "prefix": done.prefix,
+              "documents": done.documents, "data_dir": str(data_dir)}
+    if ns.json:
+        return _print("restore", result, as_json=True)
+    who = "this same till" if done.same_till else "a new till of the shop"
+    print(f"Restored {done.shop.get('name')} ({done.documents} documents) as {who}; new "
+          f"orders are numbered {done.prefix}-…  Start it with: countertop engine")
     return EXIT_OK
 
 

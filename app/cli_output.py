@@ -124,6 +124,31 @@ def _adjusted(result: dict[str, Any]) -> None:
           f"`countertop stock undo {result['move']}` takes it back)")
 
 
+def _report(r: dict[str, Any]) -> None:
+    from app.reports.tables import cell_text
+
+    span = r["date_from"] if r["date_from"] == r["date_to"] else \
+        f"{r['date_from']} to {r['date_to']}"
+    print(f"{r['title']}  ({span}, amounts in {r['currency']})")
+    for t in r["tables"]:
+        cols = t["columns"]
+        cells = [[c["label"] or c["key"] for c in cols]]
+        cells += [[cell_text(row.get(c["key"]), c["kind"], row, c["key"], r["currency"])
+                   for c in cols] for row in t["rows"]]
+        totals = t.get("totals") or {}
+        if any(c["key"] in totals for c in cols):
+            cells.append([cell_text(totals[c["key"]], c["kind"], totals, c["key"],
+                                    r["currency"]) if c["key"] in totals else
+                          ("Total" if n == 0 else "") for n, c in enumerate(cols)])
+        widths = [max(len(str(row[n])) for row in cells) for n in range(len(cols))]
+        print(f"\n{t['title']}")
+        for row in cells:
+            print("  " + "  ".join(str(v).ljust(w) if c["kind"] == "text" else str(v).rjust(w)
+                                   for v, w, c in zip(row, widths, cols, strict=True)))
+    if r.get("written"):
+        print(f"\nwritten to {r['written']}")
+
+
 RENDERERS: dict[str, Callable[[Any], None]] = {
     "supplier.list": _suppliers, "po.list": _pos, "po.suggest": _reorder,
     **dict.fromkeys(("po.create", "po.show", "po.send", "po.receive", "po.cancel"), _po),
@@ -134,6 +159,9 @@ RENDERERS: dict[str, Callable[[Any], None]] = {
     "staff.list": _staff,
     "order.list": _orders, "product.list": _products, "stock.list": _stock,
     "customer.list": _customers, "shop.create": _shop, "shop.info": _shop,
+    **dict.fromkeys(("report.sales", "report.orders", "report.customers", "report.refunds",
+                     "report.tax", "report.stock", "report.messages", "report.cashup"),
+                    _report),
 }
 
 

@@ -539,6 +539,9 @@ class ExportResult(TypedDict):
     path: str
     orders: int
     format: str
+    lines: int
+    payments: int
+    files: list[str]
 
 
 class RebuildResult(TypedDict):
@@ -627,6 +630,75 @@ class QuickReplyRow(TypedDict, total=False):
     name: str
     text: str
     archived: int
+class ReportColumn(TypedDict):
+    key: str
+    label: str
+    kind: str  # text, money, count, qty, percent, seconds
+
+
+class ReportTable(TypedDict, total=False):
+    """One table of a report: its rows, totals and the chart that shows it best."""
+
+    title: str
+    columns: list[ReportColumn]
+    rows: list[dict[str, Any]]
+    totals: dict[str, Any]
+    chart: dict[str, Any] | None
+
+
+class Report(TypedDict, total=False):
+    """Every report has this shape, so the window, the CLI and the exports treat all
+    alike. Money is integers in minor units of ``currency`` (``*_text`` beside them)."""
+
+    report: str
+    title: str
+    currency: str
+    date_from: str
+    date_to: str
+    till: str | None
+    tables: list[ReportTable]
+    totals: dict[str, Any]
+    written: str | None
+    closed: dict[str, Any] | None
+
+
+class CashupRecord(TypedDict, total=False):
+    id: str
+    till: str | None
+    till_name: str
+    day: str
+    closed_at: str
+    closed_by: str
+    expected_cash: int
+    counted_cash: int
+    difference: int
+    opening_float: int
+    figures: dict[str, Any]
+
+
+class BackupResult(TypedDict):
+    path: str
+    bytes: int
+    documents: int
+    with_identity: bool
+    at: str
+
+
+class BackupStatus(TypedDict, total=False):
+    last_at: str | None
+    last_path: str | None
+    last_error: str | None
+    folder: str
+    keep: int
+    age_hours: float | None
+    stale: bool
+
+
+class PrintResult(TypedDict):
+    order: str
+    kind: str
+    printer: str
+    bytes: int
 
 
 IntakeProposal = dict[str, Any]
@@ -701,6 +773,7 @@ class ProductUpdate:
     name: str | None = arg(None, help="new name")
     price: Any = arg(None, help="new price in the shop's currency")
     unit: str | None = arg(None, help="selling unit: each, kg, g, l, ...")
+    category: str | None = arg(None, help="the product's category (reports group sales by it)")
     tax_rate: str | None = arg(None, help="tax rate in percent")
     low_stock: Any = arg(UNSET, help="warn at this level ('none' turns the warning off)")
     aliases: list[str] | None = arg(None, cli=False, help="every alias (replaces them)")
@@ -1206,8 +1279,8 @@ class IntakeCorrect:
 
 @dataclass(frozen=True)
 class Export:
-    format: str = arg("json", choices=("csv", "json"), cli_required=True,
-                      help="file format")
+    format: str = arg("json", choices=("csv", "json", "xlsx"), cli_required=True,
+                      help="file format (csv writes orders.csv, lines and payments beside it)")
     out: str = arg("", help="file to write", cli_form="path", cli_required=True)
 
 
@@ -1373,6 +1446,62 @@ class CustomerOptOut:
     customer: str = arg(help="phone, email or id", positional=True)
     opt_out: bool = arg(True, cli=False, help="true: send nothing on the shop's own account")
     by: str = arg("", cli=False)
+
+
+# reports, cash-up, backup, printing (issue 13)
+
+REPORT_BY = ("day", "week", "month", "product", "category", "channel", "staff", "till")
+
+
+@dataclass(frozen=True)
+class ReportRange:
+    date_from: str = arg("", key="from", flag="--from", metavar="DATE",
+                         help="first day, YYYY-MM-DD (default: 30 days before --to)")
+    date_to: str = arg("", key="to", flag="--to", metavar="DATE",
+                       help="last day, YYYY-MM-DD (default: today)")
+    till: str = arg("", help="only this till (its name, letter or id)")
+    out: str = arg("", cli_form="path", help="also write it to FILE (.csv, .xlsx or .pdf)")
+
+
+@dataclass(frozen=True)
+class ReportSales(ReportRange):
+    #: JSON key ``group_by``: ``by`` is every write command's staff member
+    group_by: str = arg("day", flag="--by", choices=REPORT_BY, help="group sales by")
+
+
+@dataclass(frozen=True)
+class ReportCashup:
+    till: str = arg("", help="this till only (its name, letter or id; default: the whole "
+                             "shop)")
+    date: str = arg("", metavar="DATE", help="the day, YYYY-MM-DD (default: today)")
+    counted: Any = arg(None, help="the cash counted in the drawer: closes the day")
+    opening_float: Any = arg(None, key="float", flag="--float",
+                             help="cash in the drawer at opening")
+    by: str = arg("", cli=False)  # who counted and closed the day (--staff)
+    out: str = arg("", cli_form="path", help="also write it to FILE (.csv, .xlsx or .pdf)")
+
+
+@dataclass(frozen=True)
+class CashupList:
+    limit: int = arg(50, help="at most this many")
+
+
+@dataclass(frozen=True)
+class BackupCreate:
+    out: str = arg("", cli_form="path", help="the backup file to write (default: a dated "
+                                             "file in the backup folder)")
+    with_identity: bool = arg(False, help="include this till's identity (its keys): only "
+                                          "to bring this same till back")
+
+
+@dataclass(frozen=True)
+class PrintTicket:
+    order: str = arg(help="id or number", positional=True)
+    kind: str = arg("receipt", choices=("receipt", "kitchen"), help="receipt (with prices) "
+                    "or kitchen ticket (without)")
+    printer: str = arg("", help="printer address (default: this till's setting), e.g. "
+                                "tcp://192.0.2.5:9100, serial:/dev/ttyUSB0@19200, "
+                                "usb:04b8:0202")
 
 
 # --------------------------------------------------------------------------- the table
@@ -1576,8 +1705,7 @@ INTAKE_CORRECT: Command[IntakeCorrect, AliasLearned] = Command(
 
 EXPORT: Command[Export, ExportResult] = Command(
     "export", Export, ExportResult,
-    "write orders (with lines and payments) to a "
-                 "CSV or JSON file",
+    "write orders (with lines and payments) to a CSV, XLSX or JSON file",
     cli=(Cli(("export",)),))
 REBUILD_READ_MODEL: Command[NoParams, RebuildResult] = Command(
     "rebuild_read_model", NoParams, RebuildResult,
@@ -1689,6 +1817,48 @@ CUSTOMER_OPT_OUT: Command[CustomerOptOut, CustomerRow] = Command(
          Cli(("customer", "opt-in"), help="the customer wants notifications again",
              fixed={"opt_out": False})), writes=True)
 
+REPORT_SALES: Command[ReportSales, Report] = Command(
+    "report.sales", ReportSales, Report,
+    "sales by day, week, month, product, category, channel, staff member or till",
+    cli=(Cli(("report", "sales")),))
+REPORT_ORDERS: Command[ReportRange, Report] = Command(
+    "report.orders", ReportRange, Report,
+    "orders by status and age; time from first message to order and to delivered/collected",
+    cli=(Cli(("report", "orders")),))
+REPORT_CUSTOMERS: Command[ReportRange, Report] = Command(
+    "report.customers", ReportRange, Report, "top customers and the repeat rate",
+    cli=(Cli(("report", "customers")),))
+REPORT_REFUNDS: Command[ReportRange, Report] = Command(
+    "report.refunds", ReportRange, Report, "refunds and returns, with their reasons",
+    cli=(Cli(("report", "refunds")),))
+REPORT_TAX: Command[ReportRange, Report] = Command(
+    "report.tax", ReportRange, Report, "sales and tax per tax rate",
+    cli=(Cli(("report", "tax")),))
+REPORT_STOCK: Command[ReportRange, Report] = Command(
+    "report.stock", ReportRange, Report, "stock value, slow movers and stock-outs",
+    cli=(Cli(("report", "stock")),))
+REPORT_MESSAGES: Command[ReportRange, Report] = Command(
+    "report.messages", ReportRange, Report, "messages by channel and by hour of the day",
+    cli=(Cli(("report", "messages")),))
+REPORT_CASHUP: Command[ReportCashup, Report] = Command(
+    "report.cashup", ReportCashup, Report,
+    "end-of-day cash-up (Z report); with --counted it closes the day and keeps the record",
+    cli=(Cli(("report", "cashup")),), writes=True)
+CASHUP_LIST: Command[CashupList, list[CashupRecord]] = Command(
+    "cashup.list", CashupList, list[CashupRecord], "days closed, newest first",
+    cli=(Cli(("cashup", "list")),))
+BACKUP_CREATE: Command[BackupCreate, BackupResult] = Command(
+    "backup.create", BackupCreate, BackupResult,
+    "write the whole shop to one file (consistent while the engine runs)",
+    cli=(Cli(("backup",)),))
+BACKUP_STATUS: Command[NoParams, BackupStatus] = Command(
+    "backup.status", NoParams, BackupStatus, "when the last backup was made, and where",
+    cli=(Cli(("backup", "status")),))
+PRINT_TICKET: Command[PrintTicket, PrintResult] = Command(
+    "print.ticket", PrintTicket, PrintResult,
+    "print a receipt or a kitchen ticket on this till's ESC/POS printer",
+    cli=(Cli(("print", "ticket")),))
+
 COMMANDS: tuple[Command[Any, Any], ...] = (
     SHOP_CREATE, SHOP_INFO, SHOP_SET_SETTING,
     PRODUCT_ADD, PRODUCT_UPDATE, PRODUCT_ALIAS, PRODUCT_OPTION_ALIAS, PRODUCT_LIST,
@@ -1713,6 +1883,8 @@ COMMANDS: tuple[Command[Any, Any], ...] = (
     TEMPLATE_LIST, TEMPLATE_SET, TEMPLATE_PREVIEW,
     QUICK_REPLY_LIST, QUICK_REPLY_ADD, QUICK_REPLY_UPDATE, QUICK_REPLY_FILL,
     ORDER_NOTIFY, CUSTOMER_OPT_OUT,
+    REPORT_SALES, REPORT_ORDERS, REPORT_CUSTOMERS, REPORT_REFUNDS, REPORT_TAX, REPORT_STOCK,
+    REPORT_MESSAGES, REPORT_CASHUP, CASHUP_LIST, BACKUP_CREATE, BACKUP_STATUS, PRINT_TICKET,
 )
 BY_NAME: dict[str, Command[Any, Any]] = {c.name: c for c in COMMANDS}
 
@@ -1733,6 +1905,9 @@ CLI_GROUPS = {
     "conversation": "the inbox, one conversation per customer",
     "template": "what customers are told when their order moves",
     "quick-reply": "saved answers",
+    "report": "sales, orders, customers, refunds, tax, stock and message reports; cash-up",
+    "cashup": "days closed at the tills", "backup": "back the shop up to one file",
+    "print": "print on this till's receipt or kitchen printer",
 }
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,10 @@ class Setting:
     choices: tuple[tuple[str, str], ...] = ()
 
 
+#: statuses a ticket may be printed on by itself ("" = never)
+PRINT_ON = (("", "Never"), ("confirmed", "Confirmed"), ("preparing", "Preparing"),
+            ("ready", "Ready"), ("collected", "Collected"), ("delivered", "Delivered"))
+
 SCHEMA: tuple[Setting, ...] = (
     Setting("till_name", str, "Till 1", "Shown to other tills and on printed tickets.",
             "Till name"),
@@ -49,9 +54,42 @@ SCHEMA: tuple[Setting, ...] = (
             "Screen-pop on calls"),
     Setting("staff_name", str, "", "Your name: orders you take are assigned to you.",
             "Staff name"),
+    Setting("auto_backup", bool, True, "Back the shop up once a day while the engine runs.",
+            "Daily backup"),
+    Setting("backup_folder", str, "", "Folder or removable drive for backups (empty: "
+            "'backups' in this till's data folder).", "Backup folder"),
+    Setting("backup_keep", int, 14, "How many daily backups to keep (older ones are "
+            "deleted).", "Backups kept"),
+    Setting("receipt_printer", str, "", "ESC/POS receipt printer: tcp://HOST:9100, "
+            "serial:/dev/ttyUSB0@19200 or usb:VENDOR:PRODUCT (hex), empty for none.",
+            "Receipt printer"),
+    Setting("kitchen_printer", str, "", "ESC/POS printer for kitchen tickets (no prices); "
+            "empty: the receipt printer.", "Kitchen printer"),
+    Setting("auto_print_kitchen", str, "", "Print a kitchen ticket when an order reaches this "
+            "status.", "Kitchen ticket on", PRINT_ON),
+    Setting("auto_print_receipt", str, "", "Print a receipt when an order reaches this "
+            "status.", "Receipt on", PRINT_ON),
 )
 
 BY_NAME = {s.name: s for s in SCHEMA}
+
+PRINTER_ADDRESS = re.compile(r"^(tcp://[^\s:/]+(:\d{1,5})?|serial:\S+?(@\d+)?|/dev/\S+|"
+                             r"COM\d+|usb:[0-9a-fA-F]{1,4}:[0-9a-fA-F]{1,4})$")
+
+
+def problem(name: str, value: Any) -> str:
+    """What is wrong with ``value`` for setting ``name``, in plain words ("" if nothing)."""
+    if name in ("receipt_printer", "kitchen_printer") and value \
+            and not PRINTER_ADDRESS.match(str(value)):
+        return (f"{BY_NAME[name].label}: {value!r} is not a printer address; use "
+                "tcp://HOST:9100, serial:/dev/ttyUSB0@19200 or usb:VENDOR:PRODUCT")
+    if name == "backup_folder" and value:
+        folder = Path(str(value)).expanduser()
+        if folder.exists() and not folder.is_dir():
+            return f"Backup folder: {folder} is a file, not a folder"
+    if name == "backup_keep" and (not isinstance(value, int) or value < 1):
+        return "Backups kept: keep at least one"
+    return ""
 
 
 class TillSettings:
@@ -73,7 +111,8 @@ class TillSettings:
         self._values = {}
         for setting in SCHEMA:
             value = raw.get(setting.name, setting.default)
-            if not isinstance(value, setting.type):
+            if not isinstance(value, setting.type) or (setting.type is int
+                                                       and isinstance(value, bool)):
                 log.warning("setting %s has a %s, expected %s; using the default",
                             setting.name, type(value).__name__, setting.type.__name__)
                 value = setting.default

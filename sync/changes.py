@@ -28,6 +28,8 @@ class Changes:
     conversations: set[str] = field(default_factory=set)
     templates: set[str] = field(default_factory=set)
     quick_replies: set[str] = field(default_factory=set)
+    #: days closed at the tills (cash-up records)
+    cashups: set[str] = field(default_factory=set)
     shop: bool = False
     tills: bool = False
     created: str | None = None
@@ -36,7 +38,7 @@ class Changes:
 
     KINDS = ("orders", "customers", "products", "stock", "messages", "calls", "alerts",
              "suppliers", "purchase_orders", "stock_moves", "conversations", "templates",
-             "quick_replies")
+             "quick_replies", "cashups")
 
     @classmethod
     def all(cls) -> Changes:

@@ -12,3 +12,4 @@ STAFF_SESSION_FILE = "staff_session.json"  # who is signed in at this till (till
 MAILBOX_FILE = "mailbox.json"  # this till's mailbox settings and password (0600)
 MAIL_DIR = "mail"  # raw messages, attachments and the IMAP state of this till's mailbox
 MAILBOX_STATE_FILE = "imap_state.json"  # inside MAIL_DIR
+BACKUP_STATE_FILE = "backup_state.json"  # when and where the last backup was made

@@ -15,11 +15,13 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from app.engine.backups import DailyBackup
 from app.engine.commands import EngineContext
 from app.engine.device_bridge import CallAnnouncer, EngineSink, Outbox
 from app.engine.intake_bridge import IntakeService
 from app.engine.mailbox_service import MailboxService
 from app.engine.peer_wiring import PeerService
+from app.engine.printing import AutoPrint
 from app.engine.services import DeviceBoard, EngineHost
 
 log = logging.getLogger("countertop.engine.wiring")
@@ -165,6 +167,8 @@ def attach_all(service: EngineHost) -> EngineContext:
         cid_driver = CallerIdDriver(url, EngineSink(service, intake, board, line_name="main"),
                                     tz=tz, baud=baud)
         service.attach(DriverAttachment(cid_driver, "caller-ID"))
+    service.attach(DailyBackup(engine))
+    service.attach(AutoPrint(engine))
     peers = PeerService(service)
     service.attach(peers)
     return EngineContext(engine, intake, peers=peers, devices=board, mailbox=mailbox)

@@ -44,6 +44,7 @@ from app.ui.pages import Page, Refresh
 from app.ui.purchasing_view import PurchasingView
 from app.ui.pyside_compat import emit
 from app.ui.read_store import ReadStore
+from app.ui.reports_view import ReportsView
 from app.ui.settings_dialog import SettingsDialog
 from app.ui.staff_dialogs import StaffSwitcher
 from app.ui.status_bar import TillStatusBar
@@ -57,7 +58,7 @@ log = logging.getLogger("countertop.ui.window")
 PAGES = (("inbox", "Inbox", "inbox"), ("board", "Board", "board"),
          ("orders", "Orders", "table"), ("customers", "Customers", "customers"),
          ("stock", "Stock", "stock"), ("catalog", "Catalog", "catalog"),
-         ("suppliers", "Suppliers", "supplier"))
+         ("suppliers", "Suppliers", "supplier"), ("reports", "Reports", "table"))
 
 
 class NavRail(QWidget):
@@ -211,6 +212,8 @@ class MainWindow(QMainWindow):
         self.stock = StockView(store, self.actions_)
         self.catalog = CatalogView(store, self.actions_)
         self.suppliers = PurchasingView(store, self.actions_, self.data_dir)
+        self.reports = ReportsView(store, link)
+        self.reports.sig_cashup.connect(self.open_cashup)
         for page in self._pages():
             self.stack.addWidget(page)
         self.screen_pop = ScreenPop(store, theme, self)
@@ -259,6 +262,8 @@ class MainWindow(QMainWindow):
                      self.inbox.conversation.make_order)
         file_menu.addSeparator()
         self._action(file_menu, "Switch &staff…", "Ctrl+U", self.open_staff_switcher)
+        self._action(file_menu, "&Cash-up (end of day)…", "Ctrl+Shift+Z", self.open_cashup)
+        self._action(file_menu, "&Back up now", "Ctrl+Shift+B", self.back_up_now)
         self._action(file_menu, "&Settings…", "Ctrl+,", self.open_settings)
         self.leave_demo_action = self._action(file_menu, "&Leave the demo…", None,
                                               lambda: emit(self.sig_leave_demo))
@@ -289,7 +294,8 @@ class MainWindow(QMainWindow):
 
     def show_shortcuts(self) -> None:
         QMessageBox.information(self, "Keyboard shortcuts", (
-            "Ctrl+1…7   Inbox, Board, Orders, Customers, Stock, Catalog, Suppliers\n"
+            "Ctrl+1…8   Inbox, Board, Orders, Customers, Stock, Catalog, Suppliers, Reports\n"
+            "Ctrl+Shift+Z   Cash-up        Ctrl+Shift+B   Back up now\n"
             "Ctrl+N   New order          Ctrl+Shift+N   Order from message\n"
             "Ctrl+F   Search              F5   Refresh\n"
             "Ctrl+Z   Undo last action    Ctrl+J   Adjust stock\n"
@@ -354,6 +360,7 @@ class MainWindow(QMainWindow):
         self.catalog.reload()
         self.suppliers.reload()
         self.notice_bar.refresh()
+        self.reports.reload()
         self._dirty.clear()
         self._remember_latest()
         self._ready = True
@@ -361,7 +368,7 @@ class MainWindow(QMainWindow):
     def _pages(self) -> tuple[Page, ...]:
         """The pages in navigation order (``PAGES``)."""
         return (self.inbox, self.board, self.orders, self.customers, self.stock, self.catalog,
-                self.suppliers)
+                self.suppliers, self.reports)
 
     def _mark(self, page: int, stale: Refresh) -> None:
         """Refresh ``page`` now if it is showing, else when it is next shown."""
@@ -557,7 +564,36 @@ class MainWindow(QMainWindow):
         self.show_page(3)
         self.customers.show_customer(customer_id)
 
+    def open_cashup(self) -> Any:
+        from app.ui.cashup_dialog import CashupDialog
+
+        dialog = CashupDialog(self.store, self.link, str(self.settings.get("staff_name") or ""),
+                              self)
+        dialog.sig_closed.connect(lambda r: self.status.show_message(
+            f"Day closed: difference {r['totals'].get('difference_text', '0')}"))
+        dialog.open()
+        return dialog
+
+    def back_up_now(self) -> None:
+        from app import protocol as p
+
+        call = self.link.send(p.BACKUP_CREATE.request(p.BackupCreate()))
+        call.sig_done.connect(lambda r: (self.notifier.toast("Backup written", r["path"], "info"),
+                                         self.status.poll_backup()))
+        call.sig_failed.connect(lambda msg, _t: self.notifier.toast("Backup failed", msg,
+                                                                     "error"))
+
     def print_ticket(self, order_id: str) -> Path | None:
+        """Print the receipt on this till's ESC/POS printer; with none set, a PDF."""
+        if self.settings.get("receipt_printer"):
+            from app import protocol as p
+
+            call = self.link.send(p.PRINT_TICKET.request(p.PrintTicket(order=order_id)))
+            call.sig_done.connect(lambda r: self.status.show_message(
+                f"Receipt {r['order']} sent to {r['printer']}"))
+            call.sig_failed.connect(lambda msg, _t: self.notifier.toast("Not printed", msg,
+                                                                         "error"))
+            return None
         detail = self.store.order_detail(order_id)
         if detail is None:
             return None

@@ -328,3 +328,10 @@ def mailbox_set(params: p.MailboxSet) -> p.Request[p.MailboxSet, p.MailboxStatus
 
 def mailbox_test() -> p.Request[p.NoParams, dict[str, Any]]:
     return p.MAILBOX_TEST.request(p.NoParams())
+
+
+# ---------------------------------------------------------------------- backups
+
+
+def backup_status() -> p.Request[p.NoParams, p.BackupStatus]:
+    return p.BACKUP_STATUS.request(p.NoParams())

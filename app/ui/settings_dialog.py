@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSpinBox,
     QStackedWidget,
     QTabWidget,
     QVBoxLayout,
@@ -483,6 +484,13 @@ class SettingsDialog(QDialog):
                 box.setChecked(bool(value))
                 widget = box
                 form.addRow(setting.label, widget)
+            elif setting.type is int:
+                spin = QSpinBox()
+                spin.setRange(1, 365)
+                spin.setValue(int(value))
+                widget = spin
+                form.addRow(setting.label, widget)
+                form.addRow("", _help(setting.help))
             elif setting.choices:
                 combo = QComboBox()
                 for key, label in setting.choices:
@@ -515,6 +523,10 @@ class SettingsDialog(QDialog):
         lay.addStretch(1)
         note = _help("Ports and the till name take effect when the engine restarts.")
         lay.addWidget(note)
+        self.error = QLabel("")
+        self.error.setStyleSheet("color: #d93636;")
+        self.error.setWordWrap(True)
+        lay.addWidget(self.error)
         staff_page = QWidget()
         staff_lay = QVBoxLayout(staff_page)
         staff_lay.addWidget(_help("Staff are shared by every till; who is signed in is this "
@@ -540,6 +552,8 @@ class SettingsDialog(QDialog):
             widget = self.fields[setting.name]
             if isinstance(widget, QCheckBox):
                 out[setting.name] = widget.isChecked()
+            elif isinstance(widget, QSpinBox):
+                out[setting.name] = int(widget.value())
             elif isinstance(widget, QComboBox):
                 out[setting.name] = str(widget.currentData())
             elif isinstance(widget, QLineEdit):
@@ -547,7 +561,16 @@ class SettingsDialog(QDialog):
         return out
 
     def save(self) -> None:
-        for name, value in self.values().items():
+        from app.till_settings import problem
+
+        values = self.values()
+        for name, value in values.items():
+            trouble = problem(name, value)
+            if trouble:
+                self.error.setText(trouble)
+                self.fields[name].setFocus()
+                return
+        for name, value in values.items():
             self.settings.set(name, value)
         self.settings.save()
         emit(self.sig_saved)

@@ -25,6 +25,7 @@ class TillStatusBar(QStatusBar):
     """Connection, peers, last sync and device states, one label each."""
 
     PEER_POLL_MS = 5000
+    BACKUP_POLL_MS = 60_000
 
     def __init__(self, link: EngineLink, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -35,6 +36,8 @@ class TillStatusBar(QStatusBar):
         self.last_sync = QLabel("")
         self.devices: dict[str, QLabel] = {}
         self.message = QLabel("")
+        self.backup = QLabel("Backup: –")
+        self.addPermanentWidget(self.backup)
         self.addWidget(self.engine)
         self.addWidget(self.peers)
         self.addWidget(self.last_sync)
@@ -48,6 +51,9 @@ class TillStatusBar(QStatusBar):
         self._poll = QTimer(self)
         self._poll.setInterval(self.PEER_POLL_MS)
         self._poll.timeout.connect(self.poll_peers)
+        self._backup_poll = QTimer(self)
+        self._backup_poll.setInterval(self.BACKUP_POLL_MS)
+        self._backup_poll.timeout.connect(self.poll_backup)
         if link.connected:
             self.on_state("connected", "")
 
@@ -65,8 +71,11 @@ class TillStatusBar(QStatusBar):
             self.message.setText("")
             self.poll_peers()
             self._poll.start()
+            self.poll_backup()
+            self._backup_poll.start()
         else:
             self._poll.stop()
+            self._backup_poll.stop()
 
     def poll_peers(self) -> None:
         if self.peers_supported is False or not self.link.connected:
@@ -132,6 +141,28 @@ class TillStatusBar(QStatusBar):
         label.setText(f"<span style='color:{colour}'>●</span> "
                       f"{DEVICE_NAMES.get(device, device.capitalize())} {word}{signal}")
         label.setToolTip(str(event.get("detail") or ""))
+
+    def poll_backup(self) -> None:
+        if not self.link.connected:
+            return
+        call = self.link.send(ops.backup_status())
+        call.sig_done.connect(self.on_backup)
+
+    def on_backup(self, status: Any) -> None:
+        """"Backup 2 h ago", or a warning in red when there is none or it is old."""
+        age = status.get("age_hours")
+        if status.get("last_error"):
+            text, colour = f"⚠ Backup failed: {status['last_error']}", "#d93636"
+        elif age is None:
+            text, colour = "⚠ No backup yet", "#d93636"
+        else:
+            when = (f"{age * 60:.0f} min" if age < 1 else f"{age:.0f} h" if age < 48
+                    else f"{age / 24:.0f} days")
+            text = f"{'⚠ ' if status.get('stale') else ''}Backup {when} ago"
+            colour = "#d93636" if status.get("stale") else "#22a06b"
+        self.backup.setText(f"<span style='color:{colour}'>{text}</span>")
+        self.backup.setToolTip(f"{status.get('last_path') or 'none'}\nFolder: "
+                               f"{status.get('folder')}  (File → Back up now: Ctrl+Shift+B)")
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)

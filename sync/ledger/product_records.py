@@ -10,7 +10,7 @@ their option names in ``option_groups`` (as before) and what each adds in
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -23,7 +23,8 @@ from sync.vocabulary import COUNT_UNITS, UNITS
 
 #: the fields ``update_product`` may change
 UPDATABLE = frozenset({"name", "price", "unit", "tax_rate", "active", "low_stock", "aliases",
-                       "variants", "option_groups"})
+                       "variants", "option_groups", "category"})
+MAX_CATEGORY = 60
 #: one stock adjustment larger than this is a typing slip (a barcode in the amount box)
 MAX_STOCK_CHANGE = Decimal(1_000_000)
 
@@ -125,24 +126,33 @@ def updated_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
     """What ``update_product`` writes for ``fields``, every value checked."""
     out: dict[str, Any] = {}
     for key, value in fields.items():
-        if key == "name":
-            out["name"] = check_name(value)
-        elif key == "price":
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise CommandRejected("price must be a non-negative amount in minor units")
-            out["price"] = check_price(value)
-        elif key == "unit":
-            out["unit"] = check_unit(value)
-        elif key == "tax_rate":
-            out["tax_rate"] = check_rate(value)
-        elif key == "active":
-            out["active"] = bool(value)
-        elif key == "low_stock":
-            out["low_stock"] = None if value in (None, "") else qty_str(check_level(value))
-        elif key == "aliases":
-            out["aliases"] = check_aliases(value or [])
-        elif key == "variants":
+        if key == "variants":
             out["variants"], out["variant_prices"] = _variants(value or [])
         elif key == "option_groups":
             out["option_groups"], out["option_prices"] = _options(value or {})
+        elif key in _FIELD_CHECKS:
+            out[key] = _FIELD_CHECKS[key](value)
     return out
+
+
+def _check_minor_price(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise CommandRejected("price must be a non-negative amount in minor units")
+    return check_price(value)
+
+
+#: a product field -> the check that turns what was given into what is stored
+_FIELD_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "name": lambda v: check_name(v), "price": _check_minor_price, "unit": lambda v: check_unit(v),
+    "tax_rate": lambda v: check_rate(v), "active": bool,
+    "low_stock": lambda v: None if v in (None, "") else qty_str(check_level(v)),
+    "aliases": lambda v: check_aliases(v or []), "category": lambda v: check_category(v)}
+
+
+def check_category(value: Any) -> str:
+    """A product's category (reports group sales by it); "" for none."""
+    text = " ".join(str(value or "").split())
+    if len(text) > MAX_CATEGORY:
+        raise CommandRejected(f"the category {text[:20]!r}… is longer than {MAX_CATEGORY} "
+                              "characters")
+    return text

@@ -3,12 +3,13 @@
 Like Anki's ``Collection``, the ledger owns the storage and the identity of the till
 and hands each domain to a manager: ``ledger.shop`` (the shop's own record and
 settings), ``ledger.tills``, ``ledger.staff``, ``ledger.catalog`` (products, stock),
-``ledger.purchasing`` (suppliers, purchase orders), ``ledger.customers``, ``ledger.orders``,
-``ledger.inbox`` (messages and calls), ``ledger.alerts``, ``ledger.conversations``
-(assignee, tags, done, snoozed) and ``ledger.replies`` (quick replies, status-change
-templates). ``ledger.docs`` is the document plumbing they share. The ledger itself keeps
-only what every manager reads: which shop, which till, the clock, and the shop's
-timezone, region and currency.
+``ledger.purchasing`` (suppliers, purchase orders), ``ledger.customers``,
+``ledger.orders``, ``ledger.inbox`` (messages and calls), ``ledger.alerts``,
+``ledger.cashups`` (days closed), ``ledger.conversations`` (assignee, tags, done,
+snoozed) and ``ledger.replies`` (quick replies, status-change templates).
+``ledger.docs`` is the document plumbing they share. The ledger itself keeps only what
+every manager reads: which shop, which till, the clock, and the shop's timezone, region
+and currency.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sync.doc_storage import DocumentStore, StoredDocument
 from sync.errors import NoShop
 from sync.ids import DocId, OrderId, TillId
 from sync.ledger.alerts import AlertManager
+from sync.ledger.cashups import CashupManager
 from sync.ledger.catalog import CatalogManager
 from sync.ledger.conversations import ConversationManager
 from sync.ledger.customers import CustomerManager
@@ -61,6 +63,7 @@ class ShopLedger:
         self.purchasing = PurchasingManager(self, catalog=self.catalog, tills=self.tills)
         self.conversations = ConversationManager(self)
         self.replies = ReplyManager(self)
+        self.cashups = CashupManager(self)
         self.orders = OrderManager(self, catalog=self.catalog, customers=self.customers,
                                    tills=self.tills, inbox=self.inbox)
         if shop_doc is not None:

@@ -69,6 +69,42 @@ class TillManager:
             w.put(obj, "name", name)
         return Changes(tills=True)
 
+    def start_epoch(self, name: str = "") -> Changes:
+        """After a restore: number this till's orders under a prefix no till was given.
+
+        The same till (its identity restored) keeps its letter with an epoch mark,
+        ``A`` -> ``AR1`` -> ``AR2``; a new till takes the next free letter with the mark
+        and two characters of its own id (``CR3F``), since another till may have taken
+        that letter since the backup was made. ``add`` gives only single letters (or
+        ``T`` and four characters), so the mark cannot clash with any number given since.
+        """
+        tills = self.all()
+        me = self.ledger.till_id
+        info = tills.get(me)
+        now = self.ledger.clock()
+        with self.ledger.docs.write(self.ledger.shop_doc) as w:
+            tills_obj = w.ensure_map(Root, "tills")
+            if info is None:
+                used = {str(t.get("prefix") or "")[:1] for t in tills.values()}
+                letter = next((p for p in _PREFIXES if p not in used), "T")
+                w.put_map(tills_obj, me, {"name": name or "Restored till",
+                                          "prefix": f"{letter}R{me[:2].upper()}",
+                                          "base_prefix": letter, "epoch": 1,
+                                          "restored_at": now, "joined_at": now,
+                                          "removed": False})
+            else:
+                epoch = int(info.get("epoch") or 0) + 1
+                base = str(info.get("base_prefix") or info.get("prefix") or "A")
+                obj = w.path("tills", me)
+                assert obj is not None
+                w.put(obj, "prefix", f"{base}R{epoch}")
+                w.put(obj, "base_prefix", base)
+                w.put(obj, "epoch", epoch)
+                w.put(obj, "restored_at", now)
+                if name:
+                    w.put(obj, "name", name)
+        return Changes(tills=True)
+
     def prefix(self) -> str:
         """This till's order-number prefix, unique among the shop's tills.
 

@@ -195,9 +195,9 @@ class ReadModel:
                                      iso(p.get("created_at")),
                                      json_text(p.get("variant_prices") or {}),
                                      json_text(p.get("option_prices") or {}),
-                                     json_text(p.get("option_aliases") or {})))
+                                     json_text(p.get("option_aliases") or {}), p.get("category") or ""))
             c.executemany("INSERT OR REPLACE INTO products VALUES "
-                          "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                          "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                           product_rows)
             self.stock.recompute(ch.products)
         customers = r.obj(Root, "customers")
@@ -219,6 +219,9 @@ class ReadModel:
         if pos is not None and ch.purchase_orders:
             self._project_purchase_orders(r, pos, ch.purchase_orders)
         self._project_shop_threads(r, ch)
+        cashups = r.obj(Root, "cashups")
+        if cashups is not None and ch.cashups:
+            self._project_cashups(r, cashups, ch.cashups)
         alerts = r.obj(Root, "alerts")
         if alerts is not None and ch.alerts:
             for aid in ch.alerts:
@@ -284,6 +287,20 @@ class ReadModel:
                 c.execute("INSERT OR REPLACE INTO quick_replies VALUES (?,?,?,?,?)",
                           (rid, q.get("name") or "", q.get("text") or "",
                            int(bool(q.get("archived"))), iso(q.get("created_at"))))
+
+    def _project_cashups(self, r: Reader, cashups: Obj, ids: Iterable[str]) -> None:
+        rows = []
+        for cid in ids:
+            obj = r.obj(cashups, cid)
+            if obj is None:
+                continue
+            z = r.to_py(obj)
+            rows.append((cid, z.get("till") or None, z.get("day"), iso(z.get("closed_at")),
+                         z.get("closed_by") or "", int(z.get("expected_cash") or 0),
+                         int(z.get("counted_cash") or 0), int(z.get("difference") or 0),
+                         int(z.get("opening_float") or 0), z.get("figures") or "{}"))
+        self.conn.executemany("INSERT OR REPLACE INTO cashups VALUES (?,?,?,?,?,?,?,?,?,?)",
+                              rows)
 
     def _project_customers(self, r: Reader, customers: Obj, ids: Iterable[str]) -> None:
         c = self.conn
@@ -597,7 +614,7 @@ _HISTORY_KEYS = frozenset({"at", "till", "by", "field", "old", "new"})
 _SHOP_RECORDS = {"products": "products", "customers": "customers", "alerts": "alerts",
                  "suppliers": "suppliers", "purchase_orders": "purchase_orders",
                  "conversations": "conversations", "templates": "templates",
-                 "quick_replies": "quick_replies"}
+                 "quick_replies": "quick_replies", "cashups": "cashups"}
 _PERIOD_RECORDS = {"orders": "orders", "messages": "messages", "calls": "calls",
                    "stock_moves": "stock_moves"}
 

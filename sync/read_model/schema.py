@@ -11,12 +11,13 @@ from typing import Any
 
 import sqlite_utils
 
-SCHEMA_VERSION = 12  # 5: FTS rowid; 6: customer_link; 7: stock held by orders derived;
+SCHEMA_VERSION = 13  # 5: FTS rowid; 6: customer_link; 7: stock held by orders derived;
 #                     8: orders.seq, search rows in creation order (order_seq);
 #                     9: tax, discounts, returns and refunds on orders; staff
 #                    10: variant and option prices, purchase orders, stock moves
 #                    11: line units and what was asked, option aliases
 #                    12: email (message meta, preview), conversations, templates, feedback
+#                    13: products.category, cashups, report indexes
 
 TABLES: dict[str, tuple[dict[str, Any], str | tuple[str, ...]]] = {
     "shop": ({"key": str, "value": str}, "key"),
@@ -26,7 +27,7 @@ TABLES: dict[str, tuple[dict[str, Any], str | tuple[str, ...]]] = {
     "products": ({"sku": str, "name": str, "aliases": str, "unit": str, "price": int,
                   "tax_rate": str, "active": int, "low_stock": str, "variants": str,
                   "option_groups": str, "created_at": str, "variant_prices": str,
-                  "option_prices": str, "option_aliases": str}, "sku"),
+                  "option_prices": str, "option_aliases": str, "category": str}, "sku"),
     # what each order holds (see order_stock); their sum is the stock part ORDERS_PART
     "order_stock": ({"order_id": str, "sku": str, "location": str, "on_hand_milli": int,
                      "reserved_milli": int}, ("order_id", "sku", "location")),
@@ -101,6 +102,10 @@ TABLES: dict[str, tuple[dict[str, Any], str | tuple[str, ...]]] = {
     "templates": ({"name": str, "subject": str, "text": str, "enabled": int}, "name"),
     "quick_replies": ({"id": str, "name": str, "text": str, "archived": int,
                        "created_at": str}, "id"),
+    # days closed at the tills (Z reports), kept in the shop document
+    "cashups": ({"id": str, "till": str, "day": str, "closed_at": str, "closed_by": str,
+                 "expected_cash": int, "counted_cash": int, "difference": int,
+                 "opening_float": int, "figures": str}, "id"),
     "alerts": ({"id": str, "kind": str, "sku": str, "location": str, "level": str,
                 "raised_at": str, "raised_by": str, "resolved_at": str, "resolved_by": str,
                 "note": str, "cause": str}, "id"),
@@ -121,6 +126,15 @@ INDEXES = [
     ("stock_moves", ["undoes"]), ("stock_moves", ["at"]), ("po_lines", ["sku"]),
     ("customer_contacts", ["kind"]),
     ("messages", ["channel", "direction", "state"]),  # the outbox's queue
+    ("payments", ["at"]),  # takings and cash-ups read payments by when the money moved
+    ("cashups", ["day"]),
+]
+
+#: partial indexes (sqlite-utils makes none): returns are rare, so indexing only them
+#: keeps the refunds report off a scan of every order's history (1M rows at 300k orders)
+PARTIAL_INDEXES = [
+    "CREATE INDEX IF NOT EXISTS idx_order_history_returns ON order_history(at) "
+    "WHERE field = 'return'",
 ]
 
 # FTS rows: orders_fts rows have the order's seq (order_seq) as rowid, the others fts_rowid.
@@ -147,6 +161,8 @@ def ensure_schema(conn: sqlite3.Connection) -> None:
             table.create(columns, pk=pk)
     for table_name, cols in INDEXES:
         db.table(table_name).create_index(cols, if_not_exists=True)
+    for statement in PARTIAL_INDEXES:
+        conn.execute(statement)
     for name, (key, cols) in FTS.items():
         conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {name} USING fts5("
                      f"{key} UNINDEXED, {', '.join(cols)}, "

@@ -58,6 +58,11 @@ def test_save_every_main_screen(qtbot: Any, window: Any, store: Any) -> None:
     saved.append(save(window, "catalog"))
     window.show_page(6)
     saved.append(save(window, "suppliers"))
+    window.show_page(7)
+    window.reports.by.setCurrentIndex(window.reports.by.findData("product"))
+    qtbot.waitUntil(lambda: (window.reports.report or {}).get("title") == "Sales by product",
+                    timeout=15_000)
+    saved.append(save(window, "reports"))
 
     order_id = window.board.columns[2].model.id_at(0)
     editor = window.open_order(order_id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from app.engine.commands import (
     alerts,
+    backup,
     catalog,
     catalog_files,
     conversations,
@@ -21,7 +22,9 @@ from app.engine.commands import (
     maintenance,
     orders,
     peers,
+    printing,
     purchasing,
+    reports,
     shop,
     staff,
     templates,
@@ -37,7 +40,8 @@ def build_registry(context: EngineContext) -> Registry:
     """Every command ``context`` can serve."""
     registry = Registry(context)
     for domain in (shop, catalog, catalog_files, purchasing, customers, orders, staff, inbox,
-                   alerts, maintenance, conversations, templates, mailbox):
+                   alerts, maintenance, conversations, templates, mailbox, reports, backup,
+                   printing):
         domain.register(registry)
     if context.peers is not None:
         peers.register(registry)

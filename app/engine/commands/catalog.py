@@ -44,7 +44,7 @@ def _update_fields(engine: TillEngine, a: p.ProductUpdate) -> dict[str, Any]:
     fields: dict[str, Any] = dict(a.fields)
     if "price" in fields:
         fields["price"] = price_of(fields["price"], currency)
-    for key in ("name", "unit", "tax_rate"):
+    for key in ("name", "unit", "tax_rate", "category"):
         if getattr(a, key) is not None:
             fields[key] = getattr(a, key)
     if a.price is not None:
