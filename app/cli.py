@@ -164,9 +164,10 @@ def _run_join(ns: argparse.Namespace, data_dir: Path) -> int:
         sys.stderr.write("countertop: stop this till's engine before joining a shop\n")
         return EXIT_BAD_INPUT
 
-    def show(code: str) -> None:
-        print(f"Pairing code: {code}\nOn a till of the shop run: countertop pair approve "
-              f"\"{code}\"  (or approve it in Settings). Waiting...", flush=True)
+    def show(code: str, ref: str) -> None:
+        print(f"Pairing code: {code}\nThis till: {ref}\nType the code on a manager till of "
+              f"the shop: countertop pair approve \"{code}\"  (add --till {ref} if several "
+              "tills wait), or in Settings > Pair another till. Waiting...", flush=True)
 
     try:
         result = asyncio.run(join_shop(data_dir, ns.address, ns.name, on_code=show))

@@ -369,8 +369,9 @@ class PeersStatus(TypedDict):
 class JoinRequestRow(TypedDict, total=False):
     till_id: str
     name: str
-    code: str
+    ref: str
     address: str
+    received_at: float
 
 
 class Approved(TypedDict):
@@ -381,6 +382,11 @@ class Approved(TypedDict):
 
 class TillRemoved(TypedDict):
     removed: str
+
+
+class TillRole(TypedDict):
+    till_id: str
+    role: str
 
 
 IntakeProposal = dict[str, Any]
@@ -707,13 +713,29 @@ class Export:
 
 @dataclass(frozen=True)
 class PairCode:
-    code: str = arg("", help="the 6-digit code both screens show", positional=True)
+    code: str = arg("", help="the 6-digit code the new till's screen shows", positional=True)
+    till: str = arg("", help="which waiting till, when several wait (its ref or name from "
+                    "`pair list`)")
+
+
+@dataclass(frozen=True)
+class PairDecline:
+    till: str = arg("", help="which waiting till, when several wait (its ref or name from "
+                    "`pair list`)", positional=True, metavar="ref")
 
 
 @dataclass(frozen=True)
 class TillRemove:
     till: str = arg("", help="the till's id (or its first characters)", positional=True,
                     metavar="till_id")
+
+
+@dataclass(frozen=True)
+class TillSetRole:
+    till: str = arg("", help="the till's id (or its first characters)", positional=True,
+                    metavar="till_id")
+    role: str = arg("till", help="manager (may pair and remove tills) or till",
+                    choices=("manager", "till"), positional=True)
 
 
 # --------------------------------------------------------------------------- the table
@@ -844,12 +866,16 @@ PAIR_PENDING: Command[NoParams, list[JoinRequestRow]] = Command(
 PAIR_APPROVE: Command[PairCode, Approved] = Command(
     "pair.approve", PairCode, Approved, "let a waiting till join", cli=(Cli(("pair", "approve")),),
     writes=True, needs="peers")
-PAIR_DECLINE: Command[PairCode, JoinRequestRow] = Command(
-    "pair.decline", PairCode, JoinRequestRow, "turn a waiting till away",
+PAIR_DECLINE: Command[PairDecline, JoinRequestRow] = Command(
+    "pair.decline", PairDecline, JoinRequestRow, "turn a waiting till away",
     cli=(Cli(("pair", "decline")),), needs="peers")
 TILL_REMOVE: Command[TillRemove, TillRemoved] = Command(
     "till.remove", TillRemove, TillRemoved, "refuse a till from now on",
     cli=(Cli(("till", "remove")),), writes=True, needs="peers")
+TILL_SET_ROLE: Command[TillSetRole, TillRole] = Command(
+    "till.set_role", TillSetRole, TillRole,
+    "make a till a manager (may pair and remove tills) or a plain till",
+    cli=(Cli(("till", "set-role")),), writes=True)
 SYNC_HEADS: Command[NoParams, DocHeads] = Command(
     "sync.heads", NoParams, DocHeads, "every document's heads, to check that tills converged",
     cli=(Cli(("sync", "heads")),), needs="peers")
@@ -865,6 +891,7 @@ COMMANDS: tuple[Command[Any, Any], ...] = (
     SMS_SEND, INTAKE_PARSE, INTAKE_CORRECT,
     EXPORT, REBUILD_READ_MODEL,
     DEVICES_STATUS, PEERS_STATUS, PAIR_PENDING, PAIR_APPROVE, PAIR_DECLINE, TILL_REMOVE,
+    TILL_SET_ROLE,
     SYNC_HEADS,
 )
 BY_NAME: dict[str, Command[Any, Any]] = {c.name: c for c in COMMANDS}
@@ -926,7 +953,7 @@ class JoinRequestedEvent(TypedDict):
     event: Literal["join_requested"]
     till_id: str
     name: str
-    code: str
+    ref: str
     address: str
 
 
@@ -958,9 +985,9 @@ def device_status_event(device: str, state: str, detail: str, signal_bars: int |
             "signal_bars": signal_bars, "port": port}
 
 
-def join_requested_event(till_id: str, name: str, code: str,
+def join_requested_event(till_id: str, name: str, ref: str,
                          address: str) -> JoinRequestedEvent:
-    return {"event": "join_requested", "till_id": till_id, "name": name, "code": code,
+    return {"event": "join_requested", "till_id": till_id, "name": name, "ref": ref,
             "address": address}
 
 
@@ -983,7 +1010,7 @@ EVENTS: tuple[EventSpec, ...] = (
     EventSpec(EventName.DEVICE_STATUS, DeviceStatusEvent, "a modem or caller-ID unit changed "
               "state"),
     EventSpec(EventName.JOIN_REQUESTED, JoinRequestedEvent,
-              "a new till asks to join; staff compare the code"),
+              "a new till asks to join; staff type the code its screen shows"),
     EventSpec(EventName.DISCONNECTED, DisconnectedEvent,
               "sent by the client itself when the engine connection ends"),
 )

@@ -139,6 +139,66 @@ class Reader:
         return self._src.text(obj)
 
 
+class AtHeads:
+    """A document as it was at ``heads``, readable through :class:`Reader`
+    (``Reader(AtHeads(doc, change.deps))``: the state a change was written on)."""
+
+    def __init__(self, doc: Document, heads: list[bytes]) -> None:
+        self._doc = doc
+        self._heads = list(heads)
+
+    def get(self, obj: Obj, key: str | int) -> Any:
+        return self._doc.get(obj, key, self._heads)
+
+    def keys(self, obj: Obj) -> list[str]:
+        return list(self._doc.keys(obj, self._heads))
+
+    def length(self, obj: Obj) -> int:
+        return int(self._doc.length(obj, self._heads))
+
+    def text(self, obj: Obj) -> str:
+        return str(self._doc.text(obj, self._heads))
+
+    def object_type(self, obj: Obj) -> ObjType:
+        return self._doc.object_type(obj)
+
+
+def written_by(value_id: bytes, actor: bytes, counter: int) -> bool:
+    """True when ``value_id`` (the id ``Document.get`` returns beside a value, in
+    automerge 0.2.0.dev4: ``0x10, len(actor), actor, actor index, counter`` as LEB128)
+    names the op ``counter@actor``: which change wrote a value."""
+    head = b"\x10" + _uleb(len(actor)) + actor
+    if not value_id.startswith(head):
+        return False
+    rest = value_id[len(head):]
+    try:
+        _index, pos = _read_uleb(rest, 0)
+        found, pos = _read_uleb(rest, pos)
+    except IndexError:
+        return False
+    return found == counter and pos == len(rest)
+
+
+def _read_uleb(data: bytes, pos: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        byte = data[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            return value, pos
+
+
+def _uleb(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
 _UNKNOWN: Record = ("*", None)
 
 

@@ -29,15 +29,21 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import cbor2
 from automerge.core import Document, Message, SyncState
 
 from sync.am_doc import is_doc_id
-from sync.doc_storage import DocumentStore
+from sync.doc_storage import DocumentStore, StoredDocument
 from sync.errors import PeerError
 from sync.ids import DocId
+
+if TYPE_CHECKING:
+    from sync.authority import Refusal
+
+Judge = Callable[[DocId, Document, list[bytes], list[Any]], "list[Refusal]"]
+"""Checks a batch of received changes (``sync.authority.Authority.judge``)."""
 
 log = logging.getLogger("countertop.sync.replication")
 
@@ -67,6 +73,7 @@ class Session:
     unavailable: set[DocId] = field(default_factory=set)
     in_sync: set[DocId] = field(default_factory=set)  # nothing left to send them
     refused_docs: int = 0  # documents offered that the shop does not list
+    refused_changes: int = 0  # changes the authority check refused
     connected_at: float = field(default_factory=time.time)
     last_received: float | None = None
     last_sent: float | None = None
@@ -93,8 +100,12 @@ class Replicator:
                  on_merged: Callable[[list[DocId]], None] | None = None,
                  documents: Callable[[], Iterable[DocId]] | None = None,
                  accepts: Callable[[DocId], bool] | None = None,
-                 storage_id: str | None = None) -> None:
+                 storage_id: str | None = None,
+                 judge: Judge | None = None,
+                 on_refused: Callable[[DocId, list[Refusal]], None] | None = None) -> None:
         self.store = store
+        self._judge = judge
+        self._on_refused = on_refused
         self.peer_id = peer_id
         self._on_merged = on_merged
         self._documents = documents or store.ids
@@ -165,7 +176,9 @@ class Replicator:
                         "last_sent": s.last_sent, "messages_in": s.messages_in,
                         "messages_out": s.messages_out, "bytes_in": s.bytes_in,
                         "bytes_out": s.bytes_out, "documents": len(s.states),
-                        "documents_in_sync": len(s.in_sync)})
+                        "documents_in_sync": len(s.in_sync),
+                        "refused_changes": s.refused_changes,
+                        "refused_documents": s.refused_docs})
         return out
 
     # ------------------------------------------------------------------ session
@@ -264,6 +277,8 @@ class Replicator:
                 stored.doc.receive_sync_message(session.state(doc_id), Message.decode(data))
             except Exception as exc:
                 raise ProtocolError(f"bad sync message for {doc_id}: {exc}") from exc
+            if stored.doc.get_heads() != before and self._judge is not None:
+                self._check(session, doc_id, stored, before)
             if stored.doc.get_heads() != before:
                 self._mark_dirty(doc_id)
             await self._offer(session, doc_id)
@@ -278,6 +293,44 @@ class Replicator:
             return
         else:
             log.info("ignoring unknown message type %r from %s", kind, session.peer_id)
+
+    def _check(self, session: Session, doc_id: DocId, stored: StoredDocument,
+               before: list[bytes]) -> None:
+        """Judge what the message brought; roll back what the check refuses (before
+        anything of it is persisted), keep refused changes in quarantine, report them."""
+        assert self._judge is not None
+        changes = stored.doc.get_changes(before)
+        try:
+            refusals = self._judge(doc_id, stored.doc, before, changes)
+        except Exception:  # a bug in the check must not let changes in unchecked
+            log.exception("checking changes for %s failed; refusing them", doc_id)
+            stored.drop_changes({bytes(c.hash) for c in changes})
+            session.states[doc_id] = SyncState()
+            return
+        if not refusals:
+            return
+        stored.drop_changes({r.hash for r in refusals})
+        session.states[doc_id] = SyncState()  # what it thinks we hold is not so any more
+        session.refused_changes += len(refusals)
+        for refusal in refusals:
+            if refusal.permanent:
+                self.store.keep_refused(doc_id, bytes(refusal.change.bytes), refusal.reason)
+        first = refusals[0]
+        log.warning("refused %d change(s) to %s from peer %s: %s (author %s)", len(refusals),
+                    doc_id, session.peer_id[:12], first.reason, (first.author or "unknown")[:12])
+        if self._on_refused is not None:
+            try:
+                self._on_refused(doc_id, refusals)
+            except Exception:
+                log.exception("reporting refused changes failed")
+
+    def resync(self) -> None:
+        """Start every document's sync over with every peer (after the member list
+        changed: changes deferred for an unknown author are offered again)."""
+        for session in self.sessions:
+            session.states.clear()
+            session.in_sync.clear()
+            session.wake.set()
 
     def _accept(self, doc_id: DocId) -> bool:
         if self._accepts is None:

@@ -22,6 +22,7 @@ from typing import Any
 
 from sync.identity import TillIdentity
 from sync.ids import TillId
+from sync.peers.admission import Admission
 from sync.peers.dial_targets import Backoff, _split_host_port, _Target
 from sync.peers.discovery import DiscoveredTill, Discovery
 from sync.peers.membership import JoinRequest, Membership
@@ -35,7 +36,9 @@ from sync.peers.tls_link import (
     TlsLink,
     accept_tls,
     dial,
+    new_challenge,
     read_client_hello,
+    send_challenge,
     send_welcome,
     server_ssl_context,
 )
@@ -78,6 +81,8 @@ class PeerSet:
         backoff: Backoff | None = None,
         membership_check_interval: float = 2.0,
         max_handshakes: int = 32,
+        reserved_handshakes: int = 8,
+        handshakes_per_address: int = 8,
         join_timeout: float = 600.0,
     ) -> None:
         self.repo = repo
@@ -91,8 +96,12 @@ class PeerSet:
         self.backoff = backoff or Backoff()
         self.join_desk = JoinDesk(identity, membership, name=name, join_timeout=join_timeout)
         self._membership_check_interval = membership_check_interval
-        self._handshake_slots = asyncio.Semaphore(max_handshakes)
+        self._ssl = server_ssl_context(identity)
+        self.admission = Admission(per_address=handshakes_per_address, general=max_handshakes,
+                                   reserved=reserved_handshakes)
         self._static = [_split_host_port(a) for a in (static_peers or [])]
+        for host, _port in self._static:
+            self.admission.remember_member(host)
         self._relays = [_Relay(url) for url in (relay_urls or [])]
         self._links: dict[TillId, _LinkEntry] = {}
         self._targets: dict[str, _Target] = {}
@@ -120,11 +129,9 @@ class PeerSet:
     async def start(self) -> None:
         """Listen, announce, start dialling static peers and relays."""
         self._stopping = False
+        # plain TCP first: admission (per address, member slots) decides before TLS runs
         self._server = await asyncio.start_server(
-            self._on_incoming, self.listen_host, self.listen_port,
-            ssl=server_ssl_context(self.identity),
-            ssl_handshake_timeout=self.limits.handshake_timeout,
-        )
+            self._on_incoming, self.listen_host, self.listen_port)
         log.info("till %s listening on %s:%d", self.till_id[:12], self.listen_host, self.port)
         for host, port in self._static:
             self._add_target(_Target(f"{host}:{port}", host, port, None, static=True))
@@ -187,18 +194,19 @@ class PeerSet:
         self._links.clear()
 
     def pending_joins(self) -> list[JoinRequest]:
-        """Join requests waiting for staff (codes to compare), oldest first."""
+        """Join requests waiting for staff, oldest first."""
         return self.join_desk.pending()
 
-    def approve(self, code: str) -> JoinRequest:
-        """Staff confirmed ``code``: admit that till (via ``Membership.admit``) and tell it."""
-        request = self.join_desk.approve(code)
+    async def approve(self, code: str, till: str = "") -> JoinRequest:
+        """Staff typed ``code`` (the new till shows it): pair with the waiting till (named
+        by ``till`` when several wait), admit it via ``Membership.admit`` if the codes match."""
+        request = await self.join_desk.approve(code, till)
         self.membership_changed()
         return request
 
-    def decline(self, code: str) -> JoinRequest:
-        """Staff refused ``code``: tell the new till no."""
-        return self.join_desk.decline(code)
+    def decline(self, till: str = "") -> JoinRequest:
+        """Staff refused the waiting till (named by ``till`` when several wait)."""
+        return self.join_desk.decline(till)
 
     def add_static_peer(self, address: str) -> None:
         """Dial ``HOST:PORT`` from now on (e.g. a till entered by hand)."""
@@ -341,20 +349,24 @@ class PeerSet:
     async def _serve_incoming(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
-        link = await accept_tls(reader, writer, self.limits)
-        if self._stopping or self._handshake_slots.locked():
-            log.warning("too many handshakes in progress: dropping %s", link.peer_address)
-            await link.close()
+        peer = writer.get_extra_info("peername")
+        host = str(peer[0]) if isinstance(peer, tuple) else str(peer)
+        ticket = None if self._stopping else self.admission.enter(host)
+        if ticket is None:
+            writer.transport.abort()
             return
-        async with self._handshake_slots:
-            try:
-                hello = await read_client_hello(
-                    link, self.identity, self.membership.shop_id_hash()
-                )
-            except LinkError as exc:
-                log.warning("hello from %s failed: %s", link.peer_address, exc)
-                await link.close()
-                return
+        try:
+            link = await accept_tls(reader, writer, self.limits, self._ssl)
+            challenge = new_challenge()
+            await send_challenge(link, challenge)
+            hello = await read_client_hello(
+                link, self.identity, self.membership.shop_id_hash(), challenge)
+        except LinkError as exc:
+            log.warning("handshake from %s failed: %s", host, exc)
+            writer.transport.abort()
+            return
+        finally:
+            ticket.release()
         if hello.purpose == "join":
             await self.join_desk.handle(link, hello)
             return
@@ -365,6 +377,7 @@ class PeerSet:
         if not self._claim(peer, link):
             await link.refuse("already linked")
             return
+        self.admission.remember_member(host)
         try:
             await send_welcome(link, self.identity, self.membership.shop_id_hash(),
                                _repo_peer_id(self.repo))
@@ -394,6 +407,8 @@ class PeerSet:
             return
         if not found.addresses:
             return
+        for address in found.addresses:
+            self.admission.remember_member(address)
         self._add_target(_Target(found.till_id, found.addresses[0], found.port, found.till_id,
                                  static=False, hosts=found.addresses))
 

@@ -30,7 +30,9 @@ from sync.peers.tls_link import (
     TlsLink,
     accept_tls,
     dial,
+    new_challenge,
     read_client_hello,
+    send_challenge,
     send_welcome,
     server_ssl_context,
 )
@@ -87,14 +89,15 @@ def _factories(make_identity: Callable[[str], TillIdentity]) -> dict[str, PairFa
         accepted: asyncio.Future[TlsLink] = asyncio.get_running_loop().create_future()
 
         async def on_client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            link = await accept_tls(reader, writer, FAST_LIMITS)
-            await read_client_hello(link, a, "shop")
+            link = await accept_tls(reader, writer, FAST_LIMITS, server_ssl_context(a))
+            challenge = new_challenge()
+            await send_challenge(link, challenge)
+            await read_client_hello(link, a, "shop", challenge)
             await send_welcome(link, a, "shop", "")
             accepted.set_result(link)
             await link.wait_closed()
 
-        server = await asyncio.start_server(on_client, "127.0.0.1", 0,
-                                            ssl=server_ssl_context(a))
+        server = await asyncio.start_server(on_client, "127.0.0.1", 0)
         port = server.sockets[0].getsockname()[1]
         client, _ = await dial("127.0.0.1", port, identity=b, shop_id_hash="shop",
                                purpose="sync", limits=FAST_LIMITS)

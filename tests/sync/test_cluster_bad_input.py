@@ -11,6 +11,7 @@ A's resident memory must stay flat.
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import os
 import ssl
@@ -73,16 +74,20 @@ class Offender:
         assert cbor2.loads(await link.recv())["type"] == "peer"
         return link
 
-    async def raw_tls(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, str]:
+    async def raw_tls(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, str, bytes]:
+        """TLS to A, and the session's challenge A sends first."""
         reader, writer = await asyncio.open_connection("127.0.0.1", self.port,
                                                        ssl=client_ssl_context())
         der = writer.get_extra_info("ssl_object").getpeercert(binary_form=True)
-        return reader, writer, fingerprint_der(der)
+        length, kind = HEADER.unpack(await reader.readexactly(HEADER.size))
+        challenge = json.loads(await reader.readexactly(length))
+        assert kind == KIND_HELLO and challenge["type"] == "challenge"
+        return reader, writer, fingerprint_der(der), base64.b64decode(challenge["nonce"])
 
     async def raw_member(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         """A welcomed member link as raw streams, for frames ``TlsLink`` would never send."""
-        reader, writer, server_id = await self.raw_tls()
-        hello = hello_message(self.identity, server_id, shop_id_hash=self.shop_hash,
+        reader, writer, server_id, challenge = await self.raw_tls()
+        hello = hello_message(self.identity, server_id, challenge, shop_id_hash=self.shop_hash,
                               purpose="sync")
         writer.write(frame(KIND_HELLO, json.dumps(hello).encode()))
         length, kind = HEADER.unpack(await reader.readexactly(HEADER.size))
@@ -162,9 +167,9 @@ async def _wrong_repo_version(o: Offender) -> None:
 
 @attack("link protocol version 99", "protocol version 99 not supported")
 async def _wrong_link_version(o: Offender) -> None:
-    reader, writer, server_id = await o.raw_tls()
-    hello = hello_message(o.identity, server_id, shop_id_hash=o.shop_hash, purpose="sync",
-                          version=99)
+    reader, writer, server_id, challenge = await o.raw_tls()
+    hello = hello_message(o.identity, server_id, challenge, shop_id_hash=o.shop_hash,
+                          purpose="sync", version=99)
     writer.write(frame(KIND_HELLO, json.dumps(hello).encode()))
     await raw_hung_up(reader)
     writer.close()

@@ -1,8 +1,8 @@
 """A real engine syncing through a standard JS automerge-repo sync server (`--relay`).
 
-An order made in Countertop is readable by the JS peer, and a change the JS peer makes to
-that order shows in Countertop's read model (through the diff path: JS changes carry no
-record hints).
+An order made in Countertop is readable by the JS peer (a standard sync server reads
+what it stores). A change the JS peer makes to that order is *refused*: the JS peer is no
+till of the shop, so what it writes carries no seal (issue 15, points 3 and 9).
 """
 
 from __future__ import annotations
@@ -58,15 +58,18 @@ def test_orders_cross_between_an_engine_and_a_js_sync_server(tmp_path: Path) -> 
             record = got["doc"]["orders"][order["id"]]
             assert record["total"] == 500 and record["status"] == "new"
             assert [ln["qty"] for ln in record["lines"].values()] == ["2"]
-            # JS -> Countertop: an edit made by the JS peer reaches the read model
+            # JS -> Countertop: an edit by the JS peer (a stranger) is refused
             await server.call("set", url=url, path=["orders", order["id"], "notes"],
                               value="written in JS")
-            async def js_edit_shown() -> bool:
-                shown = await asyncio.to_thread(_cli, data, "order", "show", order["number"])
-                return bool(shown["notes"] == "written in JS")
 
-            await wait_until_async(js_edit_shown, 30, interval=0.2,
-                                   what="the JS edit to reach the read model")
+            async def refused() -> bool:
+                status = await asyncio.to_thread(_cli, data, "peers")
+                return any(s.get("refused_changes") for s in status["sessions"])
+
+            await wait_until_async(refused, 30, interval=0.2,
+                                   what="the engine to refuse the JS edit")
+            shown = await asyncio.to_thread(_cli, data, "order", "show", order["number"])
+            assert shown["notes"] != "written in JS"
             peers = await asyncio.to_thread(_cli, data, "peers")
             assert any(p["kind"] == "relay" and p["state"] == "connected"
                        for p in peers["peers"])
