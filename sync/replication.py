@@ -6,7 +6,8 @@ fsync-before-acknowledge (see ``doc_storage``). This module speaks the same wire
 protocol as JS automerge-repo 2.x and samod, so tills, JS peers and standard sync
 servers interoperate:
 
-- each transport message is one CBOR map;
+- each transport message is one CBOR map, decoded with only the types the protocol
+  uses (``sync.wire_cbor``: no tags, bounded items and depth; big ones off the loop);
 - the dialler sends ``join`` (``senderId``, ``peerMetadata``, ``supportedProtocolVersions``),
   the acceptor answers ``peer`` (``selectedProtocolVersion``, ``targetId``);
 - then ``sync``/``request`` carry automerge sync messages for a ``documentId``;
@@ -31,13 +32,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-import cbor2
 from automerge.core import Document, Message, SyncState
 
 from sync.am_doc import is_doc_id
 from sync.doc_storage import DocumentStore, StoredDocument
 from sync.errors import PeerError
 from sync.ids import DocId
+from sync.wire_cbor import WireFormatError, decode, encode
 
 if TYPE_CHECKING:
     from sync.authority import Refusal
@@ -49,7 +50,9 @@ log = logging.getLogger("countertop.sync.replication")
 
 PROTOCOL_VERSION = "1"
 HANDSHAKE_TIMEOUT = 15.0
-MAX_MESSAGE = 64 * 1024 * 1024
+MAX_MESSAGE = 16 * 1024 * 1024  # the link's frame cap (``tls_link.LinkLimits``)
+#: messages at least this big are decoded on a worker thread, not on the engine's loop
+OFF_LOOP_BYTES = 256 * 1024
 
 
 class Transport(Protocol):
@@ -365,7 +368,7 @@ class Replicator:
     # ------------------------------------------------------------------ framing
 
     async def _send(self, session: Session, obj: dict[str, Any]) -> None:
-        data = cbor2.dumps(obj)
+        data = encode(obj)
         await session.transport.send(data)
         session.messages_out += 1
         session.bytes_out += len(data)
@@ -379,9 +382,12 @@ class Replicator:
             data = await session.transport.recv()
         if len(data) > MAX_MESSAGE:
             raise ProtocolError(f"message of {len(data)} bytes is over the limit")
-        try:
-            msg = cbor2.loads(data)
-        except Exception as exc:
+        try:  # only the protocol's types, bounded work (``sync.wire_cbor``)
+            if len(data) >= OFF_LOOP_BYTES:
+                msg = await asyncio.to_thread(decode, bytes(data))
+            else:
+                msg = decode(bytes(data))
+        except (WireFormatError, RecursionError) as exc:
             raise ProtocolError(f"undecodable message: {exc}") from exc
         if not isinstance(msg, dict):
             raise ProtocolError("message is not a CBOR map")
