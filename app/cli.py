@@ -65,6 +65,8 @@ def _setup_logging(verbose: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # a till's files are the shop's data: private to this user (sync.data_dir)
+    os.umask(0o077)
     ns = parser().parse_args(argv)
     data_dir = (ns.data_dir or default_data_dir()).expanduser()
     local = getattr(ns, "_local", None)

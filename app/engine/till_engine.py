@@ -52,6 +52,7 @@ class TillEngine:
             self.ledger = self._make_ledger(self.data_dir.read_pointer())
             self.catch_up()
             self.adopt_authority()
+            self.data_dir.secure()  # what opening created, too (the read model's files)
         except BaseException:
             self._lock.release()
             raise
