@@ -37,7 +37,14 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--modem-pin", help="SIM PIN")
     e.add_argument("--callerid", help="caller-ID port, PORT[@BAUD]")
     e.add_argument("--peer", action="append", default=[], help="static peer host:port")
-    e.add_argument("--relay", action="append", default=[], help="automerge-repo sync server URL")
+    e.add_argument("--relay", action="append", default=[],
+                   help="automerge-repo sync server, wss://HOST[:PORT][/PATH] (it reads what "
+                        "it stores: run it where the shop keeps its data)")
+    e.add_argument("--relay-token", default=os.environ.get("COUNTERTOP_RELAY_TOKEN", ""),
+                   help="token the relay's operator issued (sent as a bearer token at the "
+                        "upgrade; default $COUNTERTOP_RELAY_TOKEN)")
+    e.add_argument("--relay-ca", default=None,
+                   help="CA certificate file for a relay with a private certificate")
     e.add_argument("--listen", default="127.0.0.1:0", help="sync listen address host:port")
     e.add_argument("--interface", action="append", default=None,
                    help="address to announce/browse mDNS on (default 127.0.0.1)")
@@ -131,7 +138,8 @@ def _run_engine(ns: argparse.Namespace, data_dir: Path) -> int:
     host, _, port = ns.listen.rpartition(":")
     options = EngineOptions(
         data_dir=data_dir, modem=modem, modem_pin=ns.modem_pin, callerid=callerid,
-        peers=ns.peer, relays=ns.relay, listen_host=host or "127.0.0.1",
+        peers=ns.peer, relays=ns.relay, relay_token=ns.relay_token, relay_ca=ns.relay_ca,
+        listen_host=host or "127.0.0.1",
         listen_port=int(port or 0), interfaces=ns.interface or ["127.0.0.1"],
         discovery=not ns.no_discovery, demo=ns.demo)
     try:

@@ -22,7 +22,7 @@ Records are maps keyed by id, never list positions, and never deleted (DESIGN.md
 from __future__ import annotations
 
 import datetime as dt
-import os
+import uuid
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -39,10 +39,30 @@ root value (see ``sync.am_touch``)."""
 
 
 def new_doc_id() -> DocId:
-    """A fresh automerge-repo compatible document id (base58check of 16 random bytes)."""
+    """A fresh document id valid for automerge-repo 1.x and 2.x: base58check of a
+    random (version 4) UUID. 2.x takes any 16 bytes; 1.x (the published sync server,
+    0.2.8, bundles 1.2.1) refuses ids whose bytes are not a UUID ("Invalid AutomergeUrl"),
+    which ids before issue 15 were not: those are mapped for relays (``relay_doc_id``)."""
+    return DocId(_base58(uuid.uuid4().bytes))
+
+
+def relay_doc_id(doc_id: str) -> str:
+    """The id a document has on a relay: its bytes with the UUID version (4) and variant
+    bits set. The same for ids made by ``new_doc_id`` (already UUIDs); for older ids a
+    different, equally stable id every till computes alike (a 122-bit space: two of a
+    shop's documents never meet)."""
     from automerge._automerge import DocumentId  # type: ignore[attr-defined]
 
-    return DocId(DocumentId.from_bytes(os.urandom(16)).to_string())
+    raw = bytearray(DocumentId.from_string(doc_id).to_bytes())
+    raw[6] = (raw[6] & 0x0F) | 0x40
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    return _base58(bytes(raw))
+
+
+def _base58(raw: bytes) -> str:
+    from automerge._automerge import DocumentId  # type: ignore[attr-defined]
+
+    return str(DocumentId.from_bytes(raw).to_string())
 
 
 def is_doc_id(text: str) -> bool:

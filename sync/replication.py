@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from automerge.core import Document, Message, SyncState
 
-from sync.am_doc import is_doc_id
+from sync.am_doc import is_doc_id, relay_doc_id
 from sync.doc_storage import DocumentStore, StoredDocument
 from sync.errors import PeerError
 from sync.ids import DocId
@@ -84,6 +84,10 @@ class Session:
     messages_out: int = 0
     bytes_in: int = 0
     bytes_out: int = 0
+    #: documents the peer sent a sync message for (a relay that syncs none is a fault)
+    synced: set[DocId] = field(default_factory=set)
+    #: a relay: documents go by their relay id there (``am_doc.relay_doc_id``)
+    relay: bool = False
     wake: asyncio.Event = field(default_factory=asyncio.Event)
 
     def state(self, doc_id: DocId) -> SyncState:
@@ -118,12 +122,17 @@ class Replicator:
         self._dirty: set[DocId] = set()
         self._flush_handle: asyncio.Handle | None = None
         self._wanted: set[DocId] = set()
+        self._relay_ids: dict[str, DocId] = {}
 
     # ------------------------------------------------------------------ public API
 
     async def connect(self, transport: Transport) -> str:
-        """We dialled: send ``join``, expect ``peer``, then sync until the link ends."""
-        session = Session(transport, direction="out")
+        """We dialled: send ``join``, expect ``peer``, then sync until the link ends.
+
+        A transport with a true ``relay`` attribute is a standard sync server: there
+        every document goes by its relay id (``am_doc.relay_doc_id``)."""
+        session = Session(transport, direction="out",
+                          relay=bool(getattr(transport, "relay", False)))
         await self._send(session, {"type": "join", "senderId": self.peer_id,
                                    "peerMetadata": self._metadata(),
                                    "supportedProtocolVersions": [PROTOCOL_VERSION]})
@@ -181,6 +190,7 @@ class Replicator:
                         "bytes_out": s.bytes_out, "documents": len(s.states),
                         "documents_in_sync": len(s.in_sync),
                         "refused_changes": s.refused_changes,
+                        "documents_synced": len(s.synced), "relay": s.relay,
                         "refused_documents": s.refused_docs})
         return out
 
@@ -244,6 +254,8 @@ class Replicator:
 
     async def _handle(self, session: Session, msg: dict[str, Any]) -> None:
         kind = msg.get("type")
+        if session.relay and isinstance(msg.get("documentId"), str):
+            msg["documentId"] = self._from_relay(str(msg["documentId"]))
         if kind in ("sync", "request"):
             doc_id = msg.get("documentId")
             data = msg.get("data")
@@ -274,6 +286,7 @@ class Replicator:
                          doc_id)
                 self.store.create(doc_id)
                 self._wanted.discard(doc_id)
+            session.synced.add(doc_id)
             stored = self.store.get(doc_id)
             before = stored.doc.get_heads()
             try:
@@ -367,7 +380,19 @@ class Replicator:
 
     # ------------------------------------------------------------------ framing
 
+    def _from_relay(self, relay_id: str) -> str:
+        """Our id of a document a relay names by its relay id (unknown ids pass as they
+        are: a new document's id is its relay id)."""
+        found = self._relay_ids.get(relay_id)
+        if found is None:
+            known = {*self._documents(), *self._wanted, *self.store.ids()}
+            self._relay_ids = {relay_doc_id(d): d for d in known if is_doc_id(d)}
+            found = self._relay_ids.get(relay_id)
+        return found if found is not None else relay_id
+
     async def _send(self, session: Session, obj: dict[str, Any]) -> None:
+        if session.relay and "documentId" in obj:
+            obj = {**obj, "documentId": relay_doc_id(str(obj["documentId"]))}
         data = encode(obj)
         await session.transport.send(data)
         session.messages_out += 1

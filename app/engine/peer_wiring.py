@@ -106,7 +106,8 @@ class PeerService:
             self.replicator, self.engine.identity, self.membership,
             listen_host=options.listen_host, listen_port=options.listen_port,
             interfaces=options.interfaces if options.discovery else [],
-            static_peers=options.peers, relay_urls=options.relays, name=name)
+            static_peers=options.peers, relay_urls=options.relays,
+            relay_token=options.relay_token, relay_ca=options.relay_ca, name=name)
         self.last_merge: float | None = None
         self._started = False
         self.engine.subscribe(self._local)

@@ -29,6 +29,10 @@ class EngineOptions:
     callerid: str | None = None
     peers: list[str] = field(default_factory=list)
     relays: list[str] = field(default_factory=list)
+    #: sent as ``Authorization: Bearer`` at the relay's upgrade (``sync.peers.relay``)
+    relay_token: str = ""
+    #: CA file for a relay with a private certificate (default: the system's CAs)
+    relay_ca: str | None = None
     listen_host: str = "127.0.0.1"
     listen_port: int = 0
     interfaces: list[str] = field(default_factory=lambda: ["127.0.0.1"])

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +29,7 @@ from sync.peers.discovery import DiscoveredTill, Discovery
 from sync.peers.membership import JoinRequest, Membership
 from sync.peers.pairing import JoinDesk
 from sync.peers.relay import RelayTransport, _Relay
-from sync.peers.sync_repo import SyncRepo, _docs_in_sync, _repo_peer_id
+from sync.peers.sync_repo import SyncRepo, _docs_in_sync, _docs_synced, _repo_peer_id
 from sync.peers.tls_link import (
     LinkError,
     LinkLimits,
@@ -76,6 +77,8 @@ class PeerSet:
         interfaces: list[str] | None = None,
         static_peers: list[str] | None = None,
         relay_urls: list[str] | None = None,
+        relay_token: str = "",
+        relay_ca: str | None = None,
         name: str = "",
         limits: LinkLimits | None = None,
         backoff: Backoff | None = None,
@@ -103,6 +106,8 @@ class PeerSet:
         for host, _port in self._static:
             self.admission.remember_member(host)
         self._relays = [_Relay(url) for url in (relay_urls or [])]
+        self._relay_token = relay_token
+        self._relay_ca = relay_ca
         self._links: dict[TillId, _LinkEntry] = {}
         self._targets: dict[str, _Target] = {}
         self._incoming: set[asyncio.Task[None]] = set()
@@ -266,18 +271,21 @@ class PeerSet:
                 "docs_shared": None, "bytes_sent": 0, "bytes_received": 0,
                 "last_error": target.last_error,
             })
+        synced = _docs_synced(self.repo)
         for relay in self._relays:
             transport = relay.transport
             docs = in_sync.get(id(transport)) if transport is not None else None
+            count = None if synced is None or transport is None else synced.get(id(transport), 0)
+            state, error = relay.health(count)
             rows.append({
                 "till_id": None, "name": "relay", "address": relay.url, "kind": "relay",
-                "state": relay.state, "direction": "outgoing",
+                "state": state, "direction": "outgoing",
                 "last_sync": _iso(transport.last_message_at) if transport else None,
                 "docs_in_sync": docs[0] if docs else None,
                 "docs_shared": docs[1] if docs else None,
                 "bytes_sent": transport.bytes_sent if transport else 0,
                 "bytes_received": transport.bytes_received if transport else 0,
-                "last_error": relay.last_error,
+                "last_error": error,
             })
         return rows
 
@@ -509,7 +517,9 @@ class PeerSet:
         while not self._stopping:
             relay.state = "connecting"
             try:
-                transport = await RelayTransport.open(relay.url, self.limits)
+                transport = await RelayTransport.open(relay.url, self.limits,
+                                                      token=self._relay_token,
+                                                      ca_file=self._relay_ca)
             except LinkError as exc:
                 relay.state, relay.last_error = "backoff", str(exc)
                 log.info("relay %s: %s", relay.url, exc)
@@ -518,6 +528,7 @@ class PeerSet:
                 continue
             relay.transport = transport
             relay.state = "connected"
+            relay.connected_at = time.monotonic()
             relay.last_error = ""
             attempts = 0
             try:
