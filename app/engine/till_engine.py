@@ -198,8 +198,35 @@ class TillEngine:
                     self.ledger.docs.reindex(doc_id)
                 total.merge(got)
             self._check_overbooking(total)
+            self._check_numbers(total)
         self._emit(total)
         return total
+
+    def _check_numbers(self, changes: Changes) -> None:
+        """After a merge: order numbers this till gave that it did not hold.
+
+        A till whose disk lost its last acknowledged writes (a restored backup, a VM
+        snapshot, a lying disk cache) numbers on from where its disk says, reissuing
+        numbers its peers already hold. When its lost orders come back by sync, its
+        sequence moves past them, and any number two orders now share raises an alert
+        (issue 15, point 10): nothing is renumbered behind staff's back.
+        """
+        if not changes.orders or not self.has_shop:
+            return
+        conn = self.read_model.conn
+        docs = self.ledger.docs
+        highest = queries.highest_order_seq(conn, self.identity.till_id, changes.orders)
+        if highest > docs.seq:
+            log.warning("orders this till numbered up to %d came back by sync, past its own "
+                        "count of %d (its disk lost writes?): numbering on from %d",
+                        highest, docs.seq, highest + 1)
+            docs.seq = highest
+        for number, order_ids in queries.duplicate_order_numbers(conn, changes.orders).items():
+            before = {s.doc_id: s.doc.get_heads() for s in self.store.loaded()}
+            raised = self.ledger.alerts.raise_duplicate_number(number, order_ids)
+            if not raised.empty():
+                self._project(raised, before)
+                changes.merge(raised)
 
     # ------------------------------------------------------------------ read model
 
