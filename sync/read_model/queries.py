@@ -42,10 +42,10 @@ from sync.read_model.view_queries import (
 )
 
 __all__ = [
-    "MessageFilter",
     "ORDER_SORTS",
-    "OrderFilter",
     "RECENT_FOR_CHOICES",
+    "MessageFilter",
+    "OrderFilter",
     "alerts_since",
     "alerts_with_product_names",
     "assignees",
