@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 import warnings
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -37,6 +38,7 @@ from sync.peers.tls_link import (
     server_ssl_context,
 )
 from tests.sync.peers.conftest import FAST_LIMITS, run
+from tests.sync.peers.relay_proxy import loopback_certificate
 
 with warnings.catch_warnings():
     # automerge.transports also imports its websocket transport, built on websockets'
@@ -119,9 +121,13 @@ def _factories(make_identity: Callable[[str], TillIdentity]) -> dict[str, PairFa
             accepted.set_result(_ServerSideWebsocket(ws))
             await ws.wait_closed()
 
-        async with serve(handler, "127.0.0.1", 0, max_size=None) as server:
+        cert, key = loopback_certificate(make_identity("relay").cert_path.parent / "tls")
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        async with serve(handler, "127.0.0.1", 0, max_size=None, ssl=context) as server:
             port = next(iter(server.sockets)).getsockname()[1]
-            client = await RelayTransport.open(f"ws://127.0.0.1:{port}", FAST_LIMITS)
+            client = await RelayTransport.open(f"wss://127.0.0.1:{port}", FAST_LIMITS,
+                                               token="t", ca_file=str(cert))
             other = await accepted
             try:
                 yield client, other
