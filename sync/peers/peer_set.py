@@ -15,6 +15,7 @@ interface with what status reads from a Repo in :mod:`sync.peers.sync_repo`.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import logging
 import time
@@ -28,7 +29,7 @@ from sync.peers.dial_targets import Backoff, _split_host_port, _Target
 from sync.peers.discovery import DiscoveredTill, Discovery
 from sync.peers.membership import JoinRequest, Membership
 from sync.peers.pairing import JoinDesk
-from sync.peers.relay import RelayTransport, _Relay
+from sync.peers.relay import _Relay, run_relay
 from sync.peers.sync_repo import SyncRepo, _docs_in_sync, _docs_synced, _repo_peer_id
 from sync.peers.tls_link import (
     LinkError,
@@ -479,9 +480,65 @@ class PeerSet:
             target.state = "connected"
             target.attempts = 0
             target.last_error = ""
-            await self._run_link(peer, link)
+            watcher = asyncio.create_task(self._watch_heartbeat(target, peer, link),
+                                          name=f"heartbeat {target.key}")
+            try:
+                await self._run_link(peer, link)
+            finally:
+                watcher.cancel()
+                await asyncio.gather(watcher, return_exceptions=True)
+            if peer in self.linked_tills():  # a fast redial already replaced the link
+                continue
             target.state = "backoff"
             await self._back_off(target)
+
+    async def _watch_heartbeat(self, target: _Target, peer: TillId, link: TlsLink) -> None:
+        """While ``link`` runs: if the peer falls silent (no heartbeat for
+        ``suspect_after``), redial it at once and keep redialling, in parallel; the new
+        link replaces the silent one as soon as it is up (issue 15, point 11)."""
+        tick = 0.25
+        last = time.monotonic()
+        while not link.closed and not self._stopping:
+            await asyncio.sleep(tick)
+            now = time.monotonic()
+            if now - last > 4 * tick:
+                link.excuse_silence()  # our loop was busy, not the peer silent
+            last = now
+            if link.silent_for() < self.limits.suspect_after:
+                continue
+            log.info("%s silent for %.1f s: redialling at once", peer[:12], link.silent_for())
+            fresh = await self._redial(target, peer)
+            if fresh is not None and self._claim(peer, fresh):
+                target.last_error = ""
+                # a task of its own: this watcher ends with the link it watched
+                task = asyncio.create_task(self._run_fresh(target, peer, fresh),
+                                           name=f"link {target.key}")
+                self._links[peer].task = task
+                return
+            if fresh is not None:
+                await fresh.close()
+
+    async def _redial(self, target: _Target, peer: TillId) -> TlsLink | None:
+        limits = dataclasses.replace(self.limits, handshake_timeout=self.limits.redial_timeout)
+        try:
+            link, _reply = await dial(
+                target.host, target.port, identity=self.identity,
+                shop_id_hash=self.membership.shop_id_hash(), purpose="sync", name=self.name,
+                repo_peer_id=_repo_peer_id(self.repo), expected_till_id=peer, limits=limits)
+        except LinkError as exc:
+            target.last_error = str(exc)
+            return None
+        return link
+
+    async def _run_fresh(self, target: _Target, peer: TillId, link: TlsLink) -> None:
+        """Run a link a fast redial made, watched like any other."""
+        watcher = asyncio.create_task(self._watch_heartbeat(target, peer, link))
+        try:
+            await self._run_link(peer, link)
+        finally:
+            watcher.cancel()
+            await asyncio.gather(watcher, return_exceptions=True)
+            target.wake.set()
 
     async def _back_off(self, target: _Target) -> None:
         delay = self.backoff.delay(target.attempts)
@@ -513,34 +570,6 @@ class PeerSet:
     # -- relays -----------------------------------------------------------------------
 
     async def _relay_loop(self, relay: _Relay) -> None:
-        attempts = 0
-        while not self._stopping:
-            relay.state = "connecting"
-            try:
-                transport = await RelayTransport.open(relay.url, self.limits,
-                                                      token=self._relay_token,
-                                                      ca_file=self._relay_ca)
-            except LinkError as exc:
-                relay.state, relay.last_error = "backoff", str(exc)
-                log.info("relay %s: %s", relay.url, exc)
-                await asyncio.sleep(self.backoff.delay(attempts))
-                attempts += 1
-                continue
-            relay.transport = transport
-            relay.state = "connected"
-            relay.connected_at = time.monotonic()
-            relay.last_error = ""
-            attempts = 0
-            try:
-                reason = await self.repo.connect(transport)
-                log.info("relay %s link ended: %s", relay.url, reason)
-            except LinkError as exc:
-                log.info("relay %s link ended: %s", relay.url, exc)
-            except Exception as exc:  # the sync engine gave up on the relay: retry later
-                relay.last_error = str(exc)
-                log.warning("sync with relay %s failed: %s", relay.url, exc, exc_info=True)
-            finally:
-                await transport.close()
-            relay.state = "backoff"
-            await asyncio.sleep(self.backoff.delay(attempts))
-            attempts += 1
+        await run_relay(relay, self.repo, limits=self.limits, backoff=self.backoff,
+                        token=self._relay_token, ca_file=self._relay_ca,
+                        stopping=lambda: self._stopping)

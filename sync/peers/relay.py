@@ -25,13 +25,17 @@ import asyncio
 import logging
 import ssl
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 
+from sync.peers.dial_targets import Backoff
+from sync.peers.sync_repo import SyncRepo
 from sync.peers.tls_link import (
     LinkClosed,
+    LinkError,
     LinkLimits,
     LinkProtocolError,
     LinkTimedOut,
@@ -134,3 +138,38 @@ class _Relay:
             return "connecting", self.last_error
         return "fault", ("the relay accepted the link but synced no document (a sync "
                          "server that refuses these document ids, or the wrong server?)")
+
+
+async def run_relay(relay: _Relay, repo: SyncRepo, *, limits: LinkLimits, backoff: Backoff,
+                    token: str, ca_file: str | None, stopping: Callable[[], bool]) -> None:
+    """Keep one relay linked (a ``PeerSet`` task): open, sync until it ends, back off."""
+    attempts = 0
+    while not stopping():
+        relay.state = "connecting"
+        try:
+            transport = await RelayTransport.open(relay.url, limits, token=token,
+                                                  ca_file=ca_file)
+        except LinkError as exc:
+            relay.state, relay.last_error = "backoff", str(exc)
+            log.info("relay %s: %s", relay.url, exc)
+            await asyncio.sleep(backoff.delay(attempts))
+            attempts += 1
+            continue
+        relay.transport = transport
+        relay.state = "connected"
+        relay.connected_at = time.monotonic()
+        relay.last_error = ""
+        attempts = 0
+        try:
+            reason = await repo.connect(transport)
+            log.info("relay %s link ended: %s", relay.url, reason)
+        except LinkError as exc:
+            log.info("relay %s link ended: %s", relay.url, exc)
+        except Exception as exc:  # the sync engine gave up on the relay: retry later
+            relay.last_error = str(exc)
+            log.warning("sync with relay %s failed: %s", relay.url, exc, exc_info=True)
+        finally:
+            await transport.close()
+        relay.state = "backoff"
+        await asyncio.sleep(backoff.delay(attempts))
+        attempts += 1

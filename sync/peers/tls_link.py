@@ -120,7 +120,14 @@ class LinkLimits:
     #: a connection that has not finished TLS and sent its hello by then is dropped
     hello_timeout: float = 3.0
     idle_timeout: float = 15.0
-    keepalive_interval: float = 1.0
+    #: both sides send a KEEPALIVE this often on an idle link: the heartbeat
+    keepalive_interval: float = 0.5
+    #: heard nothing for this long (four heartbeats): the dialler redials at once, in
+    #: parallel, and a new link replaces this one (``PeerSet``); TCP alone noticed a dead
+    #: link only after its retransmission backoff, seconds after the network healed
+    suspect_after: float = 2.0
+    #: TCP connect + TLS bound for those fast redials
+    redial_timeout: float = 1.0
     send_timeout: float = 30.0
     close_timeout: float = 2.0
 
@@ -206,6 +213,7 @@ class TlsLink:
         self.messages_received = 0
         self.last_received_at: float | None = None
         self.last_message_at: float | None = None
+        self._heard = time.monotonic()
         self._last_sent_at = time.monotonic()
         self._closed = asyncio.Event()
         self._keepalive_task: asyncio.Task[None] | None = None
@@ -255,6 +263,14 @@ class TlsLink:
     @property
     def closed(self) -> bool:
         return self._closed.is_set()
+
+    def silent_for(self) -> float:
+        """Seconds since the last frame arrived (any kind: keepalives count)."""
+        return time.monotonic() - self._heard
+
+    def excuse_silence(self) -> None:
+        """Our own loop was stalled: frames may be waiting unread; start counting anew."""
+        self._heard = time.monotonic()
 
     async def wait_closed(self) -> None:
         await self._closed.wait()
@@ -319,6 +335,7 @@ class TlsLink:
             await self._fail(LinkClosed(f"{self.peer_address}: {exc}"))
         self.bytes_received += _HEADER.size + length
         self.last_received_at = time.time()
+        self._heard = time.monotonic()
         return kind, payload
 
     async def _fail(self, exc: LinkError) -> NoReturn:

@@ -85,6 +85,7 @@ def test_documents_cross_between_python_and_a_js_sync_server(
                 repo, _store), running_peer_set(
                 repo, till, ShopMembers("shop", {till.till_id}), relay_urls=[proxy.url],
                 relay_token=TOKEN, relay_ca=str(proxy.ca_file)) as peers:
+            await wait_until_async(lambda: _relay_connected(peers), 10, what="the relay link")
             handle = await repo.create()
             with handle.change() as doc:
                 doc["from_python"] = "hello js"
