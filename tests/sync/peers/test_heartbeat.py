@@ -97,35 +97,35 @@ def test_a_link_that_goes_dark_is_replaced_by_a_fresh_one_after_the_network_heal
 
     async def scenario() -> None:
         bus = ChangeBus()
-        async with running_repo(bus) as (repo_a, _), running_repo(bus) as (repo_b, store_b):
-            async with running_peer_set(repo_a, a, ShopMembers("s", members),
-                                        limits=LIMITS) as pa:
-                proxy = DarkProxy(pa.port)
-                port = await proxy.start()
-                try:
-                    async with running_peer_set(repo_b, b, ShopMembers("s", members),
-                                                limits=LIMITS,
-                                                static_peers=[f"127.0.0.1:{port}"]) as pb:
-                        await pb.wait_linked({a.till_id}, 10)
-                        handle = await repo_a.create()
-                        with handle.change() as doc:
-                            doc["n"] = 1
-                        await bus.wait_for(lambda: store_b.has_doc(str(handle.document_id)))
-                        handle_b = await repo_b.find(str(handle.url))
-                        assert handle_b is not None
-                        await bus.wait_for(lambda: doc_value(handle_b, "n") == 1)
-                        before = proxy.connections
-                        proxy.go_dark()
-                        with handle.change() as doc:
-                            doc["n"] = 2  # written during the partition
-                        await wait_until_async(lambda: proxy.connections > before, 10,
-                                               what="B to redial once A fell silent")
-                        assert doc_value(handle_b, "n") == 1
-                        proxy.heal()
-                        await bus.wait_for(lambda: doc_value(handle_b, "n") == 2, 15,
-                                           what="the change to arrive over a fresh link")
-                        assert pb.linked_tills() == {a.till_id}
-                finally:
-                    await proxy.stop()
+        async with (running_repo(bus) as (repo_a, _),
+                    running_repo(bus) as (repo_b, store_b),
+                    running_peer_set(repo_a, a, ShopMembers("s", members), limits=LIMITS) as pa):
+            proxy = DarkProxy(pa.port)
+            port = await proxy.start()
+            try:
+                async with running_peer_set(repo_b, b, ShopMembers("s", members),
+                                            limits=LIMITS,
+                                            static_peers=[f"127.0.0.1:{port}"]) as pb:
+                    await pb.wait_linked({a.till_id}, 10)
+                    handle = await repo_a.create()
+                    with handle.change() as doc:
+                        doc["n"] = 1
+                    await bus.wait_for(lambda: store_b.has_doc(str(handle.document_id)))
+                    handle_b = await repo_b.find(str(handle.url))
+                    assert handle_b is not None
+                    await bus.wait_for(lambda: doc_value(handle_b, "n") == 1)
+                    before = proxy.connections
+                    proxy.go_dark()
+                    with handle.change() as doc:
+                        doc["n"] = 2  # written during the partition
+                    await wait_until_async(lambda: proxy.connections > before, 10,
+                                           what="B to redial once A fell silent")
+                    assert doc_value(handle_b, "n") == 1
+                    proxy.heal()
+                    await bus.wait_for(lambda: doc_value(handle_b, "n") == 2, 15,
+                                       what="the change to arrive over a fresh link")
+                    assert pb.linked_tills() == {a.till_id}
+            finally:
+                await proxy.stop()
 
     run(scenario(), timeout=60)
