@@ -15,7 +15,6 @@ interface with what status reads from a Repo in :mod:`sync.peers.sync_repo`.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import datetime as dt
 import logging
 import time
@@ -448,6 +447,7 @@ class PeerSet:
                     shop_id_hash=self.membership.shop_id_hash(), purpose="sync", name=self.name,
                     repo_peer_id=_repo_peer_id(self.repo), expected_till_id=known,
                     limits=self.limits,
+                    connect_timeout=self.limits.redial_timeout if target.was_linked else None,
                 )
             except PeerRejected as exc:
                 target.last_error = exc.reason
@@ -458,6 +458,7 @@ class PeerSet:
                     await asyncio.sleep(self.backoff.initial)
                     continue
                 target.state = "refused"
+                target.was_linked = False  # it said no: back off the usual way
                 await self._back_off(target)
                 continue
             except LinkError as exc:
@@ -479,6 +480,7 @@ class PeerSet:
                 continue
             target.state = "connected"
             target.attempts = 0
+            target.was_linked = True
             target.last_error = ""
             watcher = asyncio.create_task(self._watch_heartbeat(target, peer, link),
                                           name=f"heartbeat {target.key}")
@@ -506,8 +508,11 @@ class PeerSet:
             last = now
             if link.silent_for() < self.limits.suspect_after:
                 continue
-            log.info("%s silent for %.1f s: redialling at once", peer[:12], link.silent_for())
+            if link.silent_for() < 2 * self.limits.suspect_after:  # once per silence
+                log.info("%s silent for %.1f s: redialling at once", peer[:12],
+                         link.silent_for())
             fresh = await self._redial(target, peer)
+            last = time.monotonic()  # the redial's own time is no stall of our loop
             if fresh is not None and self._claim(peer, fresh):
                 target.last_error = ""
                 # a task of its own: this watcher ends with the link it watched
@@ -519,12 +524,12 @@ class PeerSet:
                 await fresh.close()
 
     async def _redial(self, target: _Target, peer: TillId) -> TlsLink | None:
-        limits = dataclasses.replace(self.limits, handshake_timeout=self.limits.redial_timeout)
         try:
             link, _reply = await dial(
                 target.host, target.port, identity=self.identity,
                 shop_id_hash=self.membership.shop_id_hash(), purpose="sync", name=self.name,
-                repo_peer_id=_repo_peer_id(self.repo), expected_till_id=peer, limits=limits)
+                repo_peer_id=_repo_peer_id(self.repo), expected_till_id=peer,
+                limits=self.limits, connect_timeout=self.limits.redial_timeout)
         except LinkError as exc:
             target.last_error = str(exc)
             return None
@@ -541,7 +546,7 @@ class PeerSet:
             target.wake.set()
 
     async def _back_off(self, target: _Target) -> None:
-        delay = self.backoff.delay(target.attempts)
+        delay = self.backoff.delay(target.attempts, member=target.was_linked)
         target.attempts += 1
         if len(target.hosts) > 1:  # a till announcing several addresses: try the next one
             target.host = target.hosts[target.attempts % len(target.hosts)]

@@ -536,6 +536,7 @@ async def dial(
     limits: LinkLimits | None = None,
     pake: bytes | Callable[[str], bytes] = b"",
     local_host: str | None = None,
+    connect_timeout: float | None = None,
 ) -> tuple[TlsLink, ServerReply]:
     """Client side: open TLS to ``host:port``, check the server's fingerprint, answer its
     challenge with our hello.
@@ -545,6 +546,8 @@ async def dial(
     Raises :class:`PeerRejected` when refused, other :class:`LinkError`s when the peer
     is unreachable, silent or broken. ``local_host`` binds the source address;
     ``pake`` (join only) is the pairing message, or makes it from the listener's id.
+    ``connect_timeout`` bounds TCP + TLS (default ``handshake_timeout``): short for a
+    member that was just linked, so a SYN lost in a partition is retried, not waited on.
     """
     limits = limits or LinkLimits()
     address = f"{host}:{port}"
@@ -555,7 +558,7 @@ async def dial(
                 ssl_handshake_timeout=limits.handshake_timeout,
                 local_addr=(local_host, 0) if local_host else None,
             ),
-            limits.handshake_timeout,
+            connect_timeout or limits.handshake_timeout,
         )
     except TimeoutError as exc:
         raise LinkTimedOut(f"{address}: TLS handshake timed out") from exc
