@@ -37,7 +37,14 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--modem-pin", help="SIM PIN")
     e.add_argument("--callerid", help="caller-ID port, PORT[@BAUD]")
     e.add_argument("--peer", action="append", default=[], help="static peer host:port")
-    e.add_argument("--relay", action="append", default=[], help="automerge-repo sync server URL")
+    e.add_argument("--relay", action="append", default=[],
+                   help="automerge-repo sync server, wss://HOST[:PORT][/PATH] (it reads what "
+                        "it stores: run it where the shop keeps its data)")
+    e.add_argument("--relay-token", default=os.environ.get("COUNTERTOP_RELAY_TOKEN", ""),
+                   help="token the relay's operator issued (sent as a bearer token at the "
+                        "upgrade; default $COUNTERTOP_RELAY_TOKEN)")
+    e.add_argument("--relay-ca", default=None,
+                   help="CA certificate file for a relay with a private certificate")
     e.add_argument("--listen", default="127.0.0.1:0", help="sync listen address host:port")
     e.add_argument("--interface", action="append", default=None,
                    help="address to announce/browse mDNS on (default 127.0.0.1)")
@@ -71,6 +78,8 @@ def _setup_logging(verbose: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # a till's files are the shop's data: private to this user (sync.data_dir)
+    os.umask(0o077)
     ns = parser().parse_args(argv)
     data_dir = (ns.data_dir or default_data_dir()).expanduser()
     local = getattr(ns, "_local", None)
@@ -135,7 +144,8 @@ def _run_engine(ns: argparse.Namespace, data_dir: Path) -> int:
     host, _, port = ns.listen.rpartition(":")
     options = EngineOptions(
         data_dir=data_dir, modem=modem, modem_pin=ns.modem_pin, callerid=callerid,
-        peers=ns.peer, relays=ns.relay, listen_host=host or "127.0.0.1",
+        peers=ns.peer, relays=ns.relay, relay_token=ns.relay_token, relay_ca=ns.relay_ca,
+        listen_host=host or "127.0.0.1",
         listen_port=int(port or 0), interfaces=ns.interface or ["127.0.0.1"],
         discovery=not ns.no_discovery, demo=ns.demo)
     try:
@@ -170,9 +180,10 @@ def _run_join(ns: argparse.Namespace, data_dir: Path) -> int:
         sys.stderr.write("countertop: stop this till's engine before joining a shop\n")
         return EXIT_BAD_INPUT
 
-    def show(code: str) -> None:
-        print(f"Pairing code: {code}\nOn a till of the shop run: countertop pair approve "
-              f"\"{code}\"  (or approve it in Settings). Waiting...", flush=True)
+    def show(code: str, ref: str) -> None:
+        print(f"Pairing code: {code}\nThis till: {ref}\nType the code on a manager till of "
+              f"the shop: countertop pair approve \"{code}\"  (add --till {ref} if several "
+              "tills wait), or in Settings > Pair another till. Waiting...", flush=True)
 
     try:
         result = asyncio.run(join_shop(data_dir, ns.address, ns.name, on_code=show))

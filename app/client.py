@@ -39,12 +39,37 @@ class Engine(Protocol):
     def close(self) -> None: ...
 
 
-class EngineClient:
-    """A connection to a running engine. ``call`` is thread-safe and blocking."""
+def _open_socket(address: str | tuple[str, int]) -> socket.socket:
+    """A Unix socket path (POSIX engines) or a loopback ``(host, port)`` (Windows)."""
+    if isinstance(address, str):
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)  # type: ignore[attr-defined,unused-ignore]
+        sock.settimeout(5)
+        try:
+            sock.connect(address)
+        except OSError:
+            sock.close()
+            raise
+        return sock
+    return socket.create_connection(address, timeout=5)
 
-    def __init__(self, host: str, port: int, token: str, *, timeout: float = 30.0,
+
+def info_address(info: dict[str, Any]) -> str | tuple[str, int]:
+    """Where ``engine.json`` says the engine listens (KeyError/ValueError if it says neither)."""
+    if info.get("socket"):
+        return str(info["socket"])
+    return str(info["host"]), int(info["port"])
+
+
+class EngineClient:
+    """A connection to a running engine. ``call`` is thread-safe and blocking.
+
+    ``address``: the Unix socket path, or ``(host, port)`` on loopback (see
+    ``app.engine.ipc_server``); ``info_address(engine_info(dir))`` gives it.
+    """
+
+    def __init__(self, address: str | tuple[str, int], token: str, *, timeout: float = 30.0,
                  on_event: EventCallback | None = None) -> None:
-        self._sock = socket.create_connection((host, port), timeout=5)
+        self._sock = _open_socket(address)
         self._sock.settimeout(None)
         self._file = self._sock.makefile("rwb")
         self._timeout = timeout
@@ -162,9 +187,10 @@ def connect(data_dir: Path, *, on_event: EventCallback | None = None,
     if info is None:
         return None
     try:
-        return EngineClient(info["host"], int(info["port"]), info["token"], timeout=timeout,
+        return EngineClient(info_address(info), info["token"], timeout=timeout,
                             on_event=on_event)
-    except (OSError, EngineUnavailable, KeyError, ValueError):
+    except (OSError, EngineUnavailable, KeyError, ValueError) as exc:
+        log.debug("no engine answers for %s: %s", data_dir, exc)
         return None
 
 

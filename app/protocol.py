@@ -562,8 +562,9 @@ class PeersStatus(TypedDict):
 class JoinRequestRow(TypedDict, total=False):
     till_id: str
     name: str
-    code: str
+    ref: str
     address: str
+    received_at: float
 
 
 class Approved(TypedDict):
@@ -630,6 +631,8 @@ class QuickReplyRow(TypedDict, total=False):
     name: str
     text: str
     archived: int
+
+
 class ReportColumn(TypedDict):
     key: str
     label: str
@@ -699,6 +702,11 @@ class PrintResult(TypedDict):
     kind: str
     printer: str
     bytes: int
+
+
+class TillRole(TypedDict):
+    till_id: str
+    role: str
 
 
 IntakeProposal = dict[str, Any]
@@ -1286,7 +1294,16 @@ class Export:
 
 @dataclass(frozen=True)
 class PairCode:
-    code: str = arg("", help="the 6-digit code both screens show", positional=True)
+    code: str = arg("", help="the 6-digit code the new till's screen shows", positional=True)
+    till: str = arg("", help="which waiting till, when several wait (its ref or name from "
+                    "`pair list`)")
+    by: str = arg("", cli=False)
+
+
+@dataclass(frozen=True)
+class PairDecline:
+    till: str = arg("", help="which waiting till, when several wait (its ref or name from "
+                    "`pair list`)", positional=True, metavar="ref")
     by: str = arg("", cli=False)
 
 
@@ -1502,6 +1519,17 @@ class PrintTicket:
     printer: str = arg("", help="printer address (default: this till's setting), e.g. "
                                 "tcp://192.0.2.5:9100, serial:/dev/ttyUSB0@19200, "
                                 "usb:04b8:0202")
+
+
+@dataclass(frozen=True)
+class TillSetRole:
+    till: str = arg("", help="the till's id (or its first characters)", positional=True,
+                    metavar="till_id")
+    role: str = arg("till", help="manager (may pair and remove tills) or till",
+                    choices=("manager", "till"), positional=True)
+    manager_pin: str = arg("", flag="--manager-pin-file", cli_form="secret_file",
+                           metavar="FILE", help=MANAGER_PIN_HELP)
+    by: str = arg("", cli=False)
 
 
 # --------------------------------------------------------------------------- the table
@@ -1724,12 +1752,16 @@ PAIR_PENDING: Command[NoParams, list[JoinRequestRow]] = Command(
 PAIR_APPROVE: Command[PairCode, Approved] = Command(
     "pair.approve", PairCode, Approved, "let a waiting till join", cli=(Cli(("pair", "approve")),),
     writes=True, needs="peers")
-PAIR_DECLINE: Command[PairCode, JoinRequestRow] = Command(
-    "pair.decline", PairCode, JoinRequestRow, "turn a waiting till away",
+PAIR_DECLINE: Command[PairDecline, JoinRequestRow] = Command(
+    "pair.decline", PairDecline, JoinRequestRow, "turn a waiting till away",
     cli=(Cli(("pair", "decline")),), needs="peers")
 TILL_REMOVE: Command[TillRemove, TillRemoved] = Command(
     "till.remove", TillRemove, TillRemoved, "refuse a till from now on",
     cli=(Cli(("till", "remove")),), writes=True, needs="peers")
+TILL_SET_ROLE: Command[TillSetRole, TillRole] = Command(
+    "till.set_role", TillSetRole, TillRole,
+    "make a till a manager (may pair and remove tills) or a plain till",
+    cli=(Cli(("till", "set-role")),), writes=True)
 SYNC_HEADS: Command[NoParams, DocHeads] = Command(
     "sync.heads", NoParams, DocHeads, "every document's heads, to check that tills converged",
     cli=(Cli(("sync", "heads")),), needs="peers")
@@ -1876,6 +1908,7 @@ COMMANDS: tuple[Command[Any, Any], ...] = (
     SMS_SEND, INTAKE_PARSE, INTAKE_CORRECT,
     EXPORT, REBUILD_READ_MODEL,
     DEVICES_STATUS, PEERS_STATUS, PAIR_PENDING, PAIR_APPROVE, PAIR_DECLINE, TILL_REMOVE,
+    TILL_SET_ROLE,
     SYNC_HEADS,
     MAILBOX_SET, MAILBOX_STATUS, MAILBOX_TEST, MESSAGE_REPLY, MESSAGE_CONFIRM, MESSAGE_DISCARD,
     CONVERSATION_LIST, CONVERSATION_SHOW, CONVERSATION_ASSIGN, CONVERSATION_TAG,
@@ -1954,7 +1987,7 @@ class JoinRequestedEvent(TypedDict):
     event: Literal["join_requested"]
     till_id: str
     name: str
-    code: str
+    ref: str
     address: str
 
 
@@ -1986,9 +2019,9 @@ def device_status_event(device: str, state: str, detail: str, signal_bars: int |
             "signal_bars": signal_bars, "port": port}
 
 
-def join_requested_event(till_id: str, name: str, code: str,
+def join_requested_event(till_id: str, name: str, ref: str,
                          address: str) -> JoinRequestedEvent:
-    return {"event": "join_requested", "till_id": till_id, "name": name, "code": code,
+    return {"event": "join_requested", "till_id": till_id, "name": name, "ref": ref,
             "address": address}
 
 
@@ -2011,7 +2044,7 @@ EVENTS: tuple[EventSpec, ...] = (
     EventSpec(EventName.DEVICE_STATUS, DeviceStatusEvent, "a modem or caller-ID unit changed "
               "state"),
     EventSpec(EventName.JOIN_REQUESTED, JoinRequestedEvent,
-              "a new till asks to join; staff compare the code"),
+              "a new till asks to join; staff type the code its screen shows"),
     EventSpec(EventName.DISCONNECTED, DisconnectedEvent,
               "sent by the client itself when the engine connection ends"),
 )

@@ -22,7 +22,7 @@ Records are maps keyed by id, never list positions, and never deleted (DESIGN.md
 from __future__ import annotations
 
 import datetime as dt
-import os
+import uuid
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -39,10 +39,30 @@ root value (see ``sync.am_touch``)."""
 
 
 def new_doc_id() -> DocId:
-    """A fresh automerge-repo compatible document id (base58check of 16 random bytes)."""
+    """A fresh document id valid for automerge-repo 1.x and 2.x: base58check of a
+    random (version 4) UUID. 2.x takes any 16 bytes; 1.x (the published sync server,
+    0.2.8, bundles 1.2.1) refuses ids whose bytes are not a UUID ("Invalid AutomergeUrl"),
+    which ids before issue 15 were not: those are mapped for relays (``relay_doc_id``)."""
+    return DocId(_base58(uuid.uuid4().bytes))
+
+
+def relay_doc_id(doc_id: str) -> str:
+    """The id a document has on a relay: its bytes with the UUID version (4) and variant
+    bits set. The same for ids made by ``new_doc_id`` (already UUIDs); for older ids a
+    different, equally stable id every till computes alike (a 122-bit space: two of a
+    shop's documents never meet)."""
     from automerge._automerge import DocumentId  # type: ignore[attr-defined]
 
-    return DocId(DocumentId.from_bytes(os.urandom(16)).to_string())
+    raw = bytearray(DocumentId.from_string(doc_id).to_bytes())
+    raw[6] = (raw[6] & 0x0F) | 0x40
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    return _base58(bytes(raw))
+
+
+def _base58(raw: bytes) -> str:
+    from automerge._automerge import DocumentId  # type: ignore[attr-defined]
+
+    return str(DocumentId.from_bytes(raw).to_string())
 
 
 def is_doc_id(text: str) -> bool:
@@ -137,6 +157,66 @@ class Reader:
         if kind == ObjType.List:
             return [self.value(obj, i) for i in range(self._src.length(obj))]
         return self._src.text(obj)
+
+
+class AtHeads:
+    """A document as it was at ``heads``, readable through :class:`Reader`
+    (``Reader(AtHeads(doc, change.deps))``: the state a change was written on)."""
+
+    def __init__(self, doc: Document, heads: list[bytes]) -> None:
+        self._doc = doc
+        self._heads = list(heads)
+
+    def get(self, obj: Obj, key: str | int) -> Any:
+        return self._doc.get(obj, key, self._heads)
+
+    def keys(self, obj: Obj) -> list[str]:
+        return list(self._doc.keys(obj, self._heads))
+
+    def length(self, obj: Obj) -> int:
+        return int(self._doc.length(obj, self._heads))
+
+    def text(self, obj: Obj) -> str:
+        return str(self._doc.text(obj, self._heads))
+
+    def object_type(self, obj: Obj) -> ObjType:
+        return self._doc.object_type(obj)
+
+
+def written_by(value_id: bytes, actor: bytes, counter: int) -> bool:
+    """True when ``value_id`` (the id ``Document.get`` returns beside a value, in
+    automerge 0.2.0.dev4: ``0x10, len(actor), actor, actor index, counter`` as LEB128)
+    names the op ``counter@actor``: which change wrote a value."""
+    head = b"\x10" + _uleb(len(actor)) + actor
+    if not value_id.startswith(head):
+        return False
+    rest = value_id[len(head):]
+    try:
+        _index, pos = _read_uleb(rest, 0)
+        found, pos = _read_uleb(rest, pos)
+    except IndexError:
+        return False
+    return found == counter and pos == len(rest)
+
+
+def _read_uleb(data: bytes, pos: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        byte = data[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            return value, pos
+
+
+def _uleb(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
 
 
 _UNKNOWN: Record = ("*", None)

@@ -72,8 +72,8 @@ def touched_since(doc: Document, old_heads: list[bytes]) -> set[Record] | None:
         value = doc.get(hints, bytes(change.actor_id).hex(), [change.hash])
         if value is None or isinstance(value[0], ObjType):
             return None
-        try:
-            seq, entries = json.loads(str(value[0][1]))
+        try:  # a seal change's hint has two more items (``sync.seals.seal_hint``)
+            seq, entries = json.loads(str(value[0][1]))[:2]
         except (TypeError, ValueError):
             return None
         if seq != change.seq:

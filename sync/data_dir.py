@@ -1,10 +1,20 @@
-"""A till's data directory: layout, the single-writer lock, the local shop pointer."""
+"""A till's data directory: layout, the single-writer lock, the local shop pointer.
+
+Everything in it is the shop's data (documents, the read model, the till's key), so it
+is private to the user who runs the till: the directory and every directory in it
+0700, every file 0600, however it was created. The UI may create the directory first,
+with its own umask (the review found the read model and documents 0644/0755 then);
+the engine checks and fixes the whole tree at start (:meth:`DataDir.secure`), and the
+``countertop`` entry point sets a 077 umask so what it creates later is private too.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
+import stat
 import sys
 import time
 from dataclasses import dataclass
@@ -14,6 +24,8 @@ from sync.doc_storage import write_atomic
 from sync.errors import CommandRejected, DataDirLocked
 from sync.file_names import ENGINE_INFO_FILE, LOCK_FILE, POINTER_FILE, READ_MODEL_FILE
 from sync.ids import DocId, TillId
+
+log = logging.getLogger("countertop.sync.data_dir")
 
 
 def default_data_dir() -> Path:
@@ -76,6 +88,18 @@ class WriterLock:
             self._fd = None
 
 
+def _chmod(path: Path, mode: int) -> int:
+    """Set ``path``'s permission bits to ``mode`` (not through symlinks); 1 if changed."""
+    try:
+        st = path.lstat()
+        if stat.S_ISLNK(st.st_mode) or stat.S_IMODE(st.st_mode) == mode:
+            return 0
+        os.chmod(path, mode)
+    except OSError:
+        return 0
+    return 1
+
+
 def _try_lock(fd: int, windows_offset: int) -> bool:
     """Take the exclusive lock on ``fd`` without waiting; False when another holds it."""
     if sys.platform == "win32":
@@ -113,6 +137,24 @@ class DataDir:
         except OSError as exc:
             raise CommandRejected(f"data dir {self.root} cannot be used: "
                                   f"{exc.strerror or exc}") from None
+        self.secure()
+
+    def secure(self) -> int:
+        """Make the data dir 0700 and everything in it 0700 (directories) or 0600;
+        returns how many modes it changed (logged). No-op on Windows, whose ACLs the
+        per-user data dir already restricts."""
+        if sys.platform == "win32":
+            return 0
+        fixed = _chmod(self.root, 0o700)
+        for top, dirs, files in os.walk(self.root, followlinks=False):
+            for name in dirs:
+                fixed += _chmod(Path(top) / name, 0o700)
+            for name in files:
+                fixed += _chmod(Path(top) / name, 0o600)
+        if fixed:
+            log.warning("data dir %s: made %d files and directories private to this user",
+                        self.root, fixed)
+        return fixed
 
     @property
     def identity_dir(self) -> Path:

@@ -18,6 +18,7 @@ command could not be acknowledged after fsync. Plain ``automerge.core.Document``
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import struct
@@ -142,6 +143,17 @@ class StoredDocument:
     def persisted_heads(self) -> list[bytes]:
         return list(self._persisted_heads)
 
+    def drop_changes(self, refused: set[bytes]) -> None:
+        """Drop, in memory, the changes ``refused`` (and nothing else): a check refused them
+        before they were persisted. ``fork_at`` would do it, but panics in automerge
+        0.2.0.dev4 (``MissingOps``), so the document is rebuilt from the changes kept:
+        time in proportion to the document, paid only when something is refused."""
+        kept = [bytes(c.bytes) for c in self.doc.get_changes([])
+                if bytes(c.hash) not in refused]
+        doc = Document.load(b"".join(kept)) if kept else Document()
+        doc.set_actor(bytes(self.doc.get_actor()))
+        self.doc = doc
+
     def _fd(self) -> int:
         if self._log_fd is None:
             self._log_fd = os.open(self.directory / CHANGES,
@@ -203,12 +215,15 @@ class StoredDocument:
 class DocumentStore:
     """All documents of one data dir; loads lazily, creates, lists."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, actor: bytes | None = None) -> None:
         self.root = root
         self.docs_dir = root / "docs"
         self.quarantine_dir = root / "quarantine"
-        self.docs_dir.mkdir(parents=True, exist_ok=True)
+        self.docs_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._open: dict[DocId, StoredDocument] = {}
+        #: the actor id every document here writes with (``sync.seals.session_actor``);
+        #: None: automerge's random one
+        self.actor = actor
 
     def ids(self) -> list[DocId]:
         """Every document stored here, loaded or not."""
@@ -240,6 +255,8 @@ class DocumentStore:
         if self.exists(doc_id):
             raise StorageCorrupt(f"document {doc_id} already exists")
         doc = doc if doc is not None else Document()
+        if self.actor is not None:
+            doc.set_actor(self.actor)
         data = doc.save()
         tmp_dir = self.docs_dir / (doc_id + ".tmp")
         tmp_dir.mkdir(exist_ok=True)
@@ -285,6 +302,8 @@ class DocumentStore:
                                      f"the till can recover it from another till") from exc
             if scan.records:
                 doc = self._apply_records(doc_id, doc, snapshot, scan.records)
+        if self.actor is not None:
+            doc.set_actor(self.actor)
         stored = StoredDocument(doc_id, directory, doc, scan.good_bytes, len(snapshot))
         if self.stored_heads(doc_id) != heads_text(stored.persisted_heads):
             stored.note_heads()
@@ -329,6 +348,17 @@ class DocumentStore:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+    def keep_refused(self, doc_id: DocId, change: bytes, reason: str) -> Path:
+        """Keep the bytes of a change this till refused (``sync.authority``), named by its
+        content so a change refused again is kept once, with the reason beside it."""
+        self.quarantine_dir.mkdir(exist_ok=True, mode=0o700)
+        digest = hashlib.sha256(change).hexdigest()[:24]
+        kept = self.quarantine_dir / f"{doc_id}-refused-{digest}.change"
+        if not kept.exists():
+            write_atomic(kept, change)
+            write_atomic(kept.with_suffix(".reason"), reason.encode())
+        return kept
 
     def close(self) -> None:
         for stored in self._open.values():

@@ -16,6 +16,10 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    decode_dss_signature,
+    encode_dss_signature,
+)
 from cryptography.x509.oid import NameOID
 
 from sync.ids import TillId
@@ -120,5 +124,49 @@ def verify_signature(cert_der: bytes, data: bytes, signature: bytes) -> bool:
             return False
         public_key.verify(signature, data, ec.ECDSA(hashes.SHA256()))
     except (ValueError, InvalidSignature):
+        return False
+    return True
+
+
+class Signer:
+    """Signs with this till's key, loaded once (seals are made on every write)."""
+
+    def __init__(self, identity: TillIdentity) -> None:
+        key = serialization.load_pem_private_key(identity.key_path.read_bytes(), password=None)
+        if not isinstance(key, ec.EllipticCurvePrivateKey):
+            raise TypeError(f"unsupported till key type {type(key).__name__}")
+        self._key = key
+        self.till_id = identity.till_id
+
+    def __call__(self, data: bytes) -> bytes:
+        """ECDSA P-256 / SHA-256 over ``data``, as 64 raw bytes (r || s)."""
+        r, s = decode_dss_signature(self._key.sign(data, ec.ECDSA(hashes.SHA256())))
+        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+
+_PUBLIC_KEYS: dict[bytes, ec.EllipticCurvePublicKey | None] = {}
+
+
+def verify_raw(cert_der: bytes, data: bytes, signature: bytes) -> bool:
+    """True when the 64-byte ``signature`` (r || s) over ``data`` is by ``cert_der``'s key."""
+    if len(signature) != 64:
+        return False
+    key = _PUBLIC_KEYS.get(cert_der)
+    if key is None and cert_der not in _PUBLIC_KEYS:
+        try:
+            public = x509.load_der_x509_certificate(cert_der).public_key()
+        except ValueError:
+            public = None
+        key = public if isinstance(public, ec.EllipticCurvePublicKey) else None
+        if len(_PUBLIC_KEYS) > 1024:
+            _PUBLIC_KEYS.clear()
+        _PUBLIC_KEYS[cert_der] = key
+    if key is None:
+        return False
+    der = encode_dss_signature(int.from_bytes(signature[:32], "big"),
+                               int.from_bytes(signature[32:], "big"))
+    try:
+        key.verify(der, data, ec.ECDSA(hashes.SHA256()))
+    except InvalidSignature:
         return False
     return True

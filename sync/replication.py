@@ -6,7 +6,8 @@ fsync-before-acknowledge (see ``doc_storage``). This module speaks the same wire
 protocol as JS automerge-repo 2.x and samod, so tills, JS peers and standard sync
 servers interoperate:
 
-- each transport message is one CBOR map;
+- each transport message is one CBOR map, decoded with only the types the protocol
+  uses (``sync.wire_cbor``: no tags, bounded items and depth; big ones off the loop);
 - the dialler sends ``join`` (``senderId``, ``peerMetadata``, ``supportedProtocolVersions``),
   the acceptor answers ``peer`` (``selectedProtocolVersion``, ``targetId``);
 - then ``sync``/``request`` carry automerge sync messages for a ``documentId``;
@@ -29,21 +30,29 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import cbor2
 from automerge.core import Document, Message, SyncState
 
-from sync.am_doc import is_doc_id
-from sync.doc_storage import DocumentStore
+from sync.am_doc import is_doc_id, relay_doc_id
+from sync.doc_storage import DocumentStore, StoredDocument
 from sync.errors import PeerError
 from sync.ids import DocId
+from sync.wire_cbor import WireFormatError, decode, encode
+
+if TYPE_CHECKING:
+    from sync.authority import Refusal
+
+Judge = Callable[[DocId, Document, list[bytes], list[Any]], "list[Refusal]"]
+"""Checks a batch of received changes (``sync.authority.Authority.judge``)."""
 
 log = logging.getLogger("countertop.sync.replication")
 
 PROTOCOL_VERSION = "1"
 HANDSHAKE_TIMEOUT = 15.0
-MAX_MESSAGE = 64 * 1024 * 1024
+MAX_MESSAGE = 16 * 1024 * 1024  # the link's frame cap (``tls_link.LinkLimits``)
+#: messages at least this big are decoded on a worker thread, not on the engine's loop
+OFF_LOOP_BYTES = 256 * 1024
 
 
 class Transport(Protocol):
@@ -67,6 +76,7 @@ class Session:
     unavailable: set[DocId] = field(default_factory=set)
     in_sync: set[DocId] = field(default_factory=set)  # nothing left to send them
     refused_docs: int = 0  # documents offered that the shop does not list
+    refused_changes: int = 0  # changes the authority check refused
     connected_at: float = field(default_factory=time.time)
     last_received: float | None = None
     last_sent: float | None = None
@@ -74,6 +84,10 @@ class Session:
     messages_out: int = 0
     bytes_in: int = 0
     bytes_out: int = 0
+    #: documents the peer sent a sync message for (a relay that syncs none is a fault)
+    synced: set[DocId] = field(default_factory=set)
+    #: a relay: documents go by their relay id there (``am_doc.relay_doc_id``)
+    relay: bool = False
     wake: asyncio.Event = field(default_factory=asyncio.Event)
 
     def state(self, doc_id: DocId) -> SyncState:
@@ -93,8 +107,12 @@ class Replicator:
                  on_merged: Callable[[list[DocId]], None] | None = None,
                  documents: Callable[[], Iterable[DocId]] | None = None,
                  accepts: Callable[[DocId], bool] | None = None,
-                 storage_id: str | None = None) -> None:
+                 storage_id: str | None = None,
+                 judge: Judge | None = None,
+                 on_refused: Callable[[DocId, list[Refusal]], None] | None = None) -> None:
         self.store = store
+        self._judge = judge
+        self._on_refused = on_refused
         self.peer_id = peer_id
         self._on_merged = on_merged
         self._documents = documents or store.ids
@@ -104,12 +122,17 @@ class Replicator:
         self._dirty: set[DocId] = set()
         self._flush_handle: asyncio.Handle | None = None
         self._wanted: set[DocId] = set()
+        self._relay_ids: dict[str, DocId] = {}
 
     # ------------------------------------------------------------------ public API
 
     async def connect(self, transport: Transport) -> str:
-        """We dialled: send ``join``, expect ``peer``, then sync until the link ends."""
-        session = Session(transport, direction="out")
+        """We dialled: send ``join``, expect ``peer``, then sync until the link ends.
+
+        A transport with a true ``relay`` attribute is a standard sync server: there
+        every document goes by its relay id (``am_doc.relay_doc_id``)."""
+        session = Session(transport, direction="out",
+                          relay=bool(getattr(transport, "relay", False)))
         await self._send(session, {"type": "join", "senderId": self.peer_id,
                                    "peerMetadata": self._metadata(),
                                    "supportedProtocolVersions": [PROTOCOL_VERSION]})
@@ -165,7 +188,10 @@ class Replicator:
                         "last_sent": s.last_sent, "messages_in": s.messages_in,
                         "messages_out": s.messages_out, "bytes_in": s.bytes_in,
                         "bytes_out": s.bytes_out, "documents": len(s.states),
-                        "documents_in_sync": len(s.in_sync)})
+                        "documents_in_sync": len(s.in_sync),
+                        "refused_changes": s.refused_changes,
+                        "documents_synced": len(s.synced), "relay": s.relay,
+                        "refused_documents": s.refused_docs})
         return out
 
     # ------------------------------------------------------------------ session
@@ -228,6 +254,8 @@ class Replicator:
 
     async def _handle(self, session: Session, msg: dict[str, Any]) -> None:
         kind = msg.get("type")
+        if session.relay and isinstance(msg.get("documentId"), str):
+            msg["documentId"] = self._from_relay(str(msg["documentId"]))
         if kind in ("sync", "request"):
             doc_id = msg.get("documentId")
             data = msg.get("data")
@@ -258,12 +286,15 @@ class Replicator:
                          doc_id)
                 self.store.create(doc_id)
                 self._wanted.discard(doc_id)
+            session.synced.add(doc_id)
             stored = self.store.get(doc_id)
             before = stored.doc.get_heads()
             try:
                 stored.doc.receive_sync_message(session.state(doc_id), Message.decode(data))
             except Exception as exc:
                 raise ProtocolError(f"bad sync message for {doc_id}: {exc}") from exc
+            if stored.doc.get_heads() != before and self._judge is not None:
+                self._check(session, doc_id, stored, before)
             if stored.doc.get_heads() != before:
                 self._mark_dirty(doc_id)
             await self._offer(session, doc_id)
@@ -278,6 +309,44 @@ class Replicator:
             return
         else:
             log.info("ignoring unknown message type %r from %s", kind, session.peer_id)
+
+    def _check(self, session: Session, doc_id: DocId, stored: StoredDocument,
+               before: list[bytes]) -> None:
+        """Judge what the message brought; roll back what the check refuses (before
+        anything of it is persisted), keep refused changes in quarantine, report them."""
+        assert self._judge is not None
+        changes = stored.doc.get_changes(before)
+        try:
+            refusals = self._judge(doc_id, stored.doc, before, changes)
+        except Exception:  # a bug in the check must not let changes in unchecked
+            log.exception("checking changes for %s failed; refusing them", doc_id)
+            stored.drop_changes({bytes(c.hash) for c in changes})
+            session.states[doc_id] = SyncState()
+            return
+        if not refusals:
+            return
+        stored.drop_changes({r.hash for r in refusals})
+        session.states[doc_id] = SyncState()  # what it thinks we hold is not so any more
+        session.refused_changes += len(refusals)
+        for refusal in refusals:
+            if refusal.permanent:
+                self.store.keep_refused(doc_id, bytes(refusal.change.bytes), refusal.reason)
+        first = refusals[0]
+        log.warning("refused %d change(s) to %s from peer %s: %s (author %s)", len(refusals),
+                    doc_id, session.peer_id[:12], first.reason, (first.author or "unknown")[:12])
+        if self._on_refused is not None:
+            try:
+                self._on_refused(doc_id, refusals)
+            except Exception:
+                log.exception("reporting refused changes failed")
+
+    def resync(self) -> None:
+        """Start every document's sync over with every peer (after the member list
+        changed: changes deferred for an unknown author are offered again)."""
+        for session in self.sessions:
+            session.states.clear()
+            session.in_sync.clear()
+            session.wake.set()
 
     def _accept(self, doc_id: DocId) -> bool:
         if self._accepts is None:
@@ -311,8 +380,20 @@ class Replicator:
 
     # ------------------------------------------------------------------ framing
 
+    def _from_relay(self, relay_id: str) -> str:
+        """Our id of a document a relay names by its relay id (unknown ids pass as they
+        are: a new document's id is its relay id)."""
+        found = self._relay_ids.get(relay_id)
+        if found is None:
+            known = {*self._documents(), *self._wanted, *self.store.ids()}
+            self._relay_ids = {relay_doc_id(d): d for d in known if is_doc_id(d)}
+            found = self._relay_ids.get(relay_id)
+        return found if found is not None else relay_id
+
     async def _send(self, session: Session, obj: dict[str, Any]) -> None:
-        data = cbor2.dumps(obj)
+        if session.relay and "documentId" in obj:
+            obj = {**obj, "documentId": relay_doc_id(str(obj["documentId"]))}
+        data = encode(obj)
         await session.transport.send(data)
         session.messages_out += 1
         session.bytes_out += len(data)
@@ -326,9 +407,12 @@ class Replicator:
             data = await session.transport.recv()
         if len(data) > MAX_MESSAGE:
             raise ProtocolError(f"message of {len(data)} bytes is over the limit")
-        try:
-            msg = cbor2.loads(data)
-        except Exception as exc:
+        try:  # only the protocol's types, bounded work (``sync.wire_cbor``)
+            if len(data) >= OFF_LOOP_BYTES:
+                msg = await asyncio.to_thread(decode, bytes(data))
+            else:
+                msg = decode(bytes(data))
+        except (WireFormatError, RecursionError) as exc:
             raise ProtocolError(f"undecodable message: {exc}") from exc
         if not isinstance(msg, dict):
             raise ProtocolError("message is not a CBOR map")

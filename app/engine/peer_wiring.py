@@ -19,10 +19,13 @@ import time
 from pathlib import Path
 from typing import Any, cast
 
+from automerge.core import Document
+
 from app import protocol
 from app.engine.services import EngineHost
 from app.engine.till_engine import TillEngine
 from sync.am_doc import Reader, Root, is_doc_id
+from sync.authority import Authority, Refusal
 from sync.changes import Changes
 from sync.data_dir import ShopPointer
 from sync.errors import CommandRejected, NotFound
@@ -66,14 +69,20 @@ class LedgerMembership:
         return self._shop_hash
 
     def join_requested(self, request: JoinRequest) -> None:
-        log.warning("till %s (%s) asks to join; code %s", request.till_id[:12], request.name,
-                    request.code)
+        log.warning("till %s (%s) at %s asks to join; type the code its screen shows "
+                    "(pair approve)", request.ref, request.name, request.address)
         self.service.publish(protocol.join_requested_event(
-            request.till_id, request.name, request.code, request.address))
+            request.till_id, request.name, request.ref, request.address))
 
     def admit(self, request: JoinRequest) -> str:
-        self.engine.execute(lambda L: L.tills.add(request.till_id, request.name or "Till"))
-        return doc_url(str(self.engine.ledger.shop_doc_id))
+        """Make the paired till a member (a manager till only: ``tills.add`` refuses
+        otherwise), and vouch for everything held here, so the new till accepts this
+        till's history from before the shop had two tills (and so sealed changes)."""
+        engine = self.engine
+        engine.execute(lambda L: L.tills.add(request.till_id, request.name or "Till",
+                                             cert=request.cert))
+        engine.execute(lambda L: L.tills.vouch(engine.held_heads()))
+        return doc_url(str(engine.ledger.shop_doc_id))
 
 
 class PeerService:
@@ -87,15 +96,18 @@ class PeerService:
         self.engine: TillEngine = service.engine
         options = service.options
         self.membership = LedgerMembership(service)
+        self.authority = Authority(self._shop_view)
         self.replicator = Replicator(self.engine.store, self.engine.identity.till_id,
                                      on_merged=self._merged, documents=self._shareable,
-                                     accepts=self._listed)
+                                     accepts=self._listed, judge=self.authority.judge,
+                                     on_refused=self._refused)
         name = self._till_name()
         self.peer_set = PeerSet(
             self.replicator, self.engine.identity, self.membership,
             listen_host=options.listen_host, listen_port=options.listen_port,
             interfaces=options.interfaces if options.discovery else [],
-            static_peers=options.peers, relay_urls=options.relays, name=name)
+            static_peers=options.peers, relay_urls=options.relays,
+            relay_token=options.relay_token, relay_ca=options.relay_ca, name=name)
         self.last_merge: float | None = None
         self._started = False
         self.engine.subscribe(self._local)
@@ -120,6 +132,29 @@ class PeerService:
         return doc_id == self.engine.ledger.shop_doc_id or doc_id in set(
             self.engine.ledger.docs.period_doc_ids())
 
+    def _shop_view(self) -> tuple[DocId, Document] | None:
+        """The shop document the authority check reads the member list from."""
+        engine = self.engine
+        if not engine.has_shop or engine.ledger.shop_doc_id is None:
+            return None
+        return engine.ledger.shop_doc_id, engine.ledger.shop_doc.doc
+
+    def _refused(self, doc_id: DocId, refusals: list[Refusal]) -> None:
+        """Changes were refused: alert staff (once per author and reason)."""
+        if not self.engine.has_shop:
+            return
+        groups: dict[tuple[str | None, str], int] = {}
+        for refusal in refusals:
+            if refusal.permanent:
+                key = (refusal.author, refusal.reason)
+                groups[key] = groups.get(key, 0) + 1
+        for (author, reason), count in groups.items():
+            self._raise_refused(author, doc_id, reason, count)
+
+    def _raise_refused(self, author: str | None, doc_id: DocId, reason: str,
+                       count: int) -> None:
+        self.engine.execute(lambda L: L.alerts.raise_refused(author, doc_id, reason, count))
+
     def _local(self, changes: Changes) -> None:
         self.replicator.local_change()
         if changes.tills:
@@ -133,6 +168,8 @@ class PeerService:
         if changes.tills or changes.shop:
             self.peer_set.membership_changed()
             self._want_listed_periods()
+        if changes.tills:  # changes deferred for an author not known till now: again
+            self.replicator.resync()
 
     def _want_listed_periods(self) -> None:
         """Period documents named in the shop document but not held here: ask for them."""
@@ -164,10 +201,10 @@ class PeerService:
                 "last_merge": self.last_merge}
 
     def pending(self) -> list[protocol.JoinRequestRow]:
-        return [cast(protocol.JoinRequestRow, vars(r)) for r in self.peer_set.pending_joins()]
+        return [cast(protocol.JoinRequestRow, r.row()) for r in self.peer_set.pending_joins()]
 
-    def decline(self, code: str) -> protocol.JoinRequestRow:
-        return cast(protocol.JoinRequestRow, vars(self.peer_set.decline(code)))
+    def decline(self, till: str = "") -> protocol.JoinRequestRow:
+        return cast(protocol.JoinRequestRow, self.peer_set.decline(till).row())
 
     def heads(self) -> protocol.DocHeads:
         """Read-only: every stored document's heads (sorted hex), to check tills converged."""
@@ -177,16 +214,23 @@ class PeerService:
             out[str(doc_id)] = sorted(h.hex() for h in heads)
         return out
 
-    def approve(self, code: str) -> protocol.Approved:
-        request = self.peer_set.approve(code)  # UnknownPairingCode is a NotFound
+    async def approve(self, code: str, till: str = "") -> protocol.Approved:
+        """Pair with the waiting till whose screen shows ``code`` (manager tills only)."""
+        if not self.engine.require_shop().tills.is_manager():
+            raise CommandRejected("only a manager till may let a till join the shop")
+        request = await self.peer_set.approve(code, till)  # UnknownPairingCode is a NotFound
         return {"till_id": request.till_id, "name": request.name, "approved": True}
 
     def remove_till(self, ref: str) -> dict[str, str]:
+        """Refuse a till from now on (a manager's action). This till also vouches for
+        what it holds, so the removed till's earlier work stays accepted everywhere."""
         ref = ref.strip().lower()
         matches = [t for t in self.engine.ledger.tills.all() if t.startswith(ref.replace("-", ""))]
         if not ref or len(matches) != 1:
             raise NotFound(f"no single till matches {ref!r}")
-        self.engine.execute(lambda L: L.tills.remove(matches[0]))
+        engine = self.engine
+        engine.execute(lambda L: L.tills.remove(matches[0]))
+        engine.execute(lambda L: L.tills.vouch(engine.held_heads()))
         self.peer_set.membership_changed()
         return {"removed": matches[0]}
 
@@ -195,7 +239,8 @@ async def join_shop(data_dir: Path, address: str, name: str, *, timeout: float =
                     on_code: Any = print) -> dict[str, Any]:
     """New till: ask the member till at ``address`` to admit us, then fetch the shop.
 
-    Prints (``on_code``) the pairing code staff compare on both screens; returns once
+    ``on_code(code, ref)`` shows the pairing code (staff type it on the shop's till) and
+    this till's short id (to name it there when several tills wait); returns once
     approved and the shop document is here, or raises ``CommandRejected``.
     """
     from sync.peers.pairing import request_join
@@ -210,8 +255,9 @@ async def join_shop(data_dir: Path, address: str, name: str, *, timeout: float =
         if not host or not port.isdigit():
             raise CommandRejected(f"{address!r} is not HOST:PORT of a till")
         try:
-            accepted = await request_join(host, int(port), identity=engine.identity, name=name,
-                                          on_code=on_code, timeout=timeout)
+            accepted = await request_join(
+                host, int(port), identity=engine.identity, name=name, timeout=timeout,
+                on_code=lambda code: on_code(code, engine.identity.short_id))
         except PeerRejected as exc:
             raise CommandRejected(f"the shop's till refused: {exc}") from None
         except (LinkError, OSError) as exc:

@@ -19,12 +19,13 @@ from sync.changes import Changes
 from sync.data_dir import DataDir, ShopPointer, WriterLock
 from sync.doc_storage import DocumentStore
 from sync.errors import NoShop, StorageCorrupt
-from sync.identity import TillIdentity, load_or_create
+from sync.identity import Signer, TillIdentity, certificate_der, load_or_create
 from sync.ids import DocId
 from sync.ledger import ShopLedger
 from sync.phones import try_normalise_phone
 from sync.read_model import queries
 from sync.read_model.projector import ReadModel
+from sync.seals import session_actor
 
 log = logging.getLogger("countertop.engine")
 
@@ -43,10 +44,15 @@ class TillEngine:
         self._exec_lock = threading.RLock()
         try:
             self.identity: TillIdentity = load_or_create(self.data_dir.identity_dir)
-            self.store = DocumentStore(self.data_dir.root)
+            self.signer = Signer(self.identity)
+            # actor ids bound to this till, fresh per run (``sync.seals``)
+            self.store = DocumentStore(self.data_dir.root,
+                                       actor=session_actor(self.identity.till_id))
             self.read_model = ReadModel(self.data_dir.read_model_path)
             self.ledger = self._make_ledger(self.data_dir.read_pointer())
             self.catch_up()
+            self.adopt_authority()
+            self.data_dir.secure()  # what opening created, too (the read model's files)
         except BaseException:
             self._lock.release()
             raise
@@ -57,6 +63,7 @@ class TillEngine:
             self.store, self.identity.till_id, None,
             locate_order=lambda ref: queries.locate_order(conn, ref),
             locate_message=lambda mid: queries.locate_message(conn, mid),
+            signer=self.signer,
             locate_customer=lambda ref: queries.locate_customer(
                 conn, ref, lambda t: try_normalise_phone(t, ledger.region) if ledger.shop_doc_id
                 else None))
@@ -77,6 +84,30 @@ class TillEngine:
             raise NoShop("no shop here yet: run `countertop shop create --name NAME` "
                          "or `countertop join` first")
         return self.ledger
+
+    def adopt_authority(self) -> None:
+        """Shops from before sealed authorship (``sync.authority``), once per till: record
+        this till's certificate in its member record, and vouch for every change it holds
+        (written under actor ids not bound to any till)."""
+        if not self.has_shop:
+            return
+        tills = self.ledger.tills
+        if self.identity.till_id not in tills.members():
+            return
+        cert = certificate_der(self.identity)
+        self.execute(lambda L: L.tills.register_cert(cert))
+        if len(tills.all()) > 1 and self.identity.till_id not in tills.vouched():
+            self.execute(lambda L: L.tills.vouch(self.held_heads()))
+
+    def held_heads(self) -> dict[str, list[str]]:
+        """Document id -> the heads this till holds (hex), without loading documents."""
+        out: dict[str, list[str]] = {}
+        for doc_id in self.store.ids():
+            if self.store.is_loaded(doc_id):
+                out[doc_id] = sorted(h.hex() for h in self.store.get(doc_id).doc.get_heads())
+            else:
+                out[doc_id] = [h for h in (self.store.stored_heads(doc_id) or "").split(",") if h]
+        return out
 
     # ------------------------------------------------------------------ listeners
 
@@ -106,6 +137,8 @@ class TillEngine:
             self._project(changes, before)
             self._check_overbooking(changes)
         self._emit(changes)
+        if changes.created and changes.created == self.ledger.shop_doc_id and changes.tills:
+            self.adopt_authority()  # a shop just created here: its first till's certificate
         return changes
 
     def _project(self, changes: Changes,
@@ -174,8 +207,35 @@ class TillEngine:
                     self.ledger.docs.reindex(doc_id)
                 total.merge(got)
             self._check_overbooking(total)
+            self._check_numbers(total)
         self._emit(total)
         return total
+
+    def _check_numbers(self, changes: Changes) -> None:
+        """After a merge: order numbers this till gave that it did not hold.
+
+        A till whose disk lost its last acknowledged writes (a restored backup, a VM
+        snapshot, a lying disk cache) numbers on from where its disk says, reissuing
+        numbers its peers already hold. When its lost orders come back by sync, its
+        sequence moves past them, and any number two orders now share raises an alert
+        (issue 15, point 10): nothing is renumbered behind staff's back.
+        """
+        if not changes.orders or not self.has_shop:
+            return
+        conn = self.read_model.conn
+        docs = self.ledger.docs
+        highest = queries.highest_order_seq(conn, self.identity.till_id, changes.orders)
+        if highest > docs.seq:
+            log.warning("orders this till numbered up to %d came back by sync, past its own "
+                        "count of %d (its disk lost writes?): numbering on from %d",
+                        highest, docs.seq, highest + 1)
+            docs.seq = highest
+        for number, order_ids in queries.duplicate_order_numbers(conn, changes.orders).items():
+            before = {s.doc_id: s.doc.get_heads() for s in self.store.loaded()}
+            raised = self.ledger.alerts.raise_duplicate_number(number, order_ids)
+            if not raised.empty():
+                self._project(raised, before)
+                changes.merge(raised)
 
     # ------------------------------------------------------------------ read model
 

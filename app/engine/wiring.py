@@ -150,7 +150,11 @@ def attach_all(service: EngineHost) -> EngineContext:
         from devices.gsm.modem_driver import ModemDriver
 
         url, baud = parse_port(modem_url, 115200)
-        driver = ModemDriver(url, sink, pin=options.modem_pin, baud=baud)
+        from devices.gsm.part_store import PartStore
+
+        # parts of long SMS wait in the (private) data dir, not on the SIM
+        parts = PartStore(engine.data_dir.root / "sms-parts")
+        driver = ModemDriver(url, sink, pin=options.modem_pin, baud=baud, part_store=parts)
         sink.outbox = Outbox(service, driver.submit)
         service.attach(DriverAttachment(driver, "modem"))
     else:

@@ -60,7 +60,7 @@ class CounterApp(QObject):
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.data_dir = Path(data_dir).expanduser()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.demo = demo
         self.engine_args = list(engine_args or [])
         self.first_run_dialog = first_run_dialog
@@ -216,7 +216,7 @@ class CounterApp(QObject):
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         aside = self.data_dir.with_name(f"{self.data_dir.name}-demo-{stamp}")
         shutil.move(str(self.data_dir), str(aside))
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         settings_file = aside / "ui_settings.json"
         if settings_file.exists():
             shutil.copy2(settings_file, self.data_dir / "ui_settings.json")

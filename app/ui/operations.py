@@ -167,12 +167,13 @@ def pending_joins() -> p.Request[p.NoParams, list[p.JoinRequestRow]]:
     return p.PAIR_PENDING.request(p.NoParams())
 
 
-def approve_join(code: str) -> p.Request[p.PairCode, p.Approved]:
-    return p.PAIR_APPROVE.request(p.PairCode(code=code))
+def approve_join(code: str, till: str = "") -> p.Request[p.PairCode, p.Approved]:
+    """``code``: what the new till's screen shows; ``till``: which waiting till."""
+    return p.PAIR_APPROVE.request(p.PairCode(code=code, till=till))
 
 
-def decline_join(code: str) -> p.Request[p.PairCode, p.JoinRequestRow]:
-    return p.PAIR_DECLINE.request(p.PairCode(code=code))
+def decline_join(till: str = "") -> p.Request[p.PairDecline, p.JoinRequestRow]:
+    return p.PAIR_DECLINE.request(p.PairDecline(till=till))
 
 
 # ---------------------------------------------------------------------- catalog (issue 11)

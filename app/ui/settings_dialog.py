@@ -109,11 +109,12 @@ class ShopForm(QWidget):
 
 
 class PairingDialog(QDialog):
-    """Approve a till that asked to join (on a member till).
+    """Let a till that asked to join in (on a manager till).
 
-    The new till shows a short pairing code; this dialog lists the requests waiting
-    (``pair.pending``, polled) with their codes. Staff approve only the one whose code
-    matches the other screen (``pair.approve``), or decline it (``pair.decline``).
+    The new till shows a 6-digit code; this dialog lists the tills waiting
+    (``pair.pending``, polled). Staff pick the one, type the code its screen shows and
+    approve (``pair.approve``): the tills then prove to each other that they hold the
+    same code (SPAKE2), so a machine in between cannot pass for either. Or decline it.
     """
 
     POLL_MS = 1500
@@ -122,12 +123,12 @@ class PairingDialog(QDialog):
         super().__init__(parent)
         self.link = link
         self.setWindowTitle("Pair another till")
-        self.resize(480, 320)
+        self.resize(480, 340)
         lay = QVBoxLayout(self)
         lay.setSpacing(10)
         intro = QLabel("On the new till choose “Join a shop” and give it this till's address. "
-                       "Its request appears below with a code: approve it only if the code "
-                       "matches the one on the new till's screen.")
+                       "It shows a code: pick its request below, type that code here and "
+                       "approve.")
         intro.setWordWrap(True)
         lay.addWidget(intro)
         #: this till's address(es), from ``peers.status``: what the new till types
@@ -138,6 +139,10 @@ class PairingDialog(QDialog):
         lay.addWidget(self.address)
         self.requests = QListWidget()
         lay.addWidget(self.requests, 1)
+        self.code = QLineEdit()
+        self.code.setPlaceholderText("the code on the new till's screen, e.g. 123 456")
+        self.code.setMaxLength(11)
+        lay.addWidget(self.code)
         self.status = QLabel("Waiting for a till to ask…")
         self.status.setWordWrap(True)
         self.status.setObjectName("Muted")
@@ -148,13 +153,14 @@ class PairingDialog(QDialog):
         close.clicked.connect(self.reject)
         self.decline = QPushButton("Decline")
         self.decline.clicked.connect(lambda: self._answer(approve=False))
-        self.approve = QPushButton("Codes match: approve")
+        self.approve = QPushButton("Approve")
         self.approve.setObjectName("Primary")
         self.approve.clicked.connect(lambda: self._answer(approve=True))
         for b in (close, self.decline, self.approve):
             buttons.addWidget(b)
         lay.addLayout(buttons)
         self.requests.currentRowChanged.connect(lambda _r: self._update_buttons())
+        self.code.textChanged.connect(lambda _t: self._update_buttons())
         self._timer = QTimer(self)
         self._timer.setInterval(self.POLL_MS)
         self._timer.timeout.connect(self.poll)
@@ -184,40 +190,46 @@ class PairingDialog(QDialog):
         call.sig_failed.connect(self._failed)
 
     def _pending(self, result: Any) -> None:
-        current = self._selected_code()
+        current = self._selected()
         self.requests.clear()
         for req in result or []:
-            item = QListWidgetItem(f"{req.get('name') or 'New till'}   ·   code "
-                                   f"{req.get('code')}   ·   {req.get('address') or ''}")
-            item.setData(Qt.ItemDataRole.UserRole, req.get("code"))
+            item = QListWidgetItem(f"{req.get('name') or 'New till'}   ·   {req.get('ref')}   ·   "
+                                   f"{req.get('address') or ''}")
+            item.setData(Qt.ItemDataRole.UserRole, req.get("till_id"))
             self.requests.addItem(item)
-            if req.get("code") == current:
+            if req.get("till_id") == current:
                 self.requests.setCurrentItem(item)
         if self.requests.count() and self.requests.currentRow() < 0:
             self.requests.setCurrentRow(0)
-        self.status.setText("Compare the code with the new till's screen." if
+        self.status.setText("Type the code the new till shows." if
                             self.requests.count() else "Waiting for a till to ask…")
         self._update_buttons()
 
-    def _selected_code(self) -> str:
+    def _selected(self) -> str:
         item = self.requests.currentItem()
         return str(item.data(Qt.ItemDataRole.UserRole)) if item is not None else ""
 
+    def _typed(self) -> str:
+        return "".join(ch for ch in self.code.text() if ch.isdigit())
+
     def _update_buttons(self) -> None:
-        has = bool(self._selected_code()) and self.available
-        self.approve.setEnabled(has)
+        has = bool(self._selected()) and self.available
+        self.approve.setEnabled(has and len(self._typed()) == 6)
         self.decline.setEnabled(has)
 
     def _answer(self, *, approve: bool) -> None:
-        code = self._selected_code()
-        if not code:
+        till = self._selected()
+        if not till:
             return
-        call = self.link.send(ops.approve_join(code) if approve else ops.decline_join(code))
+        call = self.link.send(ops.approve_join(self._typed(), till) if approve
+                              else ops.decline_join(till))
+        self.status.setText("Checking the code with the new till…" if approve else "")
         call.sig_done.connect(lambda r: self.status.setText(
             f"{(r or {}).get('name') or 'The till'} "
             f"{'is now a member of the shop' if approve else 'was declined'}."))
         call.sig_failed.connect(self._failed)
         call.sig_done.connect(lambda _r: self.poll())
+        self.code.clear()
 
     def _failed(self, message: str, kind: str) -> None:
         if _not_available(kind):
@@ -247,8 +259,8 @@ class JoinShopDialog(QDialog):
         self.resize(480, 300)
         lay = QVBoxLayout(self)
         lay.setSpacing(10)
-        intro = QLabel("Type the address of a till of your shop (its Settings show it), "
-                       "then compare the code below with the one that till shows.")
+        intro = QLabel("Type the address of a till of your shop (its Settings show it). "
+                       "This till then shows a code: type it on that till to let this one in.")
         intro.setWordWrap(True)
         lay.addWidget(intro)
         form = QFormLayout()
@@ -304,8 +316,8 @@ class JoinShopDialog(QDialog):
         for line in text.splitlines():
             if line.startswith("Pairing code:"):
                 self.code.setText(line.split(":", 1)[1].strip())
-                self.status.setText("Approve this code on the shop's till "
-                                    "(Settings → Pair another till).")
+                self.status.setText("Type this code on the shop's till "
+                                    "(Settings → Pair another till) and approve it there.")
 
     def _finished(self, code: int, _status: Any) -> None:
         assert self.process is not None
@@ -365,8 +377,8 @@ class FirstRunDialog(QDialog):
         self.stack.addWidget(self.shop_form)
         join = QWidget()
         jl = QVBoxLayout(join)
-        jl.addWidget(QLabel("Pair this till with a till of your shop. You will compare a short "
-                            "code on both screens."))
+        jl.addWidget(QLabel("Pair this till with a till of your shop: this till shows a short "
+                            "code, which you type on that till."))
         self.pair_button = QPushButton("Start pairing…")
         self.pair_button.clicked.connect(self._pair)
         jl.addWidget(self.pair_button, 0, Qt.AlignmentFlag.AlignLeft)

@@ -3,7 +3,9 @@
 Receiving: on ``+CMTI`` (and in a periodic ``AT+CMGL=4`` sweep, because
 indications get lost) each stored PDU is read, decoded, reassembled and handed
 to ``sink.deliver``; only after that returns is the SIM copy deleted with
-``AT+CMGD``. If the sink raises, the copy stays and delivery is retried. A PDU
+``AT+CMGD``. If the sink raises, the copy stays and delivery is retried. A part of
+a longer message is first moved into the driver's ``PartStore`` (durable, on the
+till's disk) and its SIM copy deleted at once, so waiting parts never fill the SIM. A PDU
 that cannot be parsed is read twice to rule out a garbled line, then goes to
 ``sink.quarantine`` and is deleted only after that returns.
 
@@ -64,6 +66,7 @@ from devices.gsm.modem_at import (
     is_unsolicited,
 )
 from devices.gsm.multipart import DEFAULT_TIMEOUT, AssembledMessage, Reassembler
+from devices.gsm.part_store import PartStore
 from devices.gsm.sms_pdu import (
     DecodedPdu,
     EncodedPdu,
@@ -137,8 +140,11 @@ class ModemDriver:
         send_backoff: float = 2.0,
         sim_retry_interval: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
+        part_store: PartStore | None = None,
     ) -> None:
         self._url = url
+        #: where parts of long messages wait (None: on the SIM, as before issue 15)
+        self._parts = part_store
         self._sink = sink
         self._pin = pin
         self._baud = baud
@@ -272,6 +278,7 @@ class ModemDriver:
                     # SIM copies are read again by the sweep; only +CMT messages live in memory.
                     self._undelivered = [p for p in self._undelivered
                                          if not p.assembled.storage_indexes]
+                    self._reload_parts()
                     self._bring_up()
                 self._service_once()
             except _ReinitNeeded:
@@ -559,8 +566,42 @@ class ModemDriver:
                 self._skipped_outgoing.add(index)
                 log.info("SIM index %d holds an SMS-SUBMIT; left alone", index)
         else:
-            for assembled in self._reassembler.add(decoded, index):
-                self._deliver(assembled)
+            self._take_part(decoded, pdu, index)
+
+    def _take_part(self, decoded: SmsDeliver, pdu: str, index: int | None) -> None:
+        """Reassemble a received PDU; a part of a longer message moves into the part store
+        first (its SIM copy deleted now), so it never holds a SIM slot while it waits."""
+        concat = decoded.concatenation
+        key = None
+        if self._parts is not None and concat is not None and concat.total > 1:
+            try:
+                key = self._parts.put(pdu)
+            except OSError as exc:
+                log.error("cannot keep an SMS part on disk (%s); it stays on the SIM", exc)
+            else:
+                if index is not None:
+                    self._delete(index)
+                index = None
+        for assembled in self._reassembler.add(decoded, index, part_key=key):
+            self._deliver(assembled)
+
+    def _reload_parts(self) -> None:
+        """Parts kept on disk before a restart or reconnect wait again for the rest."""
+        if self._parts is None:
+            return
+        pending = {k for p in self._undelivered for k in p.assembled.part_keys}
+        for key, pdu in self._parts.load():
+            if key in pending:
+                continue
+            try:
+                decoded = decode_pdu(pdu)
+            except PduError as exc:
+                if self._quarantine(pdu, str(exc), None):
+                    self._parts.remove([key])
+                continue
+            if isinstance(decoded, SmsDeliver):
+                for assembled in self._reassembler.add(decoded, None, part_key=key):
+                    self._deliver(assembled)
 
     def _suspect(self, index: int, pdu: str, error: PduError) -> None:
         """An unreadable PDU: read it once more before quarantining, so a garbled serial line
@@ -600,6 +641,8 @@ class ModemDriver:
             return
         for index in assembled.storage_indexes:
             self._delete(index)
+        if self._parts is not None and assembled.part_keys:
+            self._parts.remove(list(assembled.part_keys))
 
     def _retry_undelivered(self) -> None:
         now = self._clock()
@@ -630,8 +673,7 @@ class ModemDriver:
             return
         decoded = self._decode_direct(pdu)
         if isinstance(decoded, SmsDeliver):
-            for assembled in self._reassembler.add(decoded, None):
-                self._deliver(assembled)
+            self._take_part(decoded, pdu, None)
         elif isinstance(decoded, SmsStatusReport):
             self._report_delivery(decoded)
 

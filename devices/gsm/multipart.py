@@ -9,6 +9,11 @@ customer's half order is still an order, so nothing is dropped.
 The dedupe key is derived only from message content, so the same SIM copies
 read again after a crash or reset give the same key and the ledger stores the
 message once.
+
+What one sender may hold is bounded (issue 15, point 6): at most
+``max_groups_per_sender`` unfinished messages and ``max_parts_per_sender`` parts; past
+either, that sender's oldest unfinished message is released with its gaps marked. The
+part limit still fits the longest message the format allows (255 parts).
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ from devices.gsm.sms_pdu import SmsDeliver, clean_text
 log = logging.getLogger("countertop.devices.modem.multipart")
 
 DEFAULT_TIMEOUT = 600.0  # parts of one message can be minutes apart on a busy network
+MAX_GROUPS_PER_SENDER = 8
+MAX_PARTS_PER_SENDER = 300
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,8 @@ class AssembledMessage:
 
     message: InboundMessage
     storage_indexes: tuple[int, ...]
+    #: keys of the parts kept in the driver's ``PartStore`` (removed once stored)
+    part_keys: tuple[str, ...] = ()
 
 
 @dataclass
@@ -45,6 +54,7 @@ class _Group:
     first_seen: float
     parts: dict[int, SmsDeliver] = field(default_factory=dict)
     indexes: list[int] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)
 
 
 def _part_body(pdu: SmsDeliver) -> str:
@@ -82,8 +92,12 @@ class Reassembler:
         timeout: float = DEFAULT_TIMEOUT,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        max_groups_per_sender: int = MAX_GROUPS_PER_SENDER,
+        max_parts_per_sender: int = MAX_PARTS_PER_SENDER,
     ) -> None:
         self._timeout = timeout
+        self._max_groups = max_groups_per_sender
+        self._max_parts = max_parts_per_sender
         self._clock = clock
         self._wall_clock = wall_clock
         self._groups: dict[tuple[str, int, int], _Group] = {}
@@ -108,12 +122,15 @@ class Reassembler:
 
     # ---------------------------------------------------------------- updates
 
-    def add(self, pdu: SmsDeliver, storage_index: int | None = None) -> list[AssembledMessage]:
-        """Take one received PDU; return the messages it completes (usually none or one)."""
+    def add(self, pdu: SmsDeliver, storage_index: int | None = None,
+            part_key: str | None = None) -> list[AssembledMessage]:
+        """Take one received PDU (from a SIM index, or kept under ``part_key`` in a
+        ``PartStore``); return the messages it completes or the bounds release."""
         concat = pdu.concatenation
         if concat is None or concat.total <= 1:
             indexes = () if storage_index is None else (storage_index,)
-            return [self._assemble(pdu.sender.number, None, 1, {1: pdu}, indexes)]
+            keys = () if part_key is None else (part_key,)
+            return [self._assemble(pdu.sender.number, None, 1, {1: pdu}, indexes, keys)]
         key = (pdu.sender.number, concat.reference, concat.total)
         group = self._groups.get(key)
         released: list[AssembledMessage] = []
@@ -132,6 +149,8 @@ class Reassembler:
         if storage_index is not None and storage_index not in group.indexes:
             group.indexes.append(storage_index)
             self._held_indexes.add(storage_index)
+        if part_key is not None and part_key not in group.keys:
+            group.keys.append(part_key)
         if concat.sequence in group.parts:
             log.info("duplicate part %d/%d of ref %d from %s", concat.sequence, concat.total,
                      concat.reference, pdu.sender.number)
@@ -139,7 +158,20 @@ class Reassembler:
             group.parts[concat.sequence] = pdu
         if len(group.parts) == group.total:
             released.append(self._release(key))
+        released.extend(self._bound(pdu.sender.number))
         return released
+
+    def _bound(self, sender: str) -> list[AssembledMessage]:
+        """Release the sender's oldest unfinished messages while it holds too much."""
+        out: list[AssembledMessage] = []
+        while True:
+            mine = sorted((g.first_seen, k) for k, g in self._groups.items() if g.sender == sender)
+            parts = sum(len(self._groups[k].parts) for _, k in mine)
+            if len(mine) <= self._max_groups and parts <= self._max_parts:
+                return out
+            log.warning("%s holds %d unfinished messages (%d parts); releasing the oldest "
+                        "with its gaps marked", sender, len(mine), parts)
+            out.append(self._release(mine[0][1]))
 
     def expire(self) -> list[AssembledMessage]:
         """Release messages whose parts have waited ``timeout`` seconds, gaps marked."""
@@ -162,10 +194,11 @@ class Reassembler:
         group = self._groups.pop(key)
         self._held_indexes.difference_update(group.indexes)
         return self._assemble(group.sender, group.reference, group.total, group.parts,
-                              tuple(group.indexes))
+                              tuple(group.indexes), tuple(group.keys))
 
     def _assemble(self, sender: str, reference: int | None, total: int,
-                  parts: dict[int, SmsDeliver], indexes: tuple[int, ...]) -> AssembledMessage:
+                  parts: dict[int, SmsDeliver], indexes: tuple[int, ...],
+                  keys: tuple[str, ...] = ()) -> AssembledMessage:
         ordered = [parts[s] for s in sorted(parts)]
         pieces: list[str] = []
         missing: list[int] = []
@@ -208,4 +241,4 @@ class Reassembler:
             missing_parts=tuple(missing),
             meta=meta,
         )
-        return AssembledMessage(message, indexes)
+        return AssembledMessage(message, indexes, keys)

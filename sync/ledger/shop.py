@@ -58,8 +58,10 @@ class ShopManager:
                                      "region": region.upper(), "timezone": timezone,
                                      "created_at": now})
             w.put_map(Root, "settings", {"auto_draft_confidence": 0.8})
+            # the shop's first till is its manager (``sync.ledger.tills``)
             w.put_map(Root, "tills", {ledger.till_id: {"name": till_name, "prefix": "A",
-                                                       "joined_at": now, "removed": False}})
+                                                       "role": "manager", "joined_at": now,
+                                                       "removed": False}})
             for key in ("products", "suppliers", "customers", "alerts", "periods", "staff",
                         "purchase_orders"):
                 w.put_map(Root, key, {})

@@ -47,9 +47,12 @@ class ShopLedger:
                  *, locate_order: Callable[[str], tuple[OrderId, DocId] | None] | None = None,
                  locate_message: Callable[[str], DocId | None] | None = None,
                  locate_customer: Callable[[str], str | None] | None = None,
-                 clock: Callable[[], dt.datetime] = utcnow) -> None:
+                 clock: Callable[[], dt.datetime] = utcnow,
+                 signer: Callable[[bytes], bytes] | None = None) -> None:
         self.store = store
         self.till_id = till_id
+        #: seals this till's changes in shops of several tills (``sync.authority``)
+        self.signer = signer
         self.shop_doc_id = shop_doc
         self.clock = clock
         self.docs = LedgerDocuments(self, locate_order=locate_order)

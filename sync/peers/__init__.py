@@ -14,13 +14,14 @@ Wiring (the engine owns every object; nothing here is global)::
     await peers.start()
     ...
     peers.status()              # rows for ``countertop peers --json``
-    peers.pending_joins()       # JoinRequests (with .code) waiting for staff
-    peers.approve("123 456")    # -> Membership.admit(request) -> shop document URL to the new till
+    peers.pending_joins()       # JoinRequests (with .ref) waiting for staff
+    await peers.approve("123 456")  # the code the new till shows -> SPAKE2 -> Membership.admit
     peers.membership_changed()  # after removing a member: its links drop at once
     await peers.stop()          # before stopping the Repo/Replicator
 
 New till: ``await pairing.request_join(host, port, identity=..., name=..., on_code=show)``
-returns :class:`pairing.JoinAccepted` (shop document URL, shop id hash, sponsor till id);
+shows a fresh code (staff type it on the shop's till) and returns
+:class:`pairing.JoinAccepted` (shop document URL, shop id hash, sponsor till id);
 the engine then trusts the sponsor as a member and starts its own PeerSet.
 
 Security model, frames and limits: see :mod:`sync.peers.tls_link`.

@@ -22,9 +22,13 @@ class Backoff:
     initial: float = 0.5
     maximum: float = 30.0
     factor: float = 2.0
+    #: the ceiling for a member we were linked with: it is on our LAN and was there a
+    #: moment ago, so one cheap SYN a second or so finds it soon after the network heals
+    member_maximum: float = 1.0
 
-    def delay(self, attempt: int) -> float:
-        ceiling = min(self.maximum, self.initial * self.factor ** max(0, attempt))
+    def delay(self, attempt: int, *, member: bool = False) -> float:
+        top = min(self.maximum, self.member_maximum) if member else self.maximum
+        ceiling = min(top, self.initial * self.factor ** max(0, attempt))
         return random.uniform(ceiling / 2, ceiling)
 
 
@@ -41,6 +45,8 @@ class _Target:
     state: str = "idle"
     last_error: str = ""
     attempts: int = 0
+    #: a member we were linked with: redial it fast (issue 15, point 11)
+    was_linked: bool = False
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
 

@@ -18,14 +18,22 @@ from sync.ids import TillId
 class JoinRequest:
     """A till that is not (yet) a member asked to join this shop.
 
-    ``code`` is the pairing code both screens show; staff compare it before approving.
+    ``ref`` is its short id, for staff to name it when several wait; the pairing code
+    is shown only on the new till (``sync.peers.pairing``). ``cert`` is its certificate
+    (DER), which the member list keeps so others can check what it signs.
     """
 
     till_id: TillId
     name: str
     address: str
-    code: str
+    ref: str
+    cert: bytes = field(default=b"", repr=False)
     received_at: float = field(default_factory=time.time)
+
+    def row(self) -> dict[str, object]:
+        """What ``pair list`` shows (no certificate bytes)."""
+        return {"till_id": self.till_id, "name": self.name, "address": self.address,
+                "ref": self.ref, "received_at": self.received_at}
 
 
 class Membership(Protocol):
@@ -40,7 +48,7 @@ class Membership(Protocol):
         ...
 
     def join_requested(self, request: JoinRequest) -> None:
-        """A non-member asked to join; show ``request.code`` to staff for approval."""
+        """A non-member asked to join; tell staff (they type the code its screen shows)."""
         ...
 
     def admit(self, request: JoinRequest) -> str:

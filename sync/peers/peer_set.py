@@ -17,17 +17,19 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from sync.identity import TillIdentity
 from sync.ids import TillId
+from sync.peers.admission import Admission
 from sync.peers.dial_targets import Backoff, _split_host_port, _Target
 from sync.peers.discovery import DiscoveredTill, Discovery
 from sync.peers.membership import JoinRequest, Membership
 from sync.peers.pairing import JoinDesk
-from sync.peers.relay import RelayTransport, _Relay
-from sync.peers.sync_repo import SyncRepo, _docs_in_sync, _repo_peer_id
+from sync.peers.relay import _Relay, run_relay
+from sync.peers.sync_repo import SyncRepo, _docs_in_sync, _docs_synced, _repo_peer_id
 from sync.peers.tls_link import (
     LinkError,
     LinkLimits,
@@ -35,7 +37,9 @@ from sync.peers.tls_link import (
     TlsLink,
     accept_tls,
     dial,
+    new_challenge,
     read_client_hello,
+    send_challenge,
     send_welcome,
     server_ssl_context,
 )
@@ -73,11 +77,15 @@ class PeerSet:
         interfaces: list[str] | None = None,
         static_peers: list[str] | None = None,
         relay_urls: list[str] | None = None,
+        relay_token: str = "",
+        relay_ca: str | None = None,
         name: str = "",
         limits: LinkLimits | None = None,
         backoff: Backoff | None = None,
         membership_check_interval: float = 2.0,
         max_handshakes: int = 32,
+        reserved_handshakes: int = 8,
+        handshakes_per_address: int = 8,
         join_timeout: float = 600.0,
     ) -> None:
         self.repo = repo
@@ -91,9 +99,15 @@ class PeerSet:
         self.backoff = backoff or Backoff()
         self.join_desk = JoinDesk(identity, membership, name=name, join_timeout=join_timeout)
         self._membership_check_interval = membership_check_interval
-        self._handshake_slots = asyncio.Semaphore(max_handshakes)
+        self._ssl = server_ssl_context(identity)
+        self.admission = Admission(per_address=handshakes_per_address, general=max_handshakes,
+                                   reserved=reserved_handshakes)
         self._static = [_split_host_port(a) for a in (static_peers or [])]
+        for host, _port in self._static:
+            self.admission.remember_member(host)
         self._relays = [_Relay(url) for url in (relay_urls or [])]
+        self._relay_token = relay_token
+        self._relay_ca = relay_ca
         self._links: dict[TillId, _LinkEntry] = {}
         self._targets: dict[str, _Target] = {}
         self._incoming: set[asyncio.Task[None]] = set()
@@ -120,11 +134,9 @@ class PeerSet:
     async def start(self) -> None:
         """Listen, announce, start dialling static peers and relays."""
         self._stopping = False
+        # plain TCP first: admission (per address, member slots) decides before TLS runs
         self._server = await asyncio.start_server(
-            self._on_incoming, self.listen_host, self.listen_port,
-            ssl=server_ssl_context(self.identity),
-            ssl_handshake_timeout=self.limits.handshake_timeout,
-        )
+            self._on_incoming, self.listen_host, self.listen_port)
         log.info("till %s listening on %s:%d", self.till_id[:12], self.listen_host, self.port)
         for host, port in self._static:
             self._add_target(_Target(f"{host}:{port}", host, port, None, static=True))
@@ -187,18 +199,19 @@ class PeerSet:
         self._links.clear()
 
     def pending_joins(self) -> list[JoinRequest]:
-        """Join requests waiting for staff (codes to compare), oldest first."""
+        """Join requests waiting for staff, oldest first."""
         return self.join_desk.pending()
 
-    def approve(self, code: str) -> JoinRequest:
-        """Staff confirmed ``code``: admit that till (via ``Membership.admit``) and tell it."""
-        request = self.join_desk.approve(code)
+    async def approve(self, code: str, till: str = "") -> JoinRequest:
+        """Staff typed ``code`` (the new till shows it): pair with the waiting till (named
+        by ``till`` when several wait), admit it via ``Membership.admit`` if the codes match."""
+        request = await self.join_desk.approve(code, till)
         self.membership_changed()
         return request
 
-    def decline(self, code: str) -> JoinRequest:
-        """Staff refused ``code``: tell the new till no."""
-        return self.join_desk.decline(code)
+    def decline(self, till: str = "") -> JoinRequest:
+        """Staff refused the waiting till (named by ``till`` when several wait)."""
+        return self.join_desk.decline(till)
 
     def add_static_peer(self, address: str) -> None:
         """Dial ``HOST:PORT`` from now on (e.g. a till entered by hand)."""
@@ -258,18 +271,21 @@ class PeerSet:
                 "docs_shared": None, "bytes_sent": 0, "bytes_received": 0,
                 "last_error": target.last_error,
             })
+        synced = _docs_synced(self.repo)
         for relay in self._relays:
             transport = relay.transport
             docs = in_sync.get(id(transport)) if transport is not None else None
+            count = None if synced is None or transport is None else synced.get(id(transport), 0)
+            state, error = relay.health(count)
             rows.append({
                 "till_id": None, "name": "relay", "address": relay.url, "kind": "relay",
-                "state": relay.state, "direction": "outgoing",
+                "state": state, "direction": "outgoing",
                 "last_sync": _iso(transport.last_message_at) if transport else None,
                 "docs_in_sync": docs[0] if docs else None,
                 "docs_shared": docs[1] if docs else None,
                 "bytes_sent": transport.bytes_sent if transport else 0,
                 "bytes_received": transport.bytes_received if transport else 0,
-                "last_error": relay.last_error,
+                "last_error": error,
             })
         return rows
 
@@ -341,20 +357,24 @@ class PeerSet:
     async def _serve_incoming(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
-        link = await accept_tls(reader, writer, self.limits)
-        if self._stopping or self._handshake_slots.locked():
-            log.warning("too many handshakes in progress: dropping %s", link.peer_address)
-            await link.close()
+        peer = writer.get_extra_info("peername")
+        host = str(peer[0]) if isinstance(peer, tuple) else str(peer)
+        ticket = None if self._stopping else self.admission.enter(host)
+        if ticket is None:
+            writer.transport.abort()
             return
-        async with self._handshake_slots:
-            try:
-                hello = await read_client_hello(
-                    link, self.identity, self.membership.shop_id_hash()
-                )
-            except LinkError as exc:
-                log.warning("hello from %s failed: %s", link.peer_address, exc)
-                await link.close()
-                return
+        try:
+            link = await accept_tls(reader, writer, self.limits, self._ssl)
+            challenge = new_challenge()
+            await send_challenge(link, challenge)
+            hello = await read_client_hello(
+                link, self.identity, self.membership.shop_id_hash(), challenge)
+        except LinkError as exc:
+            log.warning("handshake from %s failed: %s", host, exc)
+            writer.transport.abort()
+            return
+        finally:
+            ticket.release()
         if hello.purpose == "join":
             await self.join_desk.handle(link, hello)
             return
@@ -365,6 +385,7 @@ class PeerSet:
         if not self._claim(peer, link):
             await link.refuse("already linked")
             return
+        self.admission.remember_member(host)
         try:
             await send_welcome(link, self.identity, self.membership.shop_id_hash(),
                                _repo_peer_id(self.repo))
@@ -394,6 +415,8 @@ class PeerSet:
             return
         if not found.addresses:
             return
+        for address in found.addresses:
+            self.admission.remember_member(address)
         self._add_target(_Target(found.till_id, found.addresses[0], found.port, found.till_id,
                                  static=False, hosts=found.addresses))
 
@@ -424,6 +447,7 @@ class PeerSet:
                     shop_id_hash=self.membership.shop_id_hash(), purpose="sync", name=self.name,
                     repo_peer_id=_repo_peer_id(self.repo), expected_till_id=known,
                     limits=self.limits,
+                    connect_timeout=self.limits.redial_timeout if target.was_linked else None,
                 )
             except PeerRejected as exc:
                 target.last_error = exc.reason
@@ -434,6 +458,7 @@ class PeerSet:
                     await asyncio.sleep(self.backoff.initial)
                     continue
                 target.state = "refused"
+                target.was_linked = False  # it said no: back off the usual way
                 await self._back_off(target)
                 continue
             except LinkError as exc:
@@ -455,13 +480,73 @@ class PeerSet:
                 continue
             target.state = "connected"
             target.attempts = 0
+            target.was_linked = True
             target.last_error = ""
-            await self._run_link(peer, link)
+            watcher = asyncio.create_task(self._watch_heartbeat(target, peer, link),
+                                          name=f"heartbeat {target.key}")
+            try:
+                await self._run_link(peer, link)
+            finally:
+                watcher.cancel()
+                await asyncio.gather(watcher, return_exceptions=True)
+            if peer in self.linked_tills():  # a fast redial already replaced the link
+                continue
             target.state = "backoff"
             await self._back_off(target)
 
+    async def _watch_heartbeat(self, target: _Target, peer: TillId, link: TlsLink) -> None:
+        """While ``link`` runs: if the peer falls silent (no heartbeat for
+        ``suspect_after``), redial it at once and keep redialling, in parallel; the new
+        link replaces the silent one as soon as it is up (issue 15, point 11)."""
+        tick = 0.25
+        last = time.monotonic()
+        while not link.closed and not self._stopping:
+            await asyncio.sleep(tick)
+            now = time.monotonic()
+            if now - last > 4 * tick:
+                link.excuse_silence()  # our loop was busy, not the peer silent
+            last = now
+            if link.silent_for() < self.limits.suspect_after:
+                continue
+            if link.silent_for() < 2 * self.limits.suspect_after:  # once per silence
+                log.info("%s silent for %.1f s: redialling at once", peer[:12],
+                         link.silent_for())
+            fresh = await self._redial(target, peer)
+            last = time.monotonic()  # the redial's own time is no stall of our loop
+            if fresh is not None and self._claim(peer, fresh):
+                target.last_error = ""
+                # a task of its own: this watcher ends with the link it watched
+                task = asyncio.create_task(self._run_fresh(target, peer, fresh),
+                                           name=f"link {target.key}")
+                self._links[peer].task = task
+                return
+            if fresh is not None:
+                await fresh.close()
+
+    async def _redial(self, target: _Target, peer: TillId) -> TlsLink | None:
+        try:
+            link, _reply = await dial(
+                target.host, target.port, identity=self.identity,
+                shop_id_hash=self.membership.shop_id_hash(), purpose="sync", name=self.name,
+                repo_peer_id=_repo_peer_id(self.repo), expected_till_id=peer,
+                limits=self.limits, connect_timeout=self.limits.redial_timeout)
+        except LinkError as exc:
+            target.last_error = str(exc)
+            return None
+        return link
+
+    async def _run_fresh(self, target: _Target, peer: TillId, link: TlsLink) -> None:
+        """Run a link a fast redial made, watched like any other."""
+        watcher = asyncio.create_task(self._watch_heartbeat(target, peer, link))
+        try:
+            await self._run_link(peer, link)
+        finally:
+            watcher.cancel()
+            await asyncio.gather(watcher, return_exceptions=True)
+            target.wake.set()
+
     async def _back_off(self, target: _Target) -> None:
-        delay = self.backoff.delay(target.attempts)
+        delay = self.backoff.delay(target.attempts, member=target.was_linked)
         target.attempts += 1
         if len(target.hosts) > 1:  # a till announcing several addresses: try the next one
             target.host = target.hosts[target.attempts % len(target.hosts)]
@@ -490,31 +575,6 @@ class PeerSet:
     # -- relays -----------------------------------------------------------------------
 
     async def _relay_loop(self, relay: _Relay) -> None:
-        attempts = 0
-        while not self._stopping:
-            relay.state = "connecting"
-            try:
-                transport = await RelayTransport.open(relay.url, self.limits)
-            except LinkError as exc:
-                relay.state, relay.last_error = "backoff", str(exc)
-                log.info("relay %s: %s", relay.url, exc)
-                await asyncio.sleep(self.backoff.delay(attempts))
-                attempts += 1
-                continue
-            relay.transport = transport
-            relay.state = "connected"
-            relay.last_error = ""
-            attempts = 0
-            try:
-                reason = await self.repo.connect(transport)
-                log.info("relay %s link ended: %s", relay.url, reason)
-            except LinkError as exc:
-                log.info("relay %s link ended: %s", relay.url, exc)
-            except Exception as exc:  # the sync engine gave up on the relay: retry later
-                relay.last_error = str(exc)
-                log.warning("sync with relay %s failed: %s", relay.url, exc, exc_info=True)
-            finally:
-                await transport.close()
-            relay.state = "backoff"
-            await asyncio.sleep(self.backoff.delay(attempts))
-            attempts += 1
+        await run_relay(relay, self.repo, limits=self.limits, backoff=self.backoff,
+                        token=self._relay_token, ca_file=self._relay_ca,
+                        stopping=lambda: self._stopping)

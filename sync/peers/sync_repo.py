@@ -76,3 +76,15 @@ def _docs_in_sync(repo: SyncRepo) -> dict[int, tuple[int, int]]:
     except Exception:  # private layout changed: report unknown rather than fail status()
         log.debug("could not read sync state from the repo", exc_info=True)
         return {}
+
+
+def _docs_synced(repo: SyncRepo) -> dict[int, int] | None:
+    """Per transport (by ``id()``): documents the peer sent a sync message for (a
+    transport missing here has no session yet); None when the repo does not say (samod)."""
+    sessions = getattr(repo, "sessions", None)
+    if sessions is None:
+        return None
+    try:
+        return {id(s.transport): len(s.synced) for s in sessions}
+    except AttributeError:
+        return None

@@ -6,17 +6,32 @@ OpenSSL refuses a self-signed *client* certificate unless it is preloaded as a t
 anchor, which a shop cannot do for a till that is only now joining. So:
 
 * the TLS server presents its certificate; the dialler checks its fingerprint itself
-  (``getpeercert(binary_form=True)``) against the till it meant to reach;
-* the dialler proves possession of its own key inside the encrypted session: its hello
-  carries its certificate and a signature over the hello plus the *server's* fingerprint.
-  A signature made for one till is useless at any other, and nobody but that till sees it.
+  (``getpeercert(binary_form=True)``) against the till it meant to reach. TLS 1.2+ has
+  the server sign the handshake with that certificate's key, so the dialler's session
+  ends at the holder of that key and nobody else can read or write inside it;
+* the listener speaks first inside the session: a ``challenge`` with 32 fresh random
+  bytes. The dialler's hello carries its certificate and a signature over the hello,
+  the *server's* fingerprint and that challenge (``hello_signed_bytes``). A signature
+  made for one till is useless at any other, and one made for one session is useless
+  in the next: a captured hello is worthless.
+
+Why a challenge and not a TLS exporter (RFC 5705/8446 ``export_keying_material``):
+CPython 3.11's ``ssl.SSLObject`` has no exporter API, and reaching into OpenSSL through
+ctypes would tie the engine to one libssl build. The challenge gives the property the
+exporter would: the listener knows the signature was made for *this* session, because
+the nonce exists only in it; and the dialler signs only for the certificate its own TLS
+session verified, so a machine in the middle (which cannot present the listener's key)
+never obtains a signature the listener accepts. Pairing builds on the same binding
+(``sync.peers.pairing``: both fingerprints and the challenge go into its transcript).
 
 After the hello exchange the link carries length-prefixed frames: ``u32 length | u8 kind |
 payload``. ``MESSAGE`` frames hold one automerge-repo wire message each, so a
 :class:`TlsLink` is a samod ``Transport`` (``send``/``recv``/``close``) that a
 ``Repo.connect``/``Repo.accept`` can run over. Frame sizes are bounded, silent peers time
-out (both sides send ``KEEPALIVE`` frames on idle links), and every failure is a typed
-:class:`LinkError` with a logged reason, never an unhandled crash.
+out (both sides send ``KEEPALIVE`` frames on idle links, often enough that a dead link
+is noticed in seconds), and every failure is a typed :class:`LinkError` with a logged
+reason, never an unhandled crash. Who may start a handshake at all (per address, with
+slots kept for known members) is :mod:`sync.peers.admission`.
 """
 
 from __future__ import annotations
@@ -25,9 +40,11 @@ import asyncio
 import base64
 import json
 import logging
+import secrets
 import ssl
 import struct
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, NoReturn
 
@@ -43,8 +60,10 @@ from sync.ids import TillId
 
 log = logging.getLogger("countertop.sync.peers.link")
 
-PROTOCOL_VERSION = 1
-"""Countertop link protocol version; a peer speaking another one is refused with a reason."""
+PROTOCOL_VERSION = 2
+"""Countertop link protocol version; a peer speaking another one is refused with a reason.
+
+Version 2 (issue 15): the listener's challenge, hellos bound to it, SPAKE2 pairing."""
 
 # Timeouts use ``asyncio.timeout`` rather than ``asyncio.wait_for``: on Python 3.11 a
 # ``wait_for`` whose inner read completes as the task is cancelled swallows the
@@ -56,7 +75,8 @@ _HEADER = struct.Struct("!IB")
 KIND_HELLO = 0x01
 KIND_MESSAGE = 0x02
 KIND_KEEPALIVE = 0x03
-_HELLO_DOMAIN = b"countertop-hello-v1\x00"
+_HELLO_DOMAIN = b"countertop-hello-v2\x00"
+CHALLENGE_BYTES = 32
 
 
 class LinkError(PeerError):
@@ -92,11 +112,22 @@ class PeerRejected(LinkError):
 class LinkLimits:
     """Bounds that keep a hostile or broken peer from exhausting a till."""
 
-    max_frame_bytes: int = 32 * 1024 * 1024
+    #: an automerge sync message carries at most a whole document: the biggest shop
+    #: document measured (20k customers) saves to ~6 MiB, so 16 MiB leaves room
+    max_frame_bytes: int = 16 * 1024 * 1024
     max_hello_bytes: int = 64 * 1024
     handshake_timeout: float = 10.0
-    idle_timeout: float = 30.0
-    keepalive_interval: float = 10.0
+    #: a connection that has not finished TLS and sent its hello by then is dropped
+    hello_timeout: float = 3.0
+    idle_timeout: float = 15.0
+    #: both sides send a KEEPALIVE this often on an idle link: the heartbeat
+    keepalive_interval: float = 0.5
+    #: heard nothing for this long (four heartbeats): the dialler redials at once, in
+    #: parallel, and a new link replaces this one (``PeerSet``); TCP alone noticed a dead
+    #: link only after its retransmission backoff, seconds after the network healed
+    suspect_after: float = 2.0
+    #: TCP connect + TLS bound for those fast redials
+    redial_timeout: float = 1.0
     send_timeout: float = 30.0
     close_timeout: float = 2.0
 
@@ -110,6 +141,11 @@ class ClientHello:
     purpose: Purpose
     name: str
     repo_peer_id: str
+    cert_der: bytes = b""
+    #: the session's challenge the hello answered (pairing puts it in its transcript)
+    challenge: bytes = b""
+    #: join hellos: the new till's first SPAKE2 message (``sync.peers.pairing``)
+    pake: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -143,8 +179,11 @@ def _canonical(obj: dict[str, Any]) -> bytes:
     return json.dumps(obj, sort_keys=True, separators=(",", ":")).encode()
 
 
-def _hello_signed_bytes(fields: dict[str, Any], server_till_id: str) -> bytes:
-    return _HELLO_DOMAIN + server_till_id.encode() + b"\x00" + _canonical(fields)
+def hello_signed_bytes(fields: dict[str, Any], server_till_id: str, challenge: bytes) -> bytes:
+    """What a hello's signature covers: its fields, the listener's id and the session's
+    challenge (see the module docstring)."""
+    return (_HELLO_DOMAIN + server_till_id.encode() + b"\x00" + challenge + b"\x00"
+            + _canonical(fields))
 
 
 class TlsLink:
@@ -174,6 +213,7 @@ class TlsLink:
         self.messages_received = 0
         self.last_received_at: float | None = None
         self.last_message_at: float | None = None
+        self._heard = time.monotonic()
         self._last_sent_at = time.monotonic()
         self._closed = asyncio.Event()
         self._keepalive_task: asyncio.Task[None] | None = None
@@ -223,6 +263,14 @@ class TlsLink:
     @property
     def closed(self) -> bool:
         return self._closed.is_set()
+
+    def silent_for(self) -> float:
+        """Seconds since the last frame arrived (any kind: keepalives count)."""
+        return time.monotonic() - self._heard
+
+    def excuse_silence(self) -> None:
+        """Our own loop was stalled: frames may be waiting unread; start counting anew."""
+        self._heard = time.monotonic()
 
     async def wait_closed(self) -> None:
         await self._closed.wait()
@@ -287,6 +335,7 @@ class TlsLink:
             await self._fail(LinkClosed(f"{self.peer_address}: {exc}"))
         self.bytes_received += _HEADER.size + length
         self.last_received_at = time.time()
+        self._heard = time.monotonic()
         return kind, payload
 
     async def _fail(self, exc: LinkError) -> NoReturn:
@@ -338,29 +387,67 @@ def _peer_cert_der(writer: asyncio.StreamWriter) -> bytes | None:
     return bytes(der) if der else None
 
 
+def new_challenge() -> bytes:
+    """Fresh random bytes the listener sends first; the hello must sign them."""
+    return secrets.token_bytes(CHALLENGE_BYTES)
+
+
+async def send_challenge(link: TlsLink, challenge: bytes) -> None:
+    """Server side, first thing inside TLS: the nonce this session's hello must sign."""
+    await link.write_control({"type": "challenge", "version": PROTOCOL_VERSION,
+                              "nonce": base64.b64encode(challenge).decode()})
+
+
+async def read_challenge(link: TlsLink) -> bytes:
+    """Client side: the listener's challenge (an older Countertop sends none and times out)."""
+    try:
+        msg = await link.read_control(link.limits.hello_timeout)
+    except LinkTimedOut:
+        raise LinkTimedOut(f"{link.peer_address} sent no challenge (a Countertop older than "
+                           f"link protocol {PROTOCOL_VERSION}?)") from None
+    if msg.get("type") == "refused":
+        raise PeerRejected(str(msg.get("reason", "refused"))[:300],
+                           peer_till_id=link.peer_till_id)
+    if msg.get("type") != "challenge" or msg.get("version") != PROTOCOL_VERSION:
+        await link.close()
+        raise PeerRejected(f"{link.peer_address} speaks link protocol {msg.get('version')!r}, "
+                           f"this till {PROTOCOL_VERSION}: update the older till",
+                           peer_till_id=link.peer_till_id)
+    try:
+        nonce = base64.b64decode(str(msg.get("nonce", "")), validate=True)
+    except ValueError:
+        nonce = b""
+    if len(nonce) != CHALLENGE_BYTES:
+        await link.close()
+        raise LinkProtocolError(f"{link.peer_address} sent a malformed challenge")
+    return nonce
+
+
 async def read_client_hello(
-    link: TlsLink, identity: TillIdentity, shop_id_hash: str
+    link: TlsLink, identity: TillIdentity, shop_id_hash: str, challenge: bytes
 ) -> ClientHello:
-    """Server side: read and verify the dialler's hello.
+    """Server side: read and verify the dialler's hello to ``challenge``.
 
     Checks protocol version, certificate fingerprint against the claimed till id, the
-    signature (key possession, bound to our fingerprint) and, for ``sync``, the shop. On
-    failure the peer is told why and :class:`PeerRejected` is raised. Membership is the
-    caller's decision.
+    signature (key possession, bound to our fingerprint and this session's challenge)
+    and, for ``sync``, the shop. On failure the peer is told why and
+    :class:`PeerRejected` is raised. Membership is the caller's decision.
     """
-    msg = await link.read_control()
+    msg = await link.read_control(link.limits.hello_timeout)
     version = msg.get("version")
     if msg.get("type") != "hello":
         await link.refuse(f"expected hello, got {msg.get('type')!r}")
         raise PeerRejected("no hello")
     if version != PROTOCOL_VERSION:
-        reason = f"protocol version {version!r} not supported (this till speaks {PROTOCOL_VERSION})"
+        reason = (f"protocol version {version!r} not supported (this till speaks "
+                  f"{PROTOCOL_VERSION}): update the older till")
         await link.refuse(reason)
         raise PeerRejected(reason)
     fields = {k: v for k, v in msg.items() if k != "sig"}
     try:
         cert_der = base64.b64decode(str(msg["cert"]), validate=True)
         signature = base64.b64decode(str(msg["sig"]), validate=True)
+        pake = base64.b64decode(str(msg.get("pake", "")), validate=True)
         claimed = TillId(str(msg["till"]))
         purpose = str(msg["purpose"])
         shop = str(msg.get("shop", ""))
@@ -375,9 +462,11 @@ async def read_client_hello(
     if fingerprint_der(cert_der) != claimed:
         await link.refuse("certificate does not match the claimed till id")
         raise PeerRejected("fingerprint mismatch")
-    if not verify_signature(cert_der, _hello_signed_bytes(fields, identity.till_id), signature):
-        await link.refuse("hello signature does not verify")
-        raise PeerRejected("bad signature", peer_till_id=claimed)
+    signed = hello_signed_bytes(fields, identity.till_id, challenge)
+    if not verify_signature(cert_der, signed, signature):
+        await link.refuse("hello signature does not verify for this session")
+        raise PeerRejected("bad signature (forged, or replayed from another session)",
+                           peer_till_id=claimed)
     link.peer_till_id = claimed
     link.peer_name = name
     link.peer_repo_id = repo_peer_id
@@ -385,7 +474,8 @@ async def read_client_hello(
     if link.purpose == "sync" and shop != shop_id_hash:
         await link.refuse("this till belongs to another shop")
         raise PeerRejected("other shop", peer_till_id=claimed)
-    return ClientHello(claimed, shop, link.purpose, name, repo_peer_id)
+    return ClientHello(claimed, shop, link.purpose, name, repo_peer_id, cert_der, challenge,
+                       pake)
 
 
 async def send_welcome(
@@ -406,14 +496,17 @@ async def send_welcome(
 def hello_message(
     identity: TillIdentity,
     server_till_id: str,
+    challenge: bytes,
     *,
     shop_id_hash: str,
     purpose: str,
     name: str = "",
     repo_peer_id: str = "",
+    pake: bytes = b"",
     version: int = PROTOCOL_VERSION,
 ) -> dict[str, Any]:
-    """The dialler's signed hello for the till whose TLS fingerprint is ``server_till_id``."""
+    """The dialler's hello for the till whose TLS fingerprint is ``server_till_id``,
+    signed for the session whose challenge is ``challenge``."""
     fields: dict[str, Any] = {
         "type": "hello",
         "version": version,
@@ -424,7 +517,9 @@ def hello_message(
         "peer": repo_peer_id,
         "cert": base64.b64encode(certificate_der(identity)).decode(),
     }
-    signature = sign(identity, _hello_signed_bytes(fields, server_till_id))
+    if pake:
+        fields["pake"] = base64.b64encode(pake).decode()
+    signature = sign(identity, hello_signed_bytes(fields, server_till_id, challenge))
     return {**fields, "sig": base64.b64encode(signature).decode()}
 
 
@@ -439,12 +534,20 @@ async def dial(
     repo_peer_id: str = "",
     expected_till_id: TillId | None = None,
     limits: LinkLimits | None = None,
+    pake: bytes | Callable[[str], bytes] = b"",
+    local_host: str | None = None,
+    connect_timeout: float | None = None,
 ) -> tuple[TlsLink, ServerReply]:
-    """Client side: open TLS to ``host:port``, check the server's fingerprint, send our hello.
+    """Client side: open TLS to ``host:port``, check the server's fingerprint, answer its
+    challenge with our hello.
 
     Returns the link and the server's first reply (``welcome`` for sync, ``join-pending``
-    for join). Raises :class:`PeerRejected` when refused, other :class:`LinkError`s when
-    the peer is unreachable, silent or broken.
+    for join; ``ServerReply.body["challenge"]`` holds the session's challenge as bytes).
+    Raises :class:`PeerRejected` when refused, other :class:`LinkError`s when the peer
+    is unreachable, silent or broken. ``local_host`` binds the source address;
+    ``pake`` (join only) is the pairing message, or makes it from the listener's id.
+    ``connect_timeout`` bounds TCP + TLS (default ``handshake_timeout``): short for a
+    member that was just linked, so a SYN lost in a partition is retried, not waited on.
     """
     limits = limits or LinkLimits()
     address = f"{host}:{port}"
@@ -453,8 +556,9 @@ async def dial(
             asyncio.open_connection(
                 host, port, ssl=client_ssl_context(), server_hostname="countertop-till",
                 ssl_handshake_timeout=limits.handshake_timeout,
+                local_addr=(local_host, 0) if local_host else None,
             ),
-            limits.handshake_timeout,
+            connect_timeout or limits.handshake_timeout,
         )
     except TimeoutError as exc:
         raise LinkTimedOut(f"{address}: TLS handshake timed out") from exc
@@ -475,9 +579,11 @@ async def dial(
             peer_till_id=server_id,
         )
     try:
+        challenge = await read_challenge(link)
         await link.write_control(
-            hello_message(identity, server_id, shop_id_hash=shop_id_hash, purpose=purpose,
-                          name=name, repo_peer_id=repo_peer_id)
+            hello_message(identity, server_id, challenge, shop_id_hash=shop_id_hash,
+                          purpose=purpose, name=name, repo_peer_id=repo_peer_id,
+                          pake=pake(server_id) if callable(pake) else pake)
         )
         reply = await link.read_control()
     except BaseException:  # cancelled or failed mid-hello: never leave the socket open
@@ -500,13 +606,25 @@ async def dial(
             raise PeerRejected(f"{address} welcome does not match its certificate or shop",
                                peer_till_id=server_id)
         link.peer_repo_id = str(reply.get("peer", ""))[:200]
-    return link, ServerReply(kind, server_id, reply)
+    return link, ServerReply(kind, server_id, {**reply, "challenge": challenge})
 
 
 async def accept_tls(
-    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, limits: LinkLimits
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, limits: LinkLimits,
+    context: ssl.SSLContext,
 ) -> TlsLink:
-    """Wrap a freshly accepted TLS stream (server side) in a :class:`TlsLink`."""
+    """Server side: run TLS over a freshly accepted TCP stream, bounded by
+    ``limits.hello_timeout`` (a silent or stalling client is dropped fast)."""
     peer = writer.get_extra_info("peername")
     address = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
+    try:
+        async with asyncio.timeout(limits.hello_timeout):
+            await writer.start_tls(context, ssl_handshake_timeout=limits.hello_timeout)
+    except TimeoutError:
+        writer.transport.abort()
+        raise LinkTimedOut(f"{address}: no TLS handshake within "
+                           f"{limits.hello_timeout:.1f} s") from None
+    except (OSError, ssl.SSLError, RuntimeError) as exc:
+        writer.transport.abort()
+        raise LinkClosed(f"{address}: TLS handshake failed: {exc}") from None
     return TlsLink(reader, writer, limits=limits, peer_address=address, dialed_by_us=False)

@@ -116,8 +116,10 @@ __all__ = [
     "customer_name",
     "customer_order_count",
     "doc_heads",
+    "duplicate_order_numbers",
     "first_customer_with_contact",
     "fts_query",
+    "highest_order_seq",
     "known_docs",
     "last_order",
     "latest_inbound",
@@ -419,6 +421,32 @@ def overbooked(conn: sqlite3.Connection,
 
 
 # ---------------------------------------------------------------------- locating records
+
+
+def highest_order_seq(conn: sqlite3.Connection, till: str, order_ids: Iterable[str]) -> int:
+    """The highest sequence number (``A-0042`` -> 42) among ``order_ids`` made by ``till``."""
+    ids = list(order_ids)
+    if not ids:
+        return 0
+    marks = ",".join("?" * len(ids))
+    row = conn.execute(
+        "SELECT max(CAST(substr(number, length(rtrim(number, '0123456789')) + 1) AS INTEGER)) "
+        f"FROM orders WHERE till=? AND id IN ({marks})", (till, *ids)).fetchone()
+    return int(row[0] or 0)
+
+
+def duplicate_order_numbers(conn: sqlite3.Connection,
+                            order_ids: Iterable[str]) -> dict[str, list[str]]:
+    """Numbers of ``order_ids`` that more than one order holds -> those orders' ids."""
+    ids = list(order_ids)
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    rows = conn.execute(
+        "SELECT number, group_concat(id) FROM orders WHERE number IN "
+        f"(SELECT number FROM orders WHERE id IN ({marks})) "
+        "GROUP BY number HAVING count(*) > 1", ids).fetchall()
+    return {str(r[0]): sorted(str(r[1]).split(",")) for r in rows}
 
 
 def locate_order(conn: sqlite3.Connection, ref: str) -> tuple[OrderId, DocId] | None:

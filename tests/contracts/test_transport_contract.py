@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 import warnings
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -30,11 +31,14 @@ from sync.peers.tls_link import (
     TlsLink,
     accept_tls,
     dial,
+    new_challenge,
     read_client_hello,
+    send_challenge,
     send_welcome,
     server_ssl_context,
 )
 from tests.sync.peers.conftest import FAST_LIMITS, run
+from tests.sync.peers.relay_proxy import loopback_certificate
 
 with warnings.catch_warnings():
     # automerge.transports also imports its websocket transport, built on websockets'
@@ -87,14 +91,15 @@ def _factories(make_identity: Callable[[str], TillIdentity]) -> dict[str, PairFa
         accepted: asyncio.Future[TlsLink] = asyncio.get_running_loop().create_future()
 
         async def on_client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            link = await accept_tls(reader, writer, FAST_LIMITS)
-            await read_client_hello(link, a, "shop")
+            link = await accept_tls(reader, writer, FAST_LIMITS, server_ssl_context(a))
+            challenge = new_challenge()
+            await send_challenge(link, challenge)
+            await read_client_hello(link, a, "shop", challenge)
             await send_welcome(link, a, "shop", "")
             accepted.set_result(link)
             await link.wait_closed()
 
-        server = await asyncio.start_server(on_client, "127.0.0.1", 0,
-                                            ssl=server_ssl_context(a))
+        server = await asyncio.start_server(on_client, "127.0.0.1", 0)
         port = server.sockets[0].getsockname()[1]
         client, _ = await dial("127.0.0.1", port, identity=b, shop_id_hash="shop",
                                purpose="sync", limits=FAST_LIMITS)
@@ -116,9 +121,13 @@ def _factories(make_identity: Callable[[str], TillIdentity]) -> dict[str, PairFa
             accepted.set_result(_ServerSideWebsocket(ws))
             await ws.wait_closed()
 
-        async with serve(handler, "127.0.0.1", 0, max_size=None) as server:
+        cert, key = loopback_certificate(make_identity("relay").cert_path.parent / "tls")
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        async with serve(handler, "127.0.0.1", 0, max_size=None, ssl=context) as server:
             port = next(iter(server.sockets)).getsockname()[1]
-            client = await RelayTransport.open(f"ws://127.0.0.1:{port}", FAST_LIMITS)
+            client = await RelayTransport.open(f"wss://127.0.0.1:{port}", FAST_LIMITS,
+                                               token="t", ca_file=str(cert))
             other = await accepted
             try:
                 yield client, other

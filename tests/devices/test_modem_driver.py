@@ -13,10 +13,13 @@ import pytest
 
 from devices.events import Channel, OutgoingMessage
 from devices.gsm.modem_driver import ModemDriver
+from devices.gsm.multipart import MAX_GROUPS_PER_SENDER
+from devices.gsm.part_store import PartStore
 from devices.gsm.sms_pdu import SmsSubmit, clean_text
 from devices.simulated.gsm_modem import GsmModemSimulator
 from tests.devices.gsm_vectors import load_transcripts
 from tests.helpers.recording_sink import RecordingSink
+from tests.helpers.waiting import wait_until
 
 LONG_TEXT = ("Hello, I'd like to order two large pepperoni pizzas, one garlic bread and a "
              "bottle of cola for delivery to 14 Station Road at half past seven. ") * 3
@@ -546,3 +549,85 @@ def test_quarantine_failure_keeps_the_broken_pdu_on_the_sim(
         sink.refuse_quarantine = False
     assert sink.wait_for(lambda: len(sink.quarantined) == 1, WAIT)
     assert sim_empty(sim)
+
+
+# ------------------------------------------------------------------ SIM exhaustion (issue 15)
+
+
+def _long(parts: int) -> str:
+    """GSM 7-bit text that needs exactly ``parts`` parts (153 characters each)."""
+    words = "".join(f"{i % 10}" for i in range(153 * parts))
+    return words[: 153 * parts]
+
+
+def test_a_255_part_message_assembles_on_a_30_slot_sim(
+        tmp_path: Path, sink: RecordingSink, make_driver: DriverFactory) -> None:
+    """Parts used to wait on the SIM: 30 slots, 255 parts, never whole. Now each part
+    moves to the till's disk as it arrives and its slot is freed."""
+    store = PartStore(tmp_path / "parts")
+    with GsmModemSimulator(tmp_path / "tty255", capacity=30) as simulator:
+        make_driver(simulator.path, part_store=store)
+        ready(simulator, sink)
+        text = _long(255)
+        pdus = simulator.deliver_text("+447700900123", text)
+        assert len(pdus) == 255
+        assert sink.wait_for(lambda: len(sink.delivered) == 1, 120)
+        assert sink.delivered[0].body == text
+        assert sink.delivered[0].missing_parts == ()
+        assert sim_empty(simulator) and simulator.waiting_at_network == 0
+        wait_until(lambda: len(store) == 0, WAIT, what="the kept parts to go")
+
+
+def test_thirty_first_parts_do_not_stop_sms_intake(
+        tmp_path: Path, sink: RecordingSink, make_driver: DriverFactory) -> None:
+    store = PartStore(tmp_path / "parts")
+    with GsmModemSimulator(tmp_path / "tty30", capacity=30) as simulator:
+        make_driver(simulator.path, part_store=store)
+        ready(simulator, sink)
+        halves = []
+        for i in range(30):  # thirty senders, each sends the first of two parts
+            pdus = simulator.deliver_text(f"+4477009{i:05d}", _long(2), order=[0])
+            halves.append(pdus[1])
+        simulator.deliver_text("+447700999999", "Still open at 9?")
+        assert sink.wait_for(lambda: any(m.body == "Still open at 9?" for m in sink.delivered),
+                             WAIT)
+        assert sim_empty(simulator) and simulator.waiting_at_network == 0
+        assert len(store) == 30  # the first parts wait on disk, not on the SIM
+        for pdu in halves:  # the second parts arrive: every message assembles whole
+            simulator.deliver(pdu)
+        assert sink.wait_for(lambda: len(sink.delivered) == 31, 30)
+        assert all(m.missing_parts == () for m in sink.delivered)
+        assert sim_empty(simulator)
+        wait_until(lambda: len(store) == 0, WAIT, what="the kept parts to go")
+
+
+def test_one_sender_cannot_hold_more_than_its_share(
+        tmp_path: Path, sink: RecordingSink, make_driver: DriverFactory) -> None:
+    store = PartStore(tmp_path / "parts")
+    with GsmModemSimulator(tmp_path / "ttyone", capacity=30) as simulator:
+        make_driver(simulator.path, part_store=store)
+        ready(simulator, sink)
+        for i in range(30):  # one sender, thirty unfinished messages
+            simulator.deliver_text("+447700900123", _long(2)[:-2] + f"{i:02d}", order=[0],
+                                   reference=i)
+        # past the per-sender bound its oldest are released, gaps marked
+        assert sink.wait_for(lambda: len(sink.delivered) == 30 - MAX_GROUPS_PER_SENDER, 30)
+        assert all(m.missing_parts == (2,) for m in sink.delivered)
+        assert sim_empty(simulator)
+        wait_until(lambda: len(store) == MAX_GROUPS_PER_SENDER, WAIT, what="the bound")
+
+
+def test_parts_kept_on_disk_survive_a_driver_restart(
+        tmp_path: Path, sink: RecordingSink, make_driver: DriverFactory) -> None:
+    store = PartStore(tmp_path / "parts")
+    with GsmModemSimulator(tmp_path / "ttyrs", capacity=30) as simulator:
+        first = make_driver(simulator.path, part_store=store)
+        ready(simulator, sink)
+        pdus = simulator.deliver_text("+447700900123", LONG_TEXT, order=[0, 1])
+        assert simulator.wait_for(lambda: len(store) == 2 and not simulator.stored(), WAIT)
+        first.stop()
+        make_driver(simulator.path, part_store=PartStore(tmp_path / "parts"))
+        simulator.deliver(pdus[2])
+        assert sink.wait_for(lambda: len(sink.delivered) == 1, WAIT)
+        assert sink.delivered[0].body == LONG_TEXT
+        wait_until(lambda: len(store) == 0, WAIT, what="the kept parts to go")

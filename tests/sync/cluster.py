@@ -397,7 +397,8 @@ def build_shop(root: Path, names: tuple[str, ...] = TILL_NAMES, *,
                  for name in names[1:]]
         try:
             for join in joins:
-                sponsor.call("pair.approve", code=join.code())
+                code, ref = join.code()
+                sponsor.call("pair.approve", code=code, till=ref)
             for join in joins:
                 join.finish()
         finally:
@@ -415,23 +416,26 @@ class _Join:
             cwd=REPO_ROOT, env=_ENV, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True)
 
-    def code(self, timeout: float = 30.0) -> str:
+    def code(self, timeout: float = 30.0) -> tuple[str, str]:
+        """The code the new till shows, and its short id (to name it on the sponsor)."""
         assert self.popen.stdout is not None
-        found: list[str] = []
+        found: dict[str, str] = {}
 
         def read() -> None:
             assert self.popen.stdout is not None
             for line in self.popen.stdout:
                 if line.startswith("Pairing code:"):
-                    found.append(line.split(":", 1)[1].strip())
+                    found["code"] = line.split(":", 1)[1].strip()
+                elif line.startswith("This till:"):
+                    found["ref"] = line.split(":", 1)[1].strip()
                     return
 
         reader = threading.Thread(target=read, daemon=True)
         reader.start()
         reader.join(timeout)
-        if not found:
+        if "code" not in found or "ref" not in found:
             raise ClusterError(f"join of {self.data_dir.name} printed no pairing code")
-        return found[0]
+        return found["code"], found["ref"]
 
     def finish(self, timeout: float = 60.0) -> None:
         try:

@@ -11,10 +11,13 @@ A's resident memory must stay flat.
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import os
 import ssl
 import struct
+import threading
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +26,7 @@ import cbor2
 import pytest
 from automerge.core import ROOT, Document, ScalarType, SyncState
 
+from app.client import connect
 from sync.am_doc import new_doc_id
 from sync.data_dir import DataDir
 from sync.identity import TillIdentity, fingerprint_der, load_or_create
@@ -73,16 +77,20 @@ class Offender:
         assert cbor2.loads(await link.recv())["type"] == "peer"
         return link
 
-    async def raw_tls(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, str]:
+    async def raw_tls(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, str, bytes]:
+        """TLS to A, and the session's challenge A sends first."""
         reader, writer = await asyncio.open_connection("127.0.0.1", self.port,
                                                        ssl=client_ssl_context())
         der = writer.get_extra_info("ssl_object").getpeercert(binary_form=True)
-        return reader, writer, fingerprint_der(der)
+        length, kind = HEADER.unpack(await reader.readexactly(HEADER.size))
+        challenge = json.loads(await reader.readexactly(length))
+        assert kind == KIND_HELLO and challenge["type"] == "challenge"
+        return reader, writer, fingerprint_der(der), base64.b64decode(challenge["nonce"])
 
     async def raw_member(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         """A welcomed member link as raw streams, for frames ``TlsLink`` would never send."""
-        reader, writer, server_id = await self.raw_tls()
-        hello = hello_message(self.identity, server_id, shop_id_hash=self.shop_hash,
+        reader, writer, server_id, challenge = await self.raw_tls()
+        hello = hello_message(self.identity, server_id, challenge, shop_id_hash=self.shop_hash,
                               purpose="sync")
         writer.write(frame(KIND_HELLO, json.dumps(hello).encode()))
         length, kind = HEADER.unpack(await reader.readexactly(HEADER.size))
@@ -162,9 +170,9 @@ async def _wrong_repo_version(o: Offender) -> None:
 
 @attack("link protocol version 99", "protocol version 99 not supported")
 async def _wrong_link_version(o: Offender) -> None:
-    reader, writer, server_id = await o.raw_tls()
-    hello = hello_message(o.identity, server_id, shop_id_hash=o.shop_hash, purpose="sync",
-                          version=99)
+    reader, writer, server_id, challenge = await o.raw_tls()
+    hello = hello_message(o.identity, server_id, challenge, shop_id_hash=o.shop_hash,
+                          purpose="sync", version=99)
     writer.write(frame(KIND_HELLO, json.dumps(hello).encode()))
     await raw_hung_up(reader)
     writer.close()
@@ -309,3 +317,69 @@ def test_repeated_attacks_leave_memory_flat(shop: Cluster) -> None:
         one_round()
     grown = a.engine.vm_rss_kib() - warmed
     assert grown < 40 * 1024, f"A's VmRSS grew {grown} KiB over three more rounds"
+
+
+class IpcWatch:
+    """Pings A over IPC on a thread for as long as it runs; keeps the slowest answer."""
+
+    def __init__(self, till: Any) -> None:
+        self.till = till
+        self.slowest = 0.0
+        self.answers = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        client = connect(self.till.data_dir)
+        assert client is not None
+        try:
+            while not self._stop.is_set():
+                started = time.perf_counter()
+                client.call("shop.info")
+                self.slowest = max(self.slowest, time.perf_counter() - started)
+                self.answers += 1
+                self._stop.wait(0.02)
+        finally:
+            client.close()
+
+    def __enter__(self) -> IpcWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(30)
+
+
+@pytest.mark.parametrize("name", ["1 MiB rational number", "8 MiB of empty arrays"])
+def test_one_frame_cannot_freeze_the_engine(shop: Cluster, name: str) -> None:
+    """Issue 15, point 4: the review's frames blocked IPC for 41 s and took RSS from 150
+    to 707 MB. Sent by a member now, they are refused as undecodable while IPC answers
+    and memory stays put."""
+    from tests.sync.test_wire_cbor import empty_arrays_frame, rational_frame
+
+    payload = (rational_frame(1024 * 1024) if name.startswith("1 MiB")
+               else empty_arrays_frame(8 * 1024 * 1024))
+    a = shop["A"]
+    assert a.engine is not None
+    rss_before = a.engine.vm_rss_kib()
+    before = len(a.log_text())
+
+    async def attack(o: Offender) -> None:
+        for _ in range(3):
+            reader, writer = await o.raw_member()
+            writer.write(frame(KIND_MESSAGE, cbor2.dumps(join(o.identity.till_id))))
+            writer.write(frame(KIND_MESSAGE, payload))
+            await raw_hung_up(reader)
+            writer.close()
+
+    with IpcWatch(a) as watch:
+        _offend(shop, attack)
+        _order_reaches_a(shop, f"after the {name} frames")
+    grown = a.engine.vm_rss_kib() - rss_before
+    print(f"{name}: slowest IPC answer {watch.slowest * 1000:.0f} ms over {watch.answers} "
+          f"answers; RSS {grown / 1024:+.1f} MiB")
+    assert "undecodable message" in a.log_text()[before:]
+    assert watch.answers > 0
+    assert watch.slowest < 2.0, f"IPC blocked {watch.slowest:.1f} s (was 41 s)"
+    assert grown < 64 * 1024, f"A's VmRSS grew {grown} KiB (was +557 MB)"

@@ -13,8 +13,6 @@ Needs root and ``ip netns``; skipped with the reason otherwise.
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,8 +25,9 @@ from tests.sync.cluster import (
     copy_shop,
     run_concurrently,
 )
+from tests.sync.netns_hosts import netns_unavailable
+from tests.sync.netns_hosts import three_hosts as netns_three_hosts
 
-SUBNET = "10.213.78"
 NETEM = ["netem", "delay", "20ms", "5ms", "loss", "2%"]
 # Kernels built without sch_netem (this CI's is one) still have tbf: a slow link with a
 # shallow bucket, so sync bursts queue (delay) and overflow it (tail drops, i.e. loss).
@@ -46,25 +45,6 @@ def _impair(ns: str, dev: str) -> str:
     raise RuntimeError(f"neither netem nor tbf could be set on {dev}")
 
 
-def _run(*args: str) -> None:
-    subprocess.run(list(args), check=True, capture_output=True, timeout=10)
-
-
-def _netns_unavailable() -> str | None:
-    for tool in ("ip", "tc"):
-        if shutil.which(tool) is None:
-            return f"{tool} (iproute2) is not installed"
-    if os.geteuid() != 0:
-        return "network namespaces need root"
-    probe = f"ctprobe{os.getpid()}"
-    try:
-        _run("ip", "netns", "add", probe)
-        _run("ip", "netns", "del", probe)
-    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
-        return f"ip netns is unavailable: {exc}"
-    return None
-
-
 @pytest.fixture(scope="module")
 def cluster_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return cluster_template_fixture(tmp_path_factory)
@@ -73,37 +53,16 @@ def cluster_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def three_hosts() -> Iterator[dict[str, tuple[str, str]]]:
     """till name -> (namespace, address): three hosts on a bridge, netem on each link."""
-    reason = _netns_unavailable()
+    reason = netns_unavailable()
     if reason:
         pytest.skip(reason)
-    tag = os.getpid() % 100000
-    switch = f"ctsw{tag}"
-    hosts = {name: (f"cth{name.lower()}{tag}", f"{SUBNET}.{i + 1}")
-             for i, name in enumerate(("A", "B", "C"))}
-    created = [switch]
-    try:
-        _run("ip", "netns", "add", switch)
-        _run("ip", "-n", switch, "link", "add", "br0", "type", "bridge")
-        _run("ip", "-n", switch, "link", "set", "br0", "up")
-        for name, (ns, address) in hosts.items():
-            _run("ip", "netns", "add", ns)
-            created.append(ns)
-            host_end, switch_end = f"cth{name.lower()}{tag}", f"cts{name.lower()}{tag}"
-            _run("ip", "link", "add", host_end, "type", "veth", "peer", "name", switch_end)
-            _run("ip", "link", "set", host_end, "netns", ns)
-            _run("ip", "link", "set", switch_end, "netns", switch)
-            _run("ip", "-n", switch, "link", "set", switch_end, "master", "br0")
-            _run("ip", "-n", switch, "link", "set", switch_end, "up")
-            _run("ip", "-n", ns, "link", "set", "lo", "up")
-            _run("ip", "-n", ns, "addr", "add", f"{address}/24", "dev", host_end)
-            _run("ip", "-n", ns, "link", "set", host_end, "up", "multicast", "on")
-            _run("ip", "-n", ns, "route", "add", "224.0.0.0/4", "dev", host_end)
-            IMPAIRMENTS[name] = _impair(ns, host_end)
-        yield hosts
-    finally:
-        for ns in created:
-            subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=10,
-                           check=False)
+
+    def impair(ns: str, dev: str) -> str:
+        IMPAIRMENTS[ns] = _impair(ns, dev)
+        return IMPAIRMENTS[ns]
+
+    with netns_three_hosts(impair=impair) as made:
+        yield made.hosts
 
 
 @pytest.mark.netns

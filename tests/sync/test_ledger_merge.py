@@ -77,6 +77,8 @@ def test_customers_added_on_both_tills_merge(tmp_path: Path) -> None:
 
 def test_tills_paired_at_the_same_time_still_number_uniquely(tmp_path: Path) -> None:
     a, b = two_tills(tmp_path)
+    a.tills.set_role(b.till_id, "manager")  # only managers pair tills (issue 15)
+    sync_docs(a, b)
     # A pairs till C while B pairs till D, before they sync: both hand out prefix C
     c = fork_till(a, tmp_path / "c", "till-c")
     d = fork_till(b, tmp_path / "d", "till-d")

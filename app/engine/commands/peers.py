@@ -21,12 +21,14 @@ def pair_pending(ctx: EngineContext, _: p.NoParams) -> list[p.JoinRequestRow]:
     return _peers(ctx).pending()
 
 
-def pair_approve(ctx: EngineContext, a: p.PairCode) -> p.Approved:
-    return _peers(ctx).approve(a.code)
+async def pair_approve(ctx: EngineContext, a: p.PairCode) -> p.Approved:
+    """Runs the pairing confirmation with the new till (a round trip), so it is awaited
+    by the IPC server rather than answered at once."""
+    return await _peers(ctx).approve(a.code, a.till)
 
 
-def pair_decline(ctx: EngineContext, a: p.PairCode) -> p.JoinRequestRow:
-    return _peers(ctx).decline(a.code)
+def pair_decline(ctx: EngineContext, a: p.PairDecline) -> p.JoinRequestRow:
+    return _peers(ctx).decline(a.till)
 
 
 def till_remove(ctx: EngineContext, a: p.TillRemove) -> p.TillRemoved:

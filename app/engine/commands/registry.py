@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -42,7 +42,9 @@ class EngineContext:
         self.staff = StaffDesk(self.engine)
 
 
-Handler = Callable[[EngineContext, P], R]
+Handler = Callable[[EngineContext, P], "R | Awaitable[R]"]
+"""A handler answers at once, or (commands that wait on a peer, such as ``pair.approve``)
+returns an awaitable the IPC server awaits on the engine's loop."""
 
 
 @dataclass(frozen=True)
@@ -66,10 +68,10 @@ class Registry:
     def names(self) -> list[str]:
         return sorted(self._bound)
 
-    def call(self, spec: Command[P, R], params: P) -> R:
+    def call(self, spec: Command[P, R], params: P) -> R | Awaitable[R]:
         """Run a command with typed parameters (in-process callers)."""
         bound = self._lookup(spec.name)
-        result: R = bound.handler(self.context, self._who(bound.spec, params))
+        result: R | Awaitable[R] = bound.handler(self.context, self._who(bound.spec, params))
         return result
 
     def run(self, name: str, args: Mapping[str, Any] | None = None) -> Any:

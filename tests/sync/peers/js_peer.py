@@ -16,6 +16,8 @@ from typing import Any
 
 JS_DIR = Path(__file__).resolve().parents[1] / "js"
 PEER_SCRIPT = JS_DIR / "peer.mjs"
+#: the published @automerge/automerge-repo-sync-server 0.2.8 (automerge-repo 1.2.1)
+SYNC_SERVER_1X = JS_DIR / "sync-server-1x.mjs"
 
 _reason: str | None = None
 _checked = False
@@ -29,7 +31,8 @@ def js_unavailable_reason() -> str | None:
     _checked = True
     if shutil.which("node") is None or shutil.which("npm") is None:
         _reason = "node and npm are needed for the JS automerge-repo peer"
-    elif not (JS_DIR / "node_modules" / "@automerge" / "automerge-repo").is_dir():
+    elif not all((JS_DIR / "node_modules" / "@automerge" / name).is_dir()
+                 for name in ("automerge-repo", "automerge-repo-sync-server")):
         _reason = _npm_install()
     return _reason
 
@@ -69,9 +72,10 @@ class JsPeer:
         self._reader = asyncio.create_task(self._read_replies())
 
     @classmethod
-    async def start(cls, *args: str, timeout: float = 30.0) -> JsPeer:
+    async def start(cls, *args: str, timeout: float = 30.0, script: Path = PEER_SCRIPT,
+                    env: dict[str, str] | None = None) -> JsPeer:
         process = await asyncio.create_subprocess_exec(
-            "node", str(PEER_SCRIPT), *args, cwd=JS_DIR,
+            "node", str(script), *args, cwd=JS_DIR, env=env,
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.DEVNULL, limit=64 * 1024 * 1024,
         )

@@ -7,6 +7,7 @@ bytes sent to it, and the listener still serving a good member afterwards.
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
 import ssl
@@ -47,6 +48,16 @@ def control(message: dict[str, Any]) -> bytes:
     return frame(KIND_HELLO, json.dumps(message).encode())
 
 
+raw_control = control
+
+
+async def read_control_frame(reader: asyncio.StreamReader) -> dict[str, Any]:
+    length, kind = HEADER.unpack(await asyncio.wait_for(reader.readexactly(HEADER.size), 5))
+    assert kind == KIND_HELLO
+    message: dict[str, Any] = json.loads(await reader.readexactly(length))
+    return message
+
+
 async def read_all_frames(reader: asyncio.StreamReader, timeout: float = 5.0) -> list[tuple[int, bytes]]:
     """Every frame until the server hangs up (raises TimeoutError if it never does)."""
     data = await asyncio.wait_for(reader.read(), timeout)
@@ -58,10 +69,15 @@ async def read_all_frames(reader: asyncio.StreamReader, timeout: float = 5.0) ->
     return frames
 
 
-async def open_tls(port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, str]:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port, ssl=client_ssl_context())
+async def open_tls(port: int, host: str = "127.0.0.1", local: str | None = None,
+                   ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, str, bytes]:
+    """TLS to the listener, and the session's challenge it sends first."""
+    reader, writer = await asyncio.open_connection(
+        host, port, ssl=client_ssl_context(), local_addr=(local, 0) if local else None)
     der = writer.get_extra_info("ssl_object").getpeercert(binary_form=True)
-    return reader, writer, fingerprint_der(der)
+    challenge = await read_control_frame(reader)
+    assert challenge["type"] == "challenge"
+    return reader, writer, fingerprint_der(der), base64.b64decode(challenge["nonce"])
 
 
 class Shop:
@@ -105,9 +121,9 @@ def test_non_member_is_refused_and_gets_no_document_bytes(
     shop = Shop(make_identity)
 
     async def attack(port: int, repo_a: Any) -> None:
-        reader, writer, server_id = await open_tls(port)
+        reader, writer, server_id, challenge = await open_tls(port)
         writer.write(control(hello_message(
-            shop.stranger, server_id, shop_id_hash=shop.members_a.shop_id_hash(),
+            shop.stranger, server_id, challenge, shop_id_hash=shop.members_a.shop_id_hash(),
             purpose="sync")))
         frames = await read_all_frames(reader)
         assert [kind for kind, _ in frames] == [KIND_HELLO]
@@ -140,9 +156,9 @@ def test_wrong_protocol_version_is_refused_with_reason(
     shop = Shop(make_identity)
 
     async def attack(port: int, repo_a: Any) -> None:
-        reader, writer, server_id = await open_tls(port)
+        reader, writer, server_id, challenge = await open_tls(port)
         writer.write(control(hello_message(
-            shop.member, server_id, shop_id_hash=shop.members_a.shop_id_hash(),
+            shop.member, server_id, challenge, shop_id_hash=shop.members_a.shop_id_hash(),
             purpose="sync", version=99)))
         frames = await read_all_frames(reader)
         reply = json.loads(frames[-1][1])
@@ -171,9 +187,10 @@ def test_dialler_refuses_a_server_that_is_not_the_expected_till(
 
 async def _member_link(shop: Shop, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     """A verified member link, welcomed, ready for raw frames."""
-    reader, writer, server_id = await open_tls(port)
+    reader, writer, server_id, challenge = await open_tls(port)
     writer.write(control(hello_message(
-        shop.member, server_id, shop_id_hash=shop.members_a.shop_id_hash(), purpose="sync")))
+        shop.member, server_id, challenge, shop_id_hash=shop.members_a.shop_id_hash(),
+        purpose="sync")))
     length, kind = HEADER.unpack(await reader.readexactly(HEADER.size))
     welcome = json.loads(await reader.readexactly(length))
     assert kind == KIND_HELLO and welcome["type"] == "welcome"
@@ -200,7 +217,7 @@ def attack(name: str, logged: str) -> Callable[[Callable[[Shop, int], Awaitable[
 
 @attack("oversized hello frame", "frame")
 async def _oversized_hello(shop: Shop, port: int) -> None:
-    reader, writer, _ = await open_tls(port)
+    reader, writer, _, _ = await open_tls(port)
     writer.write(HEADER.pack(1 << 30, KIND_HELLO))
     await _expect_hang_up(reader)
 
@@ -214,33 +231,33 @@ async def _oversized_message(shop: Shop, port: int) -> None:
 
 @attack("truncated frame then close", "mid-frame")
 async def _truncated(shop: Shop, port: int) -> None:
-    _reader, writer, _ = await open_tls(port)
+    _reader, writer, _, _ = await open_tls(port)
     writer.write(HEADER.pack(500, KIND_HELLO) + b'{"type": "hel')
     await writer.drain()
     writer.close()
 
 
-@attack("garbage instead of frames", "hello")
+@attack("garbage instead of frames", "handshake")
 async def _garbage(shop: Shop, port: int) -> None:
-    reader, writer, _ = await open_tls(port)
+    reader, writer, _, _ = await open_tls(port)
     writer.write(b"GET / HTTP/1.1\r\nHost: till\r\n\r\n" + bytes(range(256)))
     await _expect_hang_up(reader)
 
 
 @attack("garbage JSON hello", "JSON")
 async def _garbage_json(shop: Shop, port: int) -> None:
-    reader, writer, _ = await open_tls(port)
+    reader, writer, _, _ = await open_tls(port)
     writer.write(frame(KIND_HELLO, b"\xff\xfe not json"))
     await _expect_hang_up(reader)
 
 
 @attack("forged hello signed by another key", "signature")
 async def _forged(shop: Shop, port: int) -> None:
-    reader, writer, server_id = await open_tls(port)
-    real = hello_message(shop.member, server_id, shop_id_hash=shop.members_a.shop_id_hash(),
-                         purpose="sync")
-    forged = hello_message(shop.stranger, server_id, shop_id_hash=shop.members_a.shop_id_hash(),
-                           purpose="sync")
+    reader, writer, server_id, challenge = await open_tls(port)
+    real = hello_message(shop.member, server_id, challenge,
+                         shop_id_hash=shop.members_a.shop_id_hash(), purpose="sync")
+    forged = hello_message(shop.stranger, server_id, challenge,
+                           shop_id_hash=shop.members_a.shop_id_hash(), purpose="sync")
     real["sig"] = forged["sig"]  # claims the member's certificate, cannot sign for it
     writer.write(control(real))
     frames = await read_all_frames(reader)
@@ -278,7 +295,7 @@ async def _mid_tls(shop: Shop, port: int) -> None:
 
 @attack("silent after TLS", "silent")
 async def _silent_tls(shop: Shop, port: int) -> None:
-    reader, _writer, _ = await open_tls(port)
+    reader, _writer, _, _ = await open_tls(port)
     await _expect_hang_up(reader)
 
 
@@ -318,7 +335,7 @@ def test_flood_peers_do_not_starve_a_good_peer(make_identity: Callable[[str], Ti
 
         async def garbage_flood() -> None:
             try:
-                _reader, writer, _ = await open_tls(port)
+                _reader, writer, _, _ = await open_tls(port)
                 writer.write(HEADER.pack(60000, KIND_HELLO) + b"x" * 1000)
                 await writer.drain()
                 await stop.wait()
@@ -340,3 +357,49 @@ def test_flood_peers_do_not_starve_a_good_peer(make_identity: Callable[[str], Ti
             await asyncio.gather(*flood.tasks, return_exceptions=True)  # type: ignore[attr-defined]
 
     run(scenario())
+
+
+def test_a_captured_hello_is_worthless_in_another_session(
+    make_identity: Callable[[str], TillIdentity], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 15, point 2: a hello is signed for one session's challenge. Replayed in the
+    next session (a fresh challenge) it is refused, and nothing of the shop is sent."""
+    shop = Shop(make_identity)
+
+    async def attack(port: int, repo_a: Any) -> None:
+        reader, writer, server_id, challenge = await open_tls(port)
+        captured = control(hello_message(
+            shop.member, server_id, challenge, shop_id_hash=shop.members_a.shop_id_hash(),
+            purpose="sync"))
+        writer.write(captured)
+        assert (await read_control_frame(reader))["type"] == "welcome"  # genuine here
+        writer.close()
+        for _ in range(3):  # the same bytes, in new sessions
+            reader, writer, _, fresh = await open_tls(port)
+            assert fresh != challenge
+            writer.write(captured)
+            frames = await read_all_frames(reader)
+            assert [kind for kind, _ in frames] == [KIND_HELLO]
+            reply = json.loads(frames[0][1])
+            assert reply["type"] == "refused" and "signature" in reply["reason"]
+            writer.close()
+
+    with caplog.at_level(logging.WARNING):
+        run(with_listening_a(shop, attack))
+    assert any("replayed" in r.getMessage() for r in caplog.records)
+
+
+def test_a_till_of_the_old_protocol_is_told_to_update(
+    make_identity: Callable[[str], TillIdentity],
+) -> None:
+    shop = Shop(make_identity)
+
+    async def attack(port: int, repo_a: Any) -> None:
+        reader, writer, server_id, _challenge = await open_tls(port)
+        writer.write(control(hello_message(
+            shop.member, server_id, b"", shop_id_hash=shop.members_a.shop_id_hash(),
+            purpose="sync", version=1)))
+        reply = json.loads((await read_all_frames(reader))[-1][1])
+        assert reply["type"] == "refused" and "update the older till" in reply["reason"]
+
+    run(with_listening_a(shop, attack))
